@@ -1,0 +1,333 @@
+// Package resolve is smtptool's one DNS client, built on miekg/dns.
+//
+// Every lookup the tool makes goes through a Resolver: the system's
+// resolvers from /etc/resolv.conf or the servers given with --resolver.
+// Queries carry EDNS0 (RFC 6891) with a 1232-byte buffer and set the AD bit
+// to ask a validating resolver whether the answer is DNSSEC-authentic
+// (RFC 6840 §5.7). A truncated UDP answer is asked again over TCP
+// (RFC 7766 §5), like dig. Each query has a time budget shared by its
+// attempts and servers.
+//
+// Answers tell three outcomes apart, because a check must never report a
+// missing record when the lookup failed:
+//   - NXDOMAIN: the name does not exist (Answer.NXDomain),
+//   - no data: the name exists but has no record of that type (Answer.NoData),
+//   - failure: SERVFAIL, REFUSED, timeouts, network errors (a *LookupError).
+//
+// A Resolver caches every answer for its lifetime (one run of the tool) and
+// de-duplicates identical queries in flight, so nothing is asked twice.
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Errors a LookupError wraps.
+var (
+	ErrServerFailure = errors.New("server failure (SERVFAIL)")
+	ErrRefused       = errors.New("query refused (REFUSED)")
+	ErrTimeout       = errors.New("no answer within the timeout")
+	ErrCNAMELoop     = errors.New("CNAME chain loops or is too long")
+	ErrBadName       = errors.New("not a valid domain name")
+)
+
+// LookupError is a failed lookup: no server gave a usable answer.
+type LookupError struct {
+	Name   string // the name asked, as a FQDN
+	Type   string // the record type asked, e.g. "MX"
+	Server string // the last server asked
+	Err    error
+}
+
+func (e *LookupError) Error() string {
+	if e.Server == "" {
+		return fmt.Sprintf("lookup %s %s: %v", e.Type, e.Name, e.Err)
+	}
+	return fmt.Sprintf("lookup %s %s on %s: %v", e.Type, e.Name, e.Server, e.Err)
+}
+
+func (e *LookupError) Unwrap() error { return e.Err }
+
+// Query names the question, e.g. "MX example.com.".
+func (e *LookupError) Query() string { return e.Type + " " + e.Name }
+
+// Answer is a successful response: NOERROR or NXDOMAIN.
+type Answer struct {
+	Name      string   // the name asked, as a FQDN
+	Type      uint16   // the type asked
+	Rcode     int      // dns.RcodeSuccess or dns.RcodeNameError
+	Records   []dns.RR // records of Type for Name, after any CNAME chain
+	CNAMEs    []string // aliases followed, in order: Name → CNAMEs[0] → ...
+	Authentic bool     // the AD bit: a validating resolver checked the DNSSEC chain
+	Server    string   // the server that answered
+}
+
+// NXDomain reports whether the name does not exist.
+func (a *Answer) NXDomain() bool { return a.Rcode == dns.RcodeNameError }
+
+// NoData reports whether the name exists but has no record of the type.
+func (a *Answer) NoData() bool { return a.Rcode == dns.RcodeSuccess && len(a.Records) == 0 }
+
+// Empty reports whether there are no records: NXDOMAIN or no data.
+func (a *Answer) Empty() bool { return len(a.Records) == 0 }
+
+// Records returns the answer's records of type T.
+func Records[T dns.RR](a *Answer) []T {
+	var out []T
+	for _, rr := range a.Records {
+		if t, ok := rr.(T); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// TXT returns each TXT record's character-strings joined, as RFC 7208 §3.3
+// and RFC 6376 §3.6.2.2 require.
+func TXT(a *Answer) []string {
+	var out []string
+	for _, t := range Records[*dns.TXT](a) {
+		out = append(out, strings.Join(t.Txt, ""))
+	}
+	return out
+}
+
+// Config says how to reach DNS.
+type Config struct {
+	// Servers are "host:port" addresses; empty means the system's resolvers.
+	Servers []string
+	// Timeout bounds one lookup, all attempts and servers included
+	// (default 10s).
+	Timeout time.Duration
+	// Attempts is how many times each server is tried (default 2).
+	Attempts int
+	// Trace, when set, is told of every query sent to the network.
+	Trace func(server, question string, rtt time.Duration, rcode string, err error)
+}
+
+// Resolver answers DNS questions. It is safe for concurrent use; its cache
+// lives as long as the Resolver.
+type Resolver struct {
+	servers  []string
+	timeout  time.Duration
+	attempts int
+	trace    func(string, string, time.Duration, string, error)
+
+	mu      sync.Mutex
+	cache   map[cacheKey]*entry
+	queries atomic.Int64
+}
+
+type cacheKey struct {
+	name  string
+	qtype uint16
+}
+
+// entry is one question's answer; done is closed when it is known. While it
+// is open, other askers wait on it instead of asking again.
+type entry struct {
+	done chan struct{}
+	ans  *Answer
+	err  error
+}
+
+// SystemConfigFile is where the system's resolvers are read from.
+const SystemConfigFile = "/etc/resolv.conf"
+
+// New returns a Resolver for cfg.
+func New(cfg Config) (*Resolver, error) {
+	r := &Resolver{
+		servers:  cfg.Servers,
+		timeout:  cfg.Timeout,
+		attempts: cfg.Attempts,
+		trace:    cfg.Trace,
+		cache:    map[cacheKey]*entry{},
+	}
+	if r.timeout <= 0 {
+		r.timeout = 10 * time.Second
+	}
+	if r.attempts <= 0 {
+		r.attempts = 2
+	}
+	if len(r.servers) == 0 {
+		cc, err := dns.ClientConfigFromFile(SystemConfigFile)
+		if err != nil {
+			return nil, fmt.Errorf("resolve: reading system resolvers: %w (use --resolver)", err)
+		}
+		for _, s := range cc.Servers {
+			r.servers = append(r.servers, net.JoinHostPort(s, cc.Port))
+		}
+		if len(r.servers) == 0 {
+			return nil, fmt.Errorf("resolve: no nameserver in %s (use --resolver)", SystemConfigFile)
+		}
+	}
+	return r, nil
+}
+
+// ParseServer reads a --resolver value: an IP, host, IP:port, host:port or
+// [v6]:port; the port defaults to 53.
+func ParseServer(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New("empty resolver address")
+	}
+	if ip, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return net.JoinHostPort(ip.String(), "53"), nil
+	}
+	if host, port, err := net.SplitHostPort(s); err == nil {
+		if host == "" || port == "" {
+			return "", fmt.Errorf("bad resolver address %q", s)
+		}
+		return net.JoinHostPort(host, port), nil
+	}
+	if _, ok := dns.IsDomainName(s); !ok || strings.ContainsAny(s, ": \t") {
+		return "", fmt.Errorf("bad resolver address %q", s)
+	}
+	return net.JoinHostPort(s, "53"), nil
+}
+
+// Servers returns the addresses the resolver asks.
+func (r *Resolver) Servers() []string { return r.servers }
+
+// Queries returns how many queries went to the network so far.
+func (r *Resolver) Queries() int64 { return r.queries.Load() }
+
+// Lookup asks for records of qtype at name. It returns an Answer for
+// NOERROR and NXDOMAIN, and a *LookupError for anything else.
+func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Answer, error) {
+	fqdn := dns.CanonicalName(name)
+	typ := dns.TypeToString[qtype]
+	if _, ok := dns.IsDomainName(fqdn); !ok || strings.ContainsAny(fqdn, " \t\r\n") {
+		return nil, &LookupError{Name: fqdn, Type: typ, Err: ErrBadName}
+	}
+	key := cacheKey{fqdn, qtype}
+
+	r.mu.Lock()
+	e, found := r.cache[key]
+	if !found {
+		e = &entry{done: make(chan struct{})}
+		r.cache[key] = e
+		// The query runs on its own: a caller that gives up must not
+		// cancel it for the others waiting on the same entry. It is
+		// bounded by r.timeout.
+		go func() {
+			e.ans, e.err = r.exchange(context.WithoutCancel(ctx), fqdn, qtype)
+			close(e.done)
+		}()
+	}
+	r.mu.Unlock()
+
+	select {
+	case <-e.done:
+		return e.ans, e.err
+	case <-ctx.Done():
+		return nil, &LookupError{Name: fqdn, Type: typ, Err: ctx.Err()}
+	}
+}
+
+// exchange asks the servers in turn until one gives NOERROR or NXDOMAIN.
+func (r *Resolver) exchange(ctx context.Context, fqdn string, qtype uint16) (*Answer, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	tries := r.attempts * len(r.servers)
+	perTry := max(r.timeout/time.Duration(tries), 500*time.Millisecond)
+
+	lastErr := &LookupError{Name: fqdn, Type: dns.TypeToString[qtype], Err: ErrTimeout}
+	for i := 0; i < tries && ctx.Err() == nil; i++ {
+		server := r.servers[i%len(r.servers)]
+		resp, err := r.ask(ctx, server, fqdn, qtype, perTry)
+		lastErr.Server = server
+		switch {
+		case err != nil:
+			lastErr.Err = err
+			continue
+		case resp.Rcode == dns.RcodeSuccess || resp.Rcode == dns.RcodeNameError:
+			return answerFrom(resp, fqdn, qtype, server)
+		case resp.Rcode == dns.RcodeRefused:
+			lastErr.Err = ErrRefused
+		case resp.Rcode == dns.RcodeServerFailure:
+			lastErr.Err = ErrServerFailure
+		default:
+			lastErr.Err = fmt.Errorf("server answered %s", dns.RcodeToString[resp.Rcode])
+		}
+	}
+	return nil, lastErr
+}
+
+// ask sends one query to one server, over UDP and then over TCP if the
+// answer was truncated (RFC 7766 §5).
+func (r *Resolver) ask(ctx context.Context, server, fqdn string, qtype uint16, timeout time.Duration) (*dns.Msg, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(fqdn, qtype)
+	m.RecursionDesired = true
+	m.AuthenticatedData = true // RFC 6840 §5.7: ask for the AD bit without DO
+	m.SetEdns0(1232, false)    // the DNS flag day 2020 buffer size
+
+	resp, err := r.send(ctx, "udp", server, m, timeout)
+	if err == nil && resp.Truncated {
+		resp, err = r.send(ctx, "tcp", server, m, timeout)
+	}
+	return resp, err
+}
+
+func (r *Resolver) send(ctx context.Context, network, server string, m *dns.Msg, timeout time.Duration) (*dns.Msg, error) {
+	r.queries.Add(1)
+	c := &dns.Client{Net: network, Timeout: timeout}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, rtt, err := c.ExchangeContext(ctx, m, server)
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		err = ErrTimeout
+	}
+	if r.trace != nil {
+		rcode := ""
+		if resp != nil {
+			rcode = dns.RcodeToString[resp.Rcode]
+		}
+		r.trace(server, network+" "+dns.TypeToString[m.Question[0].Qtype]+" "+m.Question[0].Name, rtt, rcode, err)
+	}
+	return resp, err
+}
+
+// answerFrom keeps the records of qtype owned by fqdn or by the end of its
+// CNAME chain (RFC 1034 §3.6.2).
+func answerFrom(resp *dns.Msg, fqdn string, qtype uint16, server string) (*Answer, error) {
+	a := &Answer{Name: fqdn, Type: qtype, Rcode: resp.Rcode, Authentic: resp.AuthenticatedData, Server: server}
+	owner := fqdn
+	seen := map[string]bool{owner: true}
+	for {
+		var next string
+		for _, rr := range resp.Answer {
+			h := rr.Header()
+			if !strings.EqualFold(h.Name, owner) {
+				continue
+			}
+			switch {
+			case h.Rrtype == qtype:
+				a.Records = append(a.Records, rr)
+			case h.Rrtype == dns.TypeCNAME && qtype != dns.TypeCNAME:
+				next = dns.CanonicalName(rr.(*dns.CNAME).Target)
+			}
+		}
+		if len(a.Records) > 0 || next == "" {
+			return a, nil
+		}
+		if seen[next] || len(seen) > 16 {
+			return nil, &LookupError{Name: fqdn, Type: dns.TypeToString[qtype], Server: server, Err: ErrCNAMELoop}
+		}
+		seen[next] = true
+		a.CNAMEs = append(a.CNAMEs, next)
+		owner = next
+	}
+}

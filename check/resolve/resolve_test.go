@@ -1,0 +1,245 @@
+package resolve_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/lab"
+)
+
+const zone = `
+$ORIGIN r.test.
+$TTL 300
+;@lab servfail broken.r.test.
+;@lab refused refusing.r.test.
+;@lab timeout silent.r.test.
+;@lab timeout half.r.test. AAAA
+host      A     127.0.0.5
+host      AAAA  ::1
+half      A     127.0.0.6
+alias     CNAME host
+loop1     CNAME loop2
+loop2     CNAME loop1
+dangling  CNAME nowhere
+a.b.c     TXT   "deep"
+`
+
+func startLab(t testing.TB) *lab.DNSServer {
+	t.Helper()
+	z := lab.NewZone()
+	if err := z.Parse(strings.NewReader(zone), "r.test.", "zone"); err != nil {
+		t.Fatal(err)
+	}
+	// A record longer than a 1232-byte UDP answer: it must come over TCP.
+	var parts []string
+	for i := range 60 {
+		parts = append(parts, fmt.Sprintf("%q", fmt.Sprintf("part%02d-%s", i, strings.Repeat("x", 40))))
+	}
+	if err := z.AddString("big.r.test. TXT " + strings.Join(parts, " ")); err != nil {
+		t.Fatal(err)
+	}
+	z.Sign("signed.test.")
+	if err := z.AddString("signed.test. TXT \"v=spf1 -all\""); err != nil {
+		t.Fatal(err)
+	}
+	s, err := lab.StartDNS(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newResolver(t testing.TB, s *lab.DNSServer, timeout time.Duration) *resolve.Resolver {
+	t.Helper()
+	r, err := resolve.New(resolve.Config{Servers: []string{s.Addr}, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestOutcomesAreDistinct(t *testing.T) {
+	s := startLab(t)
+	r := newResolver(t, s, 2*time.Second)
+	ctx := context.Background()
+
+	a, err := r.Lookup(ctx, "host.r.test", dns.TypeA)
+	if err != nil || len(resolve.Records[*dns.A](a)) != 1 || a.NXDomain() || a.NoData() {
+		t.Fatalf("host A: %+v, %v", a, err)
+	}
+	a, err = r.Lookup(ctx, "host.r.test", dns.TypeMX)
+	if err != nil || !a.NoData() || a.NXDomain() {
+		t.Fatalf("host MX should be no-data: %+v, %v", a, err)
+	}
+	a, err = r.Lookup(ctx, "nosuch.r.test", dns.TypeA)
+	if err != nil || !a.NXDomain() || a.NoData() {
+		t.Fatalf("nosuch should be NXDOMAIN: %+v, %v", a, err)
+	}
+	a, err = r.Lookup(ctx, "b.c.r.test", dns.TypeTXT)
+	if err != nil || !a.NoData() {
+		t.Fatalf("an empty non-terminal is no-data, not NXDOMAIN: %+v, %v", a, err)
+	}
+}
+
+func TestFailuresAreErrorsNotAbsence(t *testing.T) {
+	s := startLab(t)
+	r := newResolver(t, s, 600*time.Millisecond)
+	ctx := context.Background()
+	for name, want := range map[string]error{
+		"broken.r.test":   resolve.ErrServerFailure,
+		"refusing.r.test": resolve.ErrRefused,
+		"silent.r.test":   resolve.ErrTimeout,
+		"loop1.r.test":    resolve.ErrServerFailure, // the lab, like real resolvers, gives up on loops
+		"bad name.r.test": resolve.ErrBadName,
+	} {
+		a, err := r.Lookup(ctx, name, dns.TypeA)
+		var le *resolve.LookupError
+		if a != nil || !errors.As(err, &le) || !errors.Is(err, want) {
+			t.Errorf("%s: got %+v, %v; want %v", name, a, err, want)
+			continue
+		}
+		if !strings.Contains(le.Query(), "A ") {
+			t.Errorf("%s: error does not name the query: %q", name, le.Query())
+		}
+	}
+}
+
+func TestTruncatedAnswerIsReadOverTCP(t *testing.T) {
+	s := startLab(t)
+	r := newResolver(t, s, 2*time.Second)
+	a, err := r.Lookup(context.Background(), "big.r.test", dns.TypeTXT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt := resolve.TXT(a)
+	if len(txt) != 1 || !strings.HasPrefix(txt[0], "part00-") || !strings.Contains(txt[0], "part59-") {
+		t.Fatalf("big TXT not read whole: %d records", len(txt))
+	}
+	if got := r.Queries(); got != 2 {
+		t.Errorf("want one UDP and one TCP query, got %d", got)
+	}
+}
+
+func TestAuthenticDataBit(t *testing.T) {
+	s := startLab(t)
+	r := newResolver(t, s, 2*time.Second)
+	ctx := context.Background()
+	a, err := r.Lookup(ctx, "signed.test", dns.TypeTXT)
+	if err != nil || !a.Authentic {
+		t.Fatalf("signed.test should be authentic: %+v %v", a, err)
+	}
+	a, err = r.Lookup(ctx, "host.r.test", dns.TypeA)
+	if err != nil || a.Authentic {
+		t.Fatalf("host.r.test should not be authentic: %+v %v", a, err)
+	}
+}
+
+func TestCNAMEsAreFollowed(t *testing.T) {
+	s := startLab(t)
+	r := newResolver(t, s, 2*time.Second)
+	ctx := context.Background()
+	a, err := r.Lookup(ctx, "alias.r.test", dns.TypeA)
+	if err != nil || len(a.Records) != 1 || len(a.CNAMEs) != 1 || a.CNAMEs[0] != "host.r.test." {
+		t.Fatalf("alias: %+v %v", a, err)
+	}
+	a, err = r.Lookup(ctx, "dangling.r.test", dns.TypeA)
+	if err != nil || !a.NXDomain() || len(a.CNAMEs) != 1 {
+		t.Fatalf("dangling CNAME should be NXDOMAIN through the alias: %+v %v", a, err)
+	}
+}
+
+func TestAddrsAndPTR(t *testing.T) {
+	s := startLab(t)
+	if err := s.Zone.AddString("5.0.0.127.in-addr.arpa. PTR host.r.test."); err != nil {
+		t.Fatal(err)
+	}
+	r := newResolver(t, s, 600*time.Millisecond)
+	ctx := context.Background()
+	got := r.LookupAddrs(ctx, "host.r.test")
+	if got.Failed() != nil || fmt.Sprint(got.Addrs) != "[127.0.0.5 ::1]" {
+		t.Fatalf("addrs: %v %v", got.Addrs, got.Failed())
+	}
+	names, _, err := r.LookupPTR(ctx, got.Addrs[0])
+	if err != nil || len(names) != 1 || names[0] != "host.r.test." {
+		t.Fatalf("PTR: %v %v", names, err)
+	}
+	half := r.LookupAddrs(ctx, "half.r.test")
+	if !errors.Is(half.Err6, resolve.ErrTimeout) || half.Err4 != nil || len(half.Addrs) != 1 {
+		t.Fatalf("half: A must succeed and AAAA time out: %+v", half)
+	}
+}
+
+func TestNothingIsAskedTwice(t *testing.T) {
+	s := startLab(t)
+	s.SetDelay(50 * time.Millisecond)
+	r := newResolver(t, s, 2*time.Second)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := r.Lookup(ctx, "HOST.r.test.", dns.TypeA); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if _, err := r.Lookup(ctx, "host.r.test", dns.TypeA); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Queries(); got != 1 {
+		t.Errorf("21 identical lookups reached the server %d times, want 1", got)
+	}
+}
+
+func TestCallerCancellation(t *testing.T) {
+	s := startLab(t)
+	r := newResolver(t, s, 5*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := r.Lookup(ctx, "silent.r.test", dns.TypeA); !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+}
+
+func TestParseServer(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1":      "127.0.0.1:53",
+		"127.0.0.1:5353": "127.0.0.1:5353",
+		"::1":            "[::1]:53",
+		"[::1]:5353":     "[::1]:5353",
+		"[::1]":          "[::1]:53",
+		"ns.example":     "ns.example:53",
+	} {
+		if got, err := resolve.ParseServer(in); err != nil || got != want {
+			t.Errorf("ParseServer(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", ":53", "a b", "1.2.3.4:"} {
+		if _, err := resolve.ParseServer(bad); err == nil {
+			t.Errorf("ParseServer(%q) should fail", bad)
+		}
+	}
+}
+
+// BenchmarkConcurrentLookups shows what concurrency buys with 50 ms of
+// injected latency: 50 distinct names cost about one round trip.
+func BenchmarkConcurrentLookups(b *testing.B) {
+	s := startLab(b)
+	s.SetDelay(50 * time.Millisecond)
+	for b.Loop() {
+		r := newResolver(b, s, 2*time.Second)
+		var wg sync.WaitGroup
+		for i := range 50 {
+			wg.Go(func() { r.Lookup(context.Background(), fmt.Sprintf("n%d.r.test", i), dns.TypeA) })
+		}
+		wg.Wait()
+	}
+}

@@ -1,0 +1,15 @@
+module github.com/smtptool/smtptool
+
+go 1.26.0
+
+require (
+	github.com/fatih/color v1.19.0
+	github.com/miekg/dns v1.1.73
+)
+
+require (
+	github.com/mattn/go-colorable v0.1.14 // indirect
+	github.com/mattn/go-isatty v0.0.20 // indirect
+	golang.org/x/net v0.57.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)

@@ -1,0 +1,266 @@
+package lab
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Zone is the lab's DNS data: what a recursive resolver would answer.
+//
+// Zone files are RFC 1035 master files. Lines starting with ";@lab" are
+// directives that make the lab misbehave or sign a zone:
+//
+//	;@lab servfail NAME [TYPE]   answer SERVFAIL
+//	;@lab refused NAME [TYPE]    answer REFUSED
+//	;@lab timeout NAME [TYPE]    never answer
+//	;@lab signed                 answers under this file's $ORIGIN carry the AD bit
+type Zone struct {
+	mu     sync.RWMutex
+	rrs    map[string][]dns.RR  // owner name → records
+	names  map[string]bool      // every owner and its ancestors: empty non-terminals exist too
+	behave map[behaveKey]string // (name, type) → "servfail", "refused", "timeout"
+	signed []string             // zone apexes whose answers are authentic
+}
+
+type behaveKey struct {
+	name  string
+	qtype uint16 // 0: every type
+}
+
+// NewZone returns an empty zone.
+func NewZone() *Zone {
+	return &Zone{rrs: map[string][]dns.RR{}, names: map[string]bool{}, behave: map[behaveKey]string{}}
+}
+
+// Parse reads a master file into the zone; origin is the default $ORIGIN.
+func (z *Zone) Parse(r io.Reader, origin, file string) error {
+	text, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	origin = dns.CanonicalName(origin)
+	sc := bufio.NewScanner(strings.NewReader(string(text)))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "$ORIGIN" {
+			origin = dns.CanonicalName(f[1])
+		}
+		rest, ok := strings.CutPrefix(line, ";@lab ")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		switch {
+		case len(f) == 1 && f[0] == "signed":
+			z.Sign(origin)
+		case len(f) >= 2 && (f[0] == "servfail" || f[0] == "refused" || f[0] == "timeout"):
+			var qtype uint16
+			if len(f) == 3 {
+				qtype = dns.StringToType[strings.ToUpper(f[2])]
+			}
+			z.Misbehave(f[1], qtype, f[0])
+		default:
+			return fmt.Errorf("%s: bad directive %q", file, line)
+		}
+	}
+	zp := dns.NewZoneParser(strings.NewReader(string(text)), origin, file)
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		z.Add(rr)
+	}
+	return zp.Err()
+}
+
+// Add adds a record.
+func (z *Zone) Add(rr dns.RR) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	name := dns.CanonicalName(rr.Header().Name)
+	z.rrs[name] = append(z.rrs[name], rr)
+	for i, end := 0, false; !end; i, end = dns.NextLabel(name, i) {
+		z.names[name[i:]] = true
+	}
+}
+
+// AddString adds records written in master-file syntax.
+func (z *Zone) AddString(rrs ...string) error {
+	for _, s := range rrs {
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			return err
+		}
+		z.Add(rr)
+	}
+	return nil
+}
+
+// Misbehave makes queries for name (and qtype, or every type for 0) answer
+// with "servfail", "refused" or "timeout" (no answer at all).
+func (z *Zone) Misbehave(name string, qtype uint16, how string) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.behave[behaveKey{dns.CanonicalName(name), qtype}] = how
+}
+
+// Sign marks every name at or under apex as DNSSEC-authentic.
+func (z *Zone) Sign(apex string) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.signed = append(z.signed, dns.CanonicalName(apex))
+}
+
+func (z *Zone) misbehaviour(name string, qtype uint16) string {
+	if how, ok := z.behave[behaveKey{name, qtype}]; ok {
+		return how
+	}
+	return z.behave[behaveKey{name, 0}]
+}
+
+func (z *Zone) authentic(name string) bool {
+	for _, apex := range z.signed {
+		if dns.IsSubDomain(apex, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolve fills m's answer the way a recursive resolver would: CNAMEs are
+// followed within the lab, NXDOMAIN when the final name does not exist.
+func (z *Zone) resolve(m *dns.Msg, name string, qtype uint16) {
+	z.mu.RLock()
+	defer z.mu.RUnlock()
+	if how := z.misbehaviour(name, qtype); how != "" {
+		m.Rcode = map[string]int{"servfail": dns.RcodeServerFailure, "refused": dns.RcodeRefused}[how]
+		return
+	}
+	authentic := true
+	for range 12 {
+		authentic = authentic && z.authentic(name)
+		if !z.names[name] {
+			m.Rcode = dns.RcodeNameError
+			return
+		}
+		var cname *dns.CNAME
+		found := false
+		for _, rr := range z.rrs[name] {
+			switch {
+			case rr.Header().Rrtype == qtype:
+				m.Answer = append(m.Answer, rr)
+				found = true
+			case rr.Header().Rrtype == dns.TypeCNAME && qtype != dns.TypeCNAME:
+				cname = rr.(*dns.CNAME)
+			}
+		}
+		if found || cname == nil {
+			m.AuthenticatedData = authentic
+			return
+		}
+		m.Answer = append(m.Answer, cname)
+		name = dns.CanonicalName(cname.Target)
+	}
+	// A chain this long is a loop: real resolvers give up with SERVFAIL.
+	m.Answer = nil
+	m.Rcode = dns.RcodeServerFailure
+}
+
+// DNSServer serves a Zone on loopback over UDP and TCP.
+type DNSServer struct {
+	Zone *Zone
+	// Addr is "127.0.0.1:port", the same port for UDP and TCP.
+	Addr string
+
+	delay   atomic.Int64
+	queries atomic.Int64
+	udp     *dns.Server
+	tcp     *dns.Server
+}
+
+// SetDelay makes every answer wait d first: the lab's way to measure what
+// concurrency buys.
+func (s *DNSServer) SetDelay(d time.Duration) { s.delay.Store(int64(d)) }
+
+// Queries returns how many queries the server has received.
+func (s *DNSServer) Queries() int64 { return s.queries.Load() }
+
+// StartDNS serves z on 127.0.0.1 at a free port, UDP and TCP.
+func StartDNS(z *Zone) (*DNSServer, error) {
+	s := &DNSServer{Zone: z}
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err != nil {
+			pc.Close() // the TCP port is taken: try another
+			continue
+		}
+		s.Addr = pc.LocalAddr().String()
+		s.udp = &dns.Server{PacketConn: pc, Handler: s}
+		s.tcp = &dns.Server{Listener: l, Handler: s}
+		for _, srv := range []*dns.Server{s.udp, s.tcp} {
+			started := make(chan struct{})
+			srv.NotifyStartedFunc = func() { close(started) }
+			go srv.ActivateAndServe()
+			<-started
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("lab: no free port for DNS")
+}
+
+// Close stops the server.
+func (s *DNSServer) Close() error {
+	err := s.udp.Shutdown()
+	if err2 := s.tcp.Shutdown(); err == nil {
+		err = err2
+	}
+	return err
+}
+
+// ServeDNS answers one query.
+func (s *DNSServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
+	s.queries.Add(1)
+	if d := time.Duration(s.delay.Load()); d > 0 {
+		time.Sleep(d)
+	}
+	m := new(dns.Msg)
+	m.SetReply(req)
+	m.RecursionAvailable = true
+	if len(req.Question) != 1 {
+		m.Rcode = dns.RcodeFormatError
+		w.WriteMsg(m)
+		return
+	}
+	q := req.Question[0]
+	name := dns.CanonicalName(q.Name)
+	s.Zone.mu.RLock()
+	how := s.Zone.misbehaviour(name, q.Qtype)
+	s.Zone.mu.RUnlock()
+	if how == "timeout" {
+		return // a silent server
+	}
+	s.Zone.resolve(m, name, q.Qtype)
+	if !req.AuthenticatedData && req.IsEdns0() == nil {
+		m.AuthenticatedData = false
+	}
+	if opt := req.IsEdns0(); opt != nil {
+		m.SetEdns0(opt.UDPSize(), false)
+	}
+	if w.RemoteAddr().Network() == "udp" {
+		size := dns.MinMsgSize
+		if opt := req.IsEdns0(); opt != nil {
+			size = int(opt.UDPSize())
+		}
+		m.Truncate(size) // sets TC when it does not fit (RFC 1035 §4.2.1)
+	}
+	w.WriteMsg(m)
+}

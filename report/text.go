@@ -1,0 +1,168 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/fatih/color"
+)
+
+// Style names how a piece of text is shown on a colour terminal.
+type Style int
+
+// Styles; Plain is the zero value.
+const (
+	Plain Style = iota
+	Dim
+	Bold
+	Good
+	Warn
+	Bad
+)
+
+// TextDetails is implemented by check data that has something to show a
+// person beyond the findings (the MX table, the SMTP steps...).
+type TextDetails interface {
+	WriteText(p *Printer)
+}
+
+// Cell is one cell of a table row.
+type Cell struct {
+	Text  string
+	Style Style
+}
+
+// C is shorthand for a cell.
+func C(text string, s Style) Cell { return Cell{text, s} }
+
+// Printer writes human output with optional colour. It never decides on
+// colour itself: the caller says whether the output is a terminal.
+type Printer struct {
+	w      io.Writer
+	styles map[Style]*color.Color
+	err    error
+}
+
+// NewPrinter returns a Printer on w, colouring only when useColor is set.
+func NewPrinter(w io.Writer, useColor bool) *Printer {
+	p := &Printer{w: w, styles: map[Style]*color.Color{
+		Plain: color.New(color.Reset),
+		Dim:   color.New(color.Faint),
+		Bold:  color.New(color.Bold),
+		Good:  color.New(color.FgGreen),
+		Warn:  color.New(color.FgYellow),
+		Bad:   color.New(color.FgRed, color.Bold),
+	}}
+	for _, c := range p.styles {
+		if useColor {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+	}
+	return p
+}
+
+// S renders text in a style.
+func (p *Printer) S(s Style, text string) string {
+	if s == Plain {
+		return text
+	}
+	return p.styles[s].Sprint(text)
+}
+
+// Line writes one line indented by indent spaces.
+func (p *Printer) Line(indent int, text string) {
+	if p.err != nil {
+		return
+	}
+	_, p.err = fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), text)
+}
+
+// Table writes rows with columns aligned on their visible width.
+func (p *Printer) Table(indent int, rows [][]Cell) {
+	var widths []int
+	for _, row := range rows {
+		for i, c := range row {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(c.Text))
+		}
+	}
+	for _, row := range rows {
+		var b strings.Builder
+		for i, c := range row {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			b.WriteString(p.S(c.Style, c.Text))
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c.Text)))
+			}
+		}
+		p.Line(indent, b.String())
+	}
+}
+
+// Mark returns the ✓ ! ✗ mark of a status, styled.
+func (p *Printer) Mark(st Status) string {
+	switch st {
+	case StatusOK:
+		return p.S(Good, "✓")
+	case Status(Info.String()):
+		return p.S(Dim, "i")
+	case Status(Warning.String()):
+		return p.S(Warn, "!")
+	default:
+		return p.S(Bad, "✗")
+	}
+}
+
+func severityStyle(s Severity) Style {
+	switch s {
+	case Error:
+		return Bad
+	case Warning:
+		return Warn
+	}
+	return Dim
+}
+
+// WriteText renders reports for a person.
+func WriteText(w io.Writer, useColor bool, reports ...*Report) error {
+	p := NewPrinter(w, useColor)
+	for i, r := range reports {
+		if i > 0 {
+			p.Line(0, "")
+		}
+		p.Line(0, fmt.Sprintf("%s %s  %s", p.Mark(r.Status()), p.S(Bold, r.Command+" "+r.Target), p.S(Dim, string(r.Status()))))
+		for _, c := range r.Checks {
+			writeCheck(p, c)
+		}
+	}
+	return p.err
+}
+
+func writeCheck(p *Printer, c *Check) {
+	p.Line(0, "")
+	p.Line(2, fmt.Sprintf("%s %s", p.Mark(c.Status()), p.S(Bold, c.Name)))
+	if d, ok := c.Data.(TextDetails); ok {
+		d.WriteText(p)
+	}
+	if len(c.Findings) == 0 {
+		p.Line(4, p.S(Good, "no problems found"))
+		return
+	}
+	for _, f := range c.Findings {
+		p.Line(4, fmt.Sprintf("%s %s  %s", p.Mark(Status(f.Severity.String())), p.S(severityStyle(f.Severity), f.ID), f.Message))
+		if f.Fix != "" {
+			p.Line(8, p.S(Dim, "fix: ")+f.Fix)
+		}
+		if f.Ref != "" {
+			p.Line(8, p.S(Dim, "ref: "+f.Ref))
+		}
+	}
+}
