@@ -1,0 +1,310 @@
+// Package mx finds where mail for a domain goes (RFC 5321 §5.1): its MX
+// hosts in preference order, their addresses, and each address's PTR name
+// with forward confirmation (FCrDNS: the PTR name resolves back to the
+// address). A domain without MX records falls back to its own A/AAAA
+// records (the implicit MX); a single "0 ." record is a null MX (RFC 7505)
+// saying the domain accepts no mail.
+package mx
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/report"
+)
+
+// Options tune the check.
+type Options struct {
+	// AllowPrivate accepts loopback, private and reserved MX addresses:
+	// for internal mail systems and the offline lab.
+	AllowPrivate bool
+}
+
+// Result is what the check learned; it is the check's JSON data.
+type Result struct {
+	Domain string `json:"domain"`
+	// NullMX is set for a domain that publishes "MX 0 ." (RFC 7505).
+	NullMX bool `json:"null_mx"`
+	// Implicit is set when there is no MX and the domain itself is the
+	// mail host (RFC 5321 §5.1).
+	Implicit bool   `json:"implicit"`
+	Hosts    []Host `json:"hosts"`
+	// Err is the failure of the MX lookup itself: nothing else is known.
+	Err error `json:"-"`
+	// NXDomain is set when the domain does not exist.
+	NXDomain bool `json:"nxdomain,omitempty"`
+}
+
+// Host is one mail exchanger.
+type Host struct {
+	Name       string    `json:"name"`
+	Preference uint16    `json:"preference"`
+	CNAMEs     []string  `json:"cnames,omitempty"`
+	Addresses  []Address `json:"addresses"`
+	findings   []report.Finding
+}
+
+// Address is one address of a host, with its reverse DNS.
+type Address struct {
+	IP     netip.Addr `json:"ip"`
+	PTR    []string   `json:"ptr,omitempty"`
+	FCrDNS bool       `json:"fcrdns"`
+	// Scope is empty for a public address, else why it is not one.
+	Scope    string `json:"scope,omitempty"`
+	findings []report.Finding
+}
+
+// Lookup resolves the domain's mail hosts and returns them with the
+// findings of the mx check. An invalid domain name is an error.
+func Lookup(ctx context.Context, r *resolve.Resolver, domain string, opts Options) (*Result, []report.Finding) {
+	res := &Result{Domain: strings.TrimSuffix(domain, ".")}
+	ans, err := r.Lookup(ctx, domain, dns.TypeMX)
+	if err != nil {
+		res.Err = err
+		return res, []report.Finding{resolve.FailedFinding(err)}
+	}
+	if ans.NXDomain() {
+		res.NXDomain = true
+		return res, []report.Finding{{
+			ID: "domain.nxdomain", Severity: report.Error,
+			Message: fmt.Sprintf("%s does not exist (NXDOMAIN)", res.Domain),
+			Fix:     "check the spelling, or register and delegate the domain",
+			Ref:     "RFC 1035 §4.1.1",
+		}}
+	}
+
+	var findings []report.Finding
+	records := resolve.Records[*dns.MX](ans)
+	slices.SortStableFunc(records, func(a, b *dns.MX) int {
+		if a.Preference != b.Preference {
+			return int(a.Preference) - int(b.Preference)
+		}
+		return strings.Compare(a.Mx, b.Mx)
+	})
+	switch {
+	case len(records) == 0:
+		// RFC 5321 §5.1: no MX, so the domain itself is the implicit MX.
+		res.Implicit = true
+		res.Hosts = []Host{{Name: dns.CanonicalName(domain)}}
+		findings = append(findings, report.Finding{
+			ID: "mx.missing", Severity: report.Warning,
+			Message: fmt.Sprintf("%s has no MX record: senders fall back to its A/AAAA records", res.Domain),
+			Fix:     fmt.Sprintf("publish an MX record naming the mail host, or a null MX (%s. MX 0 .) if it takes no mail", res.Domain),
+			Ref:     "RFC 5321 §5.1",
+		})
+	default:
+		for _, mx := range records {
+			if mx.Mx == "." {
+				res.NullMX = true
+				continue
+			}
+			res.Hosts = append(res.Hosts, Host{Name: dns.CanonicalName(mx.Mx), Preference: mx.Preference})
+		}
+	}
+	if res.NullMX {
+		if len(res.Hosts) > 0 {
+			// RFC 7505 §3: a null MX must be the only MX record.
+			return res, append(findings, report.Finding{
+				ID: "mx.null-mixed", Severity: report.Error,
+				Message: fmt.Sprintf("%s publishes a null MX (0 .) beside %d other MX records: senders' behaviour is undefined", res.Domain, len(res.Hosts)),
+				Fix:     "remove the null MX if the domain takes mail, or every other MX if it does not",
+				Ref:     "RFC 7505 §3",
+			})
+		}
+		return res, append(findings, report.Finding{
+			ID: "mx.null", Severity: report.Info,
+			Message: fmt.Sprintf("%s publishes a null MX (0 .): it accepts no mail", res.Domain),
+			Fix:     "nothing to do if the domain sends no mail and takes none; remove it otherwise",
+			Ref:     "RFC 7505 §3",
+		})
+	}
+
+	var wg sync.WaitGroup
+	for i := range res.Hosts {
+		wg.Go(func() { lookupHost(ctx, r, &res.Hosts[i], res.Implicit, opts) })
+	}
+	wg.Wait()
+
+	ipv6 := false
+	for _, h := range res.Hosts {
+		findings = append(findings, h.findings...)
+		for _, a := range h.Addresses {
+			findings = append(findings, a.findings...)
+			ipv6 = ipv6 || a.IP.Is6()
+		}
+	}
+	if !ipv6 && hasAddresses(res.Hosts) {
+		findings = append(findings, report.Finding{
+			ID: "mx.no-ipv6", Severity: report.Info,
+			Message: fmt.Sprintf("no mail host of %s has an IPv6 (AAAA) address", res.Domain),
+			Fix:     "add AAAA records (with PTR records) when the mail hosts are reachable over IPv6",
+			Ref:     "RFC 3596",
+		})
+	}
+	return res, findings
+}
+
+// Check runs Lookup and wraps it as the "mx" check.
+func Check(ctx context.Context, r *resolve.Resolver, domain string, opts Options) (*report.Check, *Result) {
+	res, findings := Lookup(ctx, r, domain, opts)
+	return &report.Check{Name: "mx", Findings: findings, Data: res}, res
+}
+
+func hasAddresses(hosts []Host) bool {
+	for _, h := range hosts {
+		if len(h.Addresses) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func lookupHost(ctx context.Context, r *resolve.Resolver, h *Host, implicit bool, opts Options) {
+	name := strings.TrimSuffix(h.Name, ".")
+	if _, err := netip.ParseAddr(strings.Trim(name, "[]")); err == nil {
+		// RFC 5321 §5.1 and RFC 7505 §3: an MX names a host, never an address.
+		h.findings = append(h.findings, report.Finding{
+			ID: "mx.ip-literal", Severity: report.Error,
+			Message: fmt.Sprintf("the MX target %s is an IP address, not a host name: senders look it up as a name and fail", name),
+			Fix:     fmt.Sprintf("give the host a name (mail.example A %s) and point the MX at that name", name),
+			Ref:     "RFC 5321 §5.1",
+		})
+		return
+	}
+	addrs := r.LookupAddrs(ctx, h.Name)
+	h.CNAMEs = addrs.CNAMEs
+	if len(addrs.CNAMEs) > 0 && !implicit {
+		// RFC 2181 §10.3: an MX target must not be an alias.
+		h.findings = append(h.findings, report.Finding{
+			ID: "mx.cname", Severity: report.Error,
+			Message: fmt.Sprintf("the MX target %s is a CNAME alias of %s", name, strings.TrimSuffix(addrs.CNAMEs[len(addrs.CNAMEs)-1], ".")),
+			Fix:     fmt.Sprintf("point the MX record at the canonical name %s", strings.TrimSuffix(addrs.CNAMEs[len(addrs.CNAMEs)-1], ".")),
+			Ref:     "RFC 2181 §10.3, RFC 5321 §5.1",
+		})
+	}
+	if err := addrs.Failed(); err != nil {
+		h.findings = append(h.findings, resolve.FailedFinding(err))
+	}
+	if len(addrs.Addrs) == 0 && addrs.Failed() == nil {
+		what := "NXDOMAIN"
+		if !addrs.NXDomain {
+			what = "no A or AAAA record"
+		}
+		h.findings = append(h.findings, report.Finding{
+			ID: "mx.unresolvable", Severity: report.Error,
+			Message: fmt.Sprintf("the mail host %s has no address (%s): mail to it cannot be delivered", name, what),
+			Fix:     fmt.Sprintf("publish A/AAAA records for %s, or point the MX at a host that has them", name),
+			Ref:     "RFC 5321 §5.1",
+		})
+	}
+	h.Addresses = make([]Address, len(addrs.Addrs))
+	var wg sync.WaitGroup
+	for i, ip := range addrs.Addrs {
+		h.Addresses[i].IP = ip
+		wg.Go(func() { lookupAddress(ctx, r, name, &h.Addresses[i], opts) })
+	}
+	wg.Wait()
+}
+
+func lookupAddress(ctx context.Context, r *resolve.Resolver, host string, a *Address, opts Options) {
+	a.Scope = Scope(a.IP)
+	if a.Scope != "" && !opts.AllowPrivate {
+		a.findings = append(a.findings, report.Finding{
+			ID: "mx.private-address", Severity: report.Warning,
+			Message: fmt.Sprintf("the mail host %s resolves to %s, a %s address that other networks cannot reach", host, a.IP, a.Scope),
+			Fix:     "publish the host's public address; keep internal addresses in internal DNS (or pass --allow-private for internal systems)",
+			Ref:     "RFC 6890",
+		})
+	}
+	names, _, err := r.LookupPTR(ctx, a.IP)
+	switch {
+	case err != nil:
+		a.findings = append(a.findings, resolve.FailedFinding(err))
+		return
+	case len(names) == 0:
+		a.findings = append(a.findings, report.Finding{
+			ID: "mx.ptr-missing", Severity: report.Warning,
+			Message: fmt.Sprintf("%s (%s) has no PTR record: many receivers distrust or reject mail from hosts without reverse DNS", a.IP, host),
+			Fix:     fmt.Sprintf("ask whoever holds the address block to set the PTR of %s to %s", a.IP, host),
+			Ref:     "RFC 1912 §2.1",
+		})
+		return
+	}
+	a.PTR = names
+	// FCrDNS: some PTR name must resolve back to the address.
+	confirmed := make([]bool, len(names))
+	var failed error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Go(func() {
+			back := r.LookupAddrs(ctx, n)
+			confirmed[i] = slices.Contains(back.Addrs, a.IP)
+			if err := back.Failed(); err != nil && !confirmed[i] {
+				mu.Lock()
+				failed = err
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	a.FCrDNS = slices.Contains(confirmed, true)
+	switch {
+	case a.FCrDNS:
+	case failed != nil:
+		a.findings = append(a.findings, resolve.FailedFinding(failed))
+	default:
+		a.findings = append(a.findings, report.Finding{
+			ID: "mx.fcrdns-mismatch", Severity: report.Warning,
+			Message: fmt.Sprintf("the PTR of %s is %s, which does not resolve back to %s", a.IP, strings.TrimSuffix(strings.Join(names, ", "), "."), a.IP),
+			Fix:     fmt.Sprintf("make the PTR name's A/AAAA record include %s, or set the PTR to %s", a.IP, host),
+			Ref:     "RFC 8601 §3 (iprev)",
+		})
+	}
+}
+
+// nonPublic lists the special-purpose blocks of the IANA registries (RFC 6890)
+// that are not reachable on the public internet.
+var nonPublic = []struct {
+	prefix netip.Prefix
+	scope  string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), "\"this network\""},
+	{netip.MustParsePrefix("10.0.0.0/8"), "private"},
+	{netip.MustParsePrefix("100.64.0.0/10"), "shared (carrier-grade NAT)"},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local"},
+	{netip.MustParsePrefix("172.16.0.0/12"), "private"},
+	{netip.MustParsePrefix("192.0.0.0/24"), "reserved"},
+	{netip.MustParsePrefix("192.0.2.0/24"), "documentation"},
+	{netip.MustParsePrefix("192.168.0.0/16"), "private"},
+	{netip.MustParsePrefix("198.18.0.0/15"), "benchmarking"},
+	{netip.MustParsePrefix("198.51.100.0/24"), "documentation"},
+	{netip.MustParsePrefix("203.0.113.0/24"), "documentation"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "multicast"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "reserved"},
+	{netip.MustParsePrefix("::/128"), "unspecified"},
+	{netip.MustParsePrefix("::1/128"), "loopback"},
+	{netip.MustParsePrefix("100::/64"), "discard"},
+	{netip.MustParsePrefix("2001:db8::/32"), "documentation"},
+	{netip.MustParsePrefix("fc00::/7"), "unique local (private)"},
+	{netip.MustParsePrefix("fe80::/10"), "link-local"},
+	{netip.MustParsePrefix("ff00::/8"), "multicast"},
+}
+
+// Scope returns why an address is not publicly routable, or "" when it is.
+func Scope(ip netip.Addr) string {
+	ip = ip.Unmap()
+	for _, n := range nonPublic {
+		if n.prefix.Contains(ip) {
+			return n.scope
+		}
+	}
+	return ""
+}

@@ -1,0 +1,118 @@
+package mx_test
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smtptool/smtptool/check/mx"
+	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/report"
+)
+
+func ids(fs []report.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if !slices.Contains(out, f.ID) {
+			out = append(out, f.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Every lab domain is wrong in exactly one way and must produce exactly
+// that finding; good.test must produce none.
+func TestFindingsPerLabDomain(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	opts := mx.Options{AllowPrivate: true}
+	for _, tc := range []struct {
+		domain string
+		opts   mx.Options
+		want   string
+	}{
+		{"good.test", opts, ""},
+		{"nosuch.test", opts, "domain.nxdomain"},
+		{"nomx.test", opts, "mx.missing"},
+		{"nullmx.test", opts, "mx.null"},
+		{"nullmixed.test", opts, "mx.null-mixed"},
+		{"cname.test", opts, "mx.cname"},
+		{"ipliteral.test", opts, "mx.ip-literal"},
+		{"unresolvable.test", opts, "mx.unresolvable"},
+		{"private.test", mx.Options{}, "mx.private-address"},
+		{"noipv6.test", opts, "mx.no-ipv6"},
+		{"noptr.test", opts, "mx.ptr-missing"},
+		{"fcrdns.test", opts, "mx.fcrdns-mismatch"},
+		{"servfail.test", opts, "dns.lookup-failed"},
+		{"timeout.test", opts, "dns.lookup-failed"},
+		{"hostfail.test", opts, "dns.lookup-failed"},
+	} {
+		t.Run(tc.domain, func(t *testing.T) {
+			_, fs := mx.Lookup(context.Background(), r, tc.domain, tc.opts)
+			if got := strings.Join(ids(fs), ","); got != tc.want {
+				t.Errorf("findings %q, want %q: %+v", got, tc.want, fs)
+			}
+			for _, f := range fs {
+				if f.Message == "" || f.Fix == "" || f.Ref == "" {
+					t.Errorf("finding %s lacks message, fix or ref: %+v", f.ID, f)
+				}
+			}
+		})
+	}
+}
+
+func TestGoodDomainHosts(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	res, _ := mx.Lookup(context.Background(), r, "good.test", mx.Options{AllowPrivate: true})
+	if len(res.Hosts) != 2 || res.Hosts[0].Name != "mx1.good.test." || res.Hosts[1].Name != "mx2.good.test." {
+		t.Fatalf("hosts not in preference order: %+v", res.Hosts)
+	}
+	h := res.Hosts[0]
+	if len(h.Addresses) != 2 || h.Addresses[0].IP != netip.MustParseAddr("127.0.0.10") || h.Addresses[1].IP != netip.MustParseAddr("::1") {
+		t.Fatalf("mx1 addresses: %+v", h.Addresses)
+	}
+	for _, a := range h.Addresses {
+		if !a.FCrDNS || len(a.PTR) != 1 || a.PTR[0] != "mx1.good.test." || a.Scope != "loopback" {
+			t.Errorf("address %v: %+v", a.IP, a)
+		}
+	}
+}
+
+func TestPrivateAddressIsFlaggedByDefault(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	_, fs := mx.Lookup(context.Background(), r, "good.test", mx.Options{})
+	if got := strings.Join(ids(fs), ","); got != "mx.private-address" {
+		t.Fatalf("loopback MX addresses should be flagged without AllowPrivate, got %q", got)
+	}
+}
+
+func TestImplicitMX(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	res, _ := mx.Lookup(context.Background(), r, "nomx.test", mx.Options{AllowPrivate: true})
+	if !res.Implicit || len(res.Hosts) != 1 || res.Hosts[0].Name != "nomx.test." || len(res.Hosts[0].Addresses) != 2 {
+		t.Fatalf("implicit MX: %+v", res)
+	}
+}
+
+// The lookup fails within the resolver's timeout, whatever the server does.
+func TestSilentResolverEndsInAFinding(t *testing.T) {
+	_, r := lab.ForTest(t, 300*time.Millisecond)
+	res, fs := mx.Lookup(context.Background(), r, "timeout.test", mx.Options{})
+	if res.Err == nil || len(fs) != 1 || fs[0].ID != "dns.lookup-failed" || !strings.Contains(fs[0].Message, "MX timeout.test.") {
+		t.Fatalf("got %+v %+v", res, fs)
+	}
+}
+
+func TestScope(t *testing.T) {
+	for ip, want := range map[string]string{
+		"8.8.8.8": "", "2a00:1450::1": "", "10.0.0.1": "private", "127.0.0.1": "loopback",
+		"::1": "loopback", "192.0.2.1": "documentation", "::ffff:192.168.1.1": "private", "fd00::1": "unique local (private)",
+	} {
+		if got := mx.Scope(netip.MustParseAddr(ip)); got != want {
+			t.Errorf("Scope(%s) = %q, want %q", ip, got, want)
+		}
+	}
+}

@@ -1,0 +1,104 @@
+package lab
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"time"
+)
+
+// CA is the lab's certificate authority, made fresh at every start. Tests
+// and the demo trust it through Pool; nothing else does.
+type CA struct {
+	Cert *x509.Certificate
+	Pool *x509.CertPool
+	key  *ecdsa.PrivateKey
+	now  func() time.Time
+}
+
+// NewCA makes a CA valid for a year around now().
+func NewCA(now func() time.Time) (*CA, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "smtptool lab CA", Organization: []string{"smtptool lab"}},
+		NotBefore:             now().Add(-time.Hour),
+		NotAfter:              now().AddDate(1, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &CA{Cert: cert, Pool: pool, key: key, now: now}, nil
+}
+
+// PEM returns the CA certificate in PEM form, for SSL_CERT_FILE.
+func (ca *CA) PEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Cert.Raw})
+}
+
+// LeafOptions say how a server certificate should be wrong, if at all.
+type LeafOptions struct {
+	Names      []string      // DNS names; the host's name when right
+	NotBefore  time.Duration // relative to now (default -1h)
+	NotAfter   time.Duration // relative to now (default 90 days)
+	SelfSigned bool          // not issued by the lab CA
+}
+
+// Leaf issues a server certificate with its chain.
+func (ca *CA) Leaf(o LeafOptions) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	if o.NotBefore == 0 {
+		o.NotBefore = -time.Hour
+	}
+	if o.NotAfter == 0 {
+		o.NotAfter = 90 * 24 * time.Hour
+	}
+	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	now := ca.now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: o.Names[0]},
+		DNSNames:     o.Names,
+		NotBefore:    now.Add(o.NotBefore),
+		NotAfter:     now.Add(o.NotAfter),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	parent, signer := ca.Cert, ca.key
+	if o.SelfSigned {
+		parent, signer = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	chain := [][]byte{der}
+	if !o.SelfSigned {
+		chain = append(chain, ca.Cert.Raw)
+	}
+	return tls.Certificate{Certificate: chain, PrivateKey: key}, nil
+}
