@@ -21,7 +21,8 @@ type CA struct {
 	now  func() time.Time
 }
 
-// NewCA makes a CA valid for a year around now().
+// NewCA makes a CA valid from a year before now() to a year after, so that
+// certificates back-dated to look expired were still issued by it.
 func NewCA(now func() time.Time) (*CA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -30,7 +31,7 @@ func NewCA(now func() time.Time) (*CA, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "smtptool lab CA", Organization: []string{"smtptool lab"}},
-		NotBefore:             now().Add(-time.Hour),
+		NotBefore:             now().AddDate(-1, 0, 0),
 		NotAfter:              now().AddDate(1, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,

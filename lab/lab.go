@@ -276,7 +276,10 @@ func rawHost(r *raw) func(*Lab, Host, []net.Listener) error {
 
 func (l *Lab) serveSMTP(h Host, ls []net.Listener, cert tls.Certificate, tweak func(*backend, *smtp.Server)) error {
 	domain := h.Name[strings.Index(h.Name, ".")+1:]
-	b := &backend{domains: []string{domain}}
+	b := l.backends[h.Name] // one mail store per host, whatever the port
+	if b == nil {
+		b = &backend{domains: []string{domain}}
+	}
 	s := smtp.NewServer(b)
 	s.Domain = h.Name
 	s.ReadTimeout = time.Minute

@@ -40,6 +40,9 @@ func C(text string, s Style) Cell { return Cell{text, s} }
 // Printer writes human output with optional colour. It never decides on
 // colour itself: the caller says whether the output is a terminal.
 type Printer struct {
+	// Verbose asks details to show everything (the SMTP transcript...).
+	Verbose bool
+
 	w      io.Writer
 	styles map[Style]*color.Color
 	err    error
@@ -131,9 +134,16 @@ func severityStyle(s Severity) Style {
 	return Dim
 }
 
+// TextOptions say how to render for a person.
+type TextOptions struct {
+	Color   bool // ANSI colour: only on a terminal, never with NO_COLOR
+	Verbose bool // show transcripts and other details
+}
+
 // WriteText renders reports for a person.
-func WriteText(w io.Writer, useColor bool, reports ...*Report) error {
-	p := NewPrinter(w, useColor)
+func WriteText(w io.Writer, o TextOptions, reports ...*Report) error {
+	p := NewPrinter(w, o.Color)
+	p.Verbose = o.Verbose
 	for i, r := range reports {
 		if i > 0 {
 			p.Line(0, "")

@@ -1,0 +1,67 @@
+package explain
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Explanation says what a reply means and what to do about it.
+type Explanation struct {
+	Code      int    `json:"code"`
+	Enhanced  string `json:"enhanced,omitempty"`
+	Meaning   string `json:"meaning"`
+	Permanent bool   `json:"permanent"`
+	Action    string `json:"action,omitempty"`
+	Actor     Actor  `json:"actor,omitempty"`
+	Ref       string `json:"ref"`
+}
+
+// Reply explains a reply code with its optional enhanced status code. The
+// enhanced code is more specific, so its meaning and advice come first
+// (RFC 3463 §2).
+func Reply(code int, enhancedCode string) Explanation {
+	info, _ := Code(code)
+	e := Explanation{
+		Code: code, Meaning: info.Meaning, Permanent: Permanent(code),
+		Action: info.Action, Actor: info.Actor, Ref: info.Ref,
+	}
+	if enh, ok := ParseEnhanced(enhancedCode); ok {
+		e.Enhanced = enh.String()
+		if ei, ok := LookupEnhanced(enh); ok || ei.Meaning != "" {
+			e.Meaning = ei.Meaning
+			if ei.Action != "" {
+				e.Action, e.Actor = ei.Action, ei.Actor
+			}
+			e.Ref = info.Ref + ", " + ei.Ref
+		}
+	}
+	return e
+}
+
+// Sentence is the explanation in one line, for a finding's message.
+func (e Explanation) Sentence() string {
+	code := fmt.Sprint(e.Code)
+	if e.Enhanced != "" {
+		code += " " + e.Enhanced
+	}
+	kind := "success"
+	switch {
+	case e.Permanent:
+		kind = "permanent failure: do not retry unchanged"
+	case e.Code >= 400 && e.Code < 500:
+		kind = "transient failure: retrying later may succeed"
+	case e.Code >= 300 && e.Code < 400:
+		kind = "intermediate: the server waits for more"
+	}
+	return fmt.Sprintf("%s means %s (%s)", code, e.Meaning, kind)
+}
+
+// SplitEnhanced separates a leading enhanced status code from reply text,
+// as servers that support RFC 2034 write it: "5.1.1 User unknown".
+func SplitEnhanced(code int, text string) (enhanced, rest string) {
+	first, rest, _ := strings.Cut(text, " ")
+	if e, ok := ParseEnhanced(first); ok && e.Class == code/100 {
+		return first, rest
+	}
+	return "", text
+}

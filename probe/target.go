@@ -1,0 +1,192 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+	"github.com/smtptool/smtptool/check/mx"
+	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/report"
+)
+
+// Target is what the user asked to probe.
+type Target struct {
+	Host string     // a name, or empty for an address
+	IP   netip.Addr // set for an address literal
+	Port int        // 0 when not given
+}
+
+// ErrBadTarget marks a target that cannot be parsed.
+var ErrBadTarget = errors.New("probe: bad target")
+
+// ParseTarget reads "domain", "host:port", "1.2.3.4", "1.2.3.4:587",
+// "::1" or "[::1]:25".
+func ParseTarget(s string) (Target, error) {
+	s = strings.TrimSpace(s)
+	if ip, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return Target{IP: ip.Unmap()}, nil
+	}
+	var t Target
+	host := s
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		port, err := strconv.Atoi(p)
+		if err != nil || port < 1 || port > 65535 {
+			return t, fmt.Errorf("%w: bad port in %q", ErrBadTarget, s)
+		}
+		t.Port, host = port, h
+		if ip, err := netip.ParseAddr(host); err == nil {
+			t.IP = ip.Unmap()
+			return t, nil
+		}
+	}
+	if _, ok := dns.IsDomainName(host); !ok || host == "" || strings.ContainsAny(host, " \t/:@[]") {
+		return t, fmt.Errorf("%w: %q is not a domain, host or address", ErrBadTarget, s)
+	}
+	t.Host = strings.TrimSuffix(host, ".")
+	return t, nil
+}
+
+// RunOptions extend Options with how to find servers.
+type RunOptions struct {
+	Options
+	// Port is used when the target names none (default 25).
+	Port int
+	// AllMX walks every MX host at once instead of stopping at the first
+	// that answers.
+	AllMX bool
+	// Network is "tcp" (both), "tcp4" or "tcp6".
+	Network string
+	MX      mx.Options
+}
+
+// Run probes a target: an address or host:port directly, a name through
+// its MX hosts in preference order (RFC 5321 §5.1). It returns an error
+// only for a target that cannot be parsed.
+func Run(ctx context.Context, r *resolve.Resolver, target string, o RunOptions) (*report.Report, error) {
+	t, err := ParseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	port := t.Port
+	if port == 0 {
+		port = o.Port
+	}
+	if port == 0 {
+		port = 25
+	}
+	if port == 465 {
+		o.ImplicitTLS = true // RFC 8314 §3.3: submissions port
+	}
+	rep := &report.Report{Command: "probe", Target: target}
+
+	var candidates [][]Server // per host, its addresses in order
+	switch {
+	case t.IP.IsValid():
+		ptr, _, _ := r.LookupPTR(ctx, t.IP)
+		candidates = [][]Server{{{Addr: net.JoinHostPort(t.IP.String(), fmt.Sprint(port)), PTR: ptr}}}
+	case t.Port != 0:
+		host := mx.Host{Name: dns.CanonicalName(t.Host)}
+		addrs := r.LookupAddrs(ctx, t.Host)
+		if len(addrs.Addrs) == 0 {
+			rep.Checks = append(rep.Checks, noAddress(t.Host, addrs))
+			return rep, nil
+		}
+		for _, ip := range addrs.Addrs {
+			names, _, _ := r.LookupPTR(ctx, ip)
+			host.Addresses = append(host.Addresses, mx.Address{IP: ip, PTR: names})
+		}
+		candidates = [][]Server{servers(host, port, o.Network)}
+	default:
+		check, res := mx.Check(ctx, r, t.Host, o.MX)
+		for _, h := range res.Hosts {
+			if s := servers(h, port, o.Network); len(s) > 0 {
+				candidates = append(candidates, s)
+			}
+		}
+		if len(candidates) == 0 {
+			if len(check.Findings) == 0 || res.NullMX && len(res.Hosts) == 0 {
+				check.Add(report.Finding{
+					ID: "smtp.connect-failed", Severity: report.Error,
+					Message: fmt.Sprintf("%s has no mail host with a usable address to probe", t.Host),
+					Fix:     "publish MX records whose hosts have A/AAAA records (check -4/-6)",
+					Ref:     "RFC 5321 §5.1",
+				})
+			}
+			rep.Checks = append(rep.Checks, check)
+			return rep, nil
+		}
+	}
+
+	results := make([][]*Result, len(candidates))
+	walkHost := func(i int) {
+		for _, srv := range candidates[i] {
+			res := Walk(ctx, srv, o.Options)
+			results[i] = append(results[i], res)
+			if res.Connected {
+				return
+			}
+		}
+	}
+	if o.AllMX {
+		var wg sync.WaitGroup
+		for i := range candidates {
+			wg.Go(func() { walkHost(i) })
+		}
+		wg.Wait()
+	} else {
+		// Like an MTA: try each host in turn until one answers.
+		for i := range candidates {
+			walkHost(i)
+			if last := results[i][len(results[i])-1]; last.Connected {
+				break
+			}
+		}
+	}
+	for _, rs := range results {
+		for _, res := range rs {
+			rep.Checks = append(rep.Checks, &report.Check{Name: checkName(res), Findings: res.Findings, Data: res})
+		}
+	}
+	return rep, nil
+}
+
+// servers lists the addresses of an MX host to try, filtered by network.
+func servers(h mx.Host, port int, network string) []Server {
+	var out []Server
+	for _, a := range h.Addresses {
+		if network == "tcp4" && !a.IP.Is4() || network == "tcp6" && !a.IP.Is6() {
+			continue
+		}
+		out = append(out, Server{Name: h.Name, Addr: net.JoinHostPort(a.IP.String(), fmt.Sprint(port)), PTR: a.PTR})
+	}
+	return out
+}
+
+func noAddress(host string, a *resolve.Addrs) *report.Check {
+	c := &report.Check{Name: "dns"}
+	if err := a.Failed(); err != nil {
+		c.Add(resolve.FailedFinding(err))
+		return c
+	}
+	c.Add(report.Finding{
+		ID: "smtp.connect-failed", Severity: report.Error,
+		Message: fmt.Sprintf("%s has no A or AAAA record: there is nothing to connect to", host),
+		Fix:     "check the host name, or publish its address records",
+		Ref:     "RFC 5321 §5.1",
+	})
+	return c
+}
+
+func checkName(r *Result) string {
+	if r.Host == "" {
+		return "smtp " + r.Address
+	}
+	return fmt.Sprintf("smtp %s [%s]", r.Host, r.Address)
+}

@@ -1,0 +1,83 @@
+package probe
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/smtptool/smtptool/report"
+)
+
+// WriteText shows the steps with their timings and replies, then the TLS
+// session and certificate chain; verbose adds the transcript.
+func (r *Result) WriteText(p *report.Printer) {
+	var rows [][]report.Cell
+	for _, st := range r.Steps {
+		dur := report.C(fmt.Sprintf("%6.1f ms", st.DurationMS), report.Dim)
+		what := st.Sent
+		var reply report.Cell
+		switch {
+		case st.Error != "":
+			reply = report.C(st.Error, report.Bad)
+		case st.Reply != nil:
+			style := report.Good
+			if st.Reply.Code >= 400 {
+				style = report.Bad
+			}
+			reply = report.C(oneLine(st.Reply), style)
+		case st.Name == StepConnect || st.Name == StepTLS:
+			reply = report.C("ok", report.Good)
+		}
+		rows = append(rows, []report.Cell{report.C(st.Name, report.Bold), dur, report.C(what, report.Plain), reply})
+	}
+	p.Table(4, rows)
+	if len(r.EHLO) > 0 {
+		p.Line(4, p.S(report.Dim, "extensions: ")+strings.Join(r.EHLO, ", "))
+	}
+	if len(r.EHLOTLS) > 0 {
+		p.Line(4, p.S(report.Dim, "after TLS:  ")+strings.Join(r.EHLOTLS, ", "))
+	}
+	if t := r.TLS; t != nil {
+		p.Line(4, p.S(report.Dim, "tls:        ")+t.Version+", "+t.Cipher)
+		for i, c := range t.Chain {
+			left := time.Until(c.NotAfter).Hours() / 24
+			p.Line(4, fmt.Sprintf("%s%s  %s", p.S(report.Dim, fmt.Sprintf("cert %d:     ", i)), c.Subject,
+				p.S(report.Dim, fmt.Sprintf("issuer %s, %s, expires %s (%.0f days)", c.Issuer, c.Key, c.NotAfter.Format(time.DateOnly), left))))
+		}
+		trust := p.S(report.Good, "trusted ✓")
+		if !t.Trusted {
+			trust = p.S(report.Bad, "untrusted ✗")
+		}
+		name := ""
+		if t.Name != "" {
+			name = p.S(report.Good, ", name "+t.Name+" ✓")
+			if !t.NameMatches {
+				name = p.S(report.Bad, ", name "+t.Name+" ✗")
+			}
+		}
+		p.Line(4, p.S(report.Dim, "verify:     ")+trust+name)
+	}
+	if p.Verbose {
+		p.Line(4, p.S(report.Dim, "transcript:"))
+		for _, l := range r.Transcript {
+			p.Line(6, fmt.Sprintf("%s %s %s", p.S(report.Dim, fmt.Sprintf("%8.1f", l.AtMS)), dirMark(l.Dir), truncate(l.Text, 200)))
+		}
+	}
+}
+
+func oneLine(r *Reply) string {
+	if len(r.Lines) <= 1 {
+		return truncate(r.String(), 100)
+	}
+	return truncate(fmt.Sprintf("%d %s (+%d lines)", r.Code, r.Lines[0], len(r.Lines)-1), 100)
+}
+
+func dirMark(d string) string {
+	switch d {
+	case "C":
+		return "C:"
+	case "S":
+		return "S:"
+	}
+	return "* "
+}
