@@ -7,7 +7,7 @@ import (
 
 // Explanation says what a reply means and what to do about it.
 type Explanation struct {
-	Code      int    `json:"code"`
+	Code      int    `json:"code,omitempty"`
 	Enhanced  string `json:"enhanced,omitempty"`
 	Meaning   string `json:"meaning"`
 	Permanent bool   `json:"permanent"`

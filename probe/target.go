@@ -46,7 +46,7 @@ func ParseTarget(s string) (Target, error) {
 			return t, nil
 		}
 	}
-	if _, ok := dns.IsDomainName(host); !ok || host == "" || strings.ContainsAny(host, " \t/:@[]") {
+	if !resolve.ValidName(host) {
 		return t, fmt.Errorf("%w: %q is not a domain, host or address", ErrBadTarget, s)
 	}
 	t.Host = strings.TrimSuffix(host, ".")

@@ -40,13 +40,15 @@ func (r *Result) WriteText(p *report.Printer) {
 	if t := r.TLS; t != nil {
 		p.Line(4, p.S(report.Dim, "tls:        ")+t.Version+", "+t.Cipher)
 		for i, c := range t.Chain {
-			left := time.Until(c.NotAfter).Hours() / 24
 			p.Line(4, fmt.Sprintf("%s%s  %s", p.S(report.Dim, fmt.Sprintf("cert %d:     ", i)), c.Subject,
-				p.S(report.Dim, fmt.Sprintf("issuer %s, %s, expires %s (%.0f days)", c.Issuer, c.Key, c.NotAfter.Format(time.DateOnly), left))))
+				p.S(report.Dim, fmt.Sprintf("issuer %s, %s, expires %s (%d days)", c.Issuer, c.Key, c.NotAfter.Format(time.DateOnly), c.DaysLeft))))
 		}
 		trust := p.S(report.Good, "trusted ✓")
-		if !t.Trusted {
+		switch {
+		case t.TrustError != "":
 			trust = p.S(report.Bad, "untrusted ✗")
+		case !t.Trusted:
+			trust = p.S(report.Bad, "chain trusted, but not valid now ✗")
 		}
 		name := ""
 		if t.Name != "" {

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strings"
 	"time"
@@ -39,8 +40,10 @@ type Cert struct {
 	DNSNames  []string  `json:"dns_names,omitempty"`
 	NotBefore time.Time `json:"not_before"`
 	NotAfter  time.Time `json:"not_after"`
-	Key       string    `json:"key"`
-	SHA256    string    `json:"sha256"`
+	// DaysLeft is the whole days until NotAfter at the probe's clock.
+	DaysLeft int    `json:"days_left"`
+	Key      string `json:"key"`
+	SHA256   string `json:"sha256"`
 }
 
 // tlsConfig accepts any certificate during the handshake: the probe
@@ -75,7 +78,7 @@ func analyseTLS(st tls.ConnectionState, name string, roots *x509.CertPool, now t
 		}}
 	}
 	for _, c := range st.PeerCertificates {
-		info.Chain = append(info.Chain, describe(c))
+		info.Chain = append(info.Chain, describe(c, now))
 	}
 	leaf := st.PeerCertificates[0]
 
@@ -162,12 +165,13 @@ func analyseTLS(st tls.ConnectionState, name string, roots *x509.CertPool, now t
 	return info, findings
 }
 
-func describe(c *x509.Certificate) Cert {
+func describe(c *x509.Certificate, now time.Time) Cert {
 	sum := sha256.Sum256(c.Raw)
 	return Cert{
 		Subject: c.Subject.String(), Issuer: c.Issuer.String(), DNSNames: c.DNSNames,
 		NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
-		Key: keyDescription(c), SHA256: hex.EncodeToString(sum[:]),
+		DaysLeft: int(math.Floor(c.NotAfter.Sub(now).Hours() / 24)),
+		Key:      keyDescription(c), SHA256: hex.EncodeToString(sum[:]),
 	}
 }
 

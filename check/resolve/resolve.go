@@ -196,6 +196,14 @@ func ParseServer(s string) (string, error) {
 	return net.JoinHostPort(s, "53"), nil
 }
 
+// ValidName reports whether s can be asked as a domain name: it parses
+// (RFC 1035 §2.3.4 lengths) and holds no white space or characters that
+// mark an address, URL or e-mail address.
+func ValidName(s string) bool {
+	_, ok := dns.IsDomainName(s)
+	return ok && s != "" && s != "." && !strings.ContainsAny(s, " \t\r\n/@:[]\\")
+}
+
 // Servers returns the addresses the resolver asks.
 func (r *Resolver) Servers() []string { return r.servers }
 
@@ -207,7 +215,7 @@ func (r *Resolver) Queries() int64 { return r.queries.Load() }
 func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	fqdn := dns.CanonicalName(name)
 	typ := dns.TypeToString[qtype]
-	if _, ok := dns.IsDomainName(fqdn); !ok || strings.ContainsAny(fqdn, " \t\r\n") {
+	if !ValidName(name) {
 		return nil, &LookupError{Name: fqdn, Type: typ, Err: ErrBadName}
 	}
 	key := cacheKey{fqdn, qtype}

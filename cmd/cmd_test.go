@@ -1,0 +1,244 @@
+package cmd_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smtptool/smtptool/cmd"
+	"github.com/smtptool/smtptool/lab"
+)
+
+type result struct {
+	out, err string
+	code     cmd.ExitCode
+}
+
+// run runs a command line against streams in memory.
+func run(t *testing.T, env map[string]string, stdin string, tty bool, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	ios := &cmd.IOStreams{
+		In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, OutTTY: tty,
+		Getenv: func(k string) string { return env[k] },
+	}
+	code := cmd.Run(context.Background(), ios, args)
+	return result{out.String(), errOut.String(), code}
+}
+
+// document is the JSON contract of DESIGN.md.
+type document struct {
+	Schema  int    `json:"schema"`
+	Command string `json:"command"`
+	Target  string `json:"target"`
+	Status  string `json:"status"`
+	Checks  []struct {
+		Name     string `json:"name"`
+		Status   string `json:"status"`
+		Findings []struct {
+			ID       string `json:"id"`
+			Severity string `json:"severity"`
+			Message  string `json:"message"`
+			Fix      string `json:"fix"`
+			Ref      string `json:"ref"`
+		} `json:"findings"`
+		Data map[string]any `json:"data"`
+	} `json:"checks"`
+}
+
+func parseLines(t *testing.T, out string) []document {
+	t.Helper()
+	var docs []document
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var d document
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil {
+			t.Fatalf("not a contract document: %v\n%s", err, line)
+		}
+		if d.Schema != 1 || d.Command == "" || d.Target == "" || d.Status == "" || d.Checks == nil {
+			t.Fatalf("incomplete document: %s", line)
+		}
+		for _, c := range d.Checks {
+			for _, f := range c.Findings {
+				if f.ID == "" || f.Message == "" || (f.Severity != "info" && f.Severity != "warning" && f.Severity != "error") {
+					t.Fatalf("bad finding %+v in %s", f, line)
+				}
+			}
+		}
+		docs = append(docs, d)
+	}
+	return docs
+}
+
+func TestMXJSONAndExitCodes(t *testing.T) {
+	l, _ := lab.ForTest(t, time.Second)
+	res := "--resolver=" + l.DNS.Addr
+	for _, tc := range []struct {
+		args   []string
+		code   cmd.ExitCode
+		status string
+	}{
+		{[]string{"mx", "good.test", "--allow-private"}, cmd.ExitOK, "ok"},
+		{[]string{"mx", "nomx.test", "--allow-private"}, cmd.ExitOK, "warning"},
+		{[]string{"mx", "nomx.test", "--allow-private", "--fail-on", "warning"}, cmd.ExitFindings, "warning"},
+		{[]string{"mx", "nullmx.test", "--fail-on", "info"}, cmd.ExitFindings, "info"},
+		{[]string{"mx", "cname.test", "--allow-private"}, cmd.ExitFindings, "error"},
+		{[]string{"mx", "nosuch.test"}, cmd.ExitFindings, "error"},
+		{[]string{"mx", "servfail.test"}, cmd.ExitFailure, "error"},
+	} {
+		r := run(t, nil, "", false, append(tc.args, res, "--format", "json", "--timeout", "1s")...)
+		if r.code != tc.code {
+			t.Errorf("%v: exit %d, want %d (stderr %q)", tc.args, r.code, tc.code, r.err)
+		}
+		docs := parseLines(t, r.out)
+		if len(docs) != 1 || docs[0].Status != tc.status || docs[0].Command != "mx" || docs[0].Checks[0].Name != "mx" {
+			t.Errorf("%v: %+v", tc.args, docs)
+		}
+	}
+	// Several domains: one JSON line each.
+	r := run(t, nil, "", false, "mx", "good.test", "nomx.test", res, "--format", "json", "--allow-private")
+	if docs := parseLines(t, r.out); len(docs) != 2 || docs[1].Target != "nomx.test" {
+		t.Errorf("two domains: %+v", docs)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"mx"},
+		{"mx", "not a domain"},
+		{"mx", "x.test", "--format", "xml"},
+		{"mx", "x.test", "--fail-on", "fatal"},
+		{"mx", "x.test", "--resolver", ":53"},
+		{"probe", "x.test", "--starttls", "maybe"},
+		{"probe", "x.test", "--quit-after", "data"},
+		{"probe", "x.test", "-4", "-6"},
+		{"probe", "x.test", "--auth-user", "alice"}, // no password and no terminal
+		{"probe", "user@x.test"},
+		{"explain", "hello there"},
+		{"nosuchcommand"},
+		{"mx", "x.test", "--no-such-flag"},
+	} {
+		r := run(t, nil, "", false, args...)
+		if r.code != cmd.ExitUsage || r.out != "" || !strings.Contains(r.err, "smtptool:") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, r.code, r.out, r.err)
+		}
+	}
+}
+
+func TestColourOnlyOnATerminal(t *testing.T) {
+	l, _ := lab.ForTest(t, time.Second)
+	args := []string{"mx", "cname.test", "--resolver", l.DNS.Addr}
+	if r := run(t, nil, "", true, args...); !strings.Contains(r.out, "\x1b[") {
+		t.Error("no colour on a terminal")
+	}
+	for name, r := range map[string]result{
+		"pipe":       run(t, nil, "", false, args...),
+		"NO_COLOR":   run(t, map[string]string{"NO_COLOR": "1"}, "", true, args...),
+		"--no-color": run(t, nil, "", true, append(args, "--no-color")...),
+		"json":       run(t, nil, "", true, append(args, "--format", "json")...),
+	} {
+		if strings.Contains(r.out, "\x1b[") {
+			t.Errorf("%s: coloured output", name)
+		}
+	}
+	if r := run(t, map[string]string{"CLICOLOR_FORCE": "1"}, "", false, args...); !strings.Contains(r.out, "\x1b[") {
+		t.Error("CLICOLOR_FORCE did not force colour")
+	}
+}
+
+func caFile(t *testing.T, l *lab.Lab) string {
+	p := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(p, l.CA.PEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestProbeCommand(t *testing.T) {
+	l, _ := lab.ForTest(t, time.Second)
+	secret := lab.Users["alice"]
+	common := []string{"--resolver", l.DNS.Addr, "--ca-file", caFile(t, l), "--port", fmt.Sprint(l.Port), "--allow-private", "--helo", "cli.test"}
+
+	// Password from the environment; JSON follows the contract and never
+	// holds the password.
+	r := run(t, map[string]string{"SMTPTOOL_PASSWORD": secret}, "", false,
+		append([]string{"probe", "good.test", "--auth-user", "alice", "--rcpt", "alice@good.test", "--format", "json", "-v"}, common...)...)
+	if r.code != cmd.ExitOK || strings.Contains(r.out+r.err, secret) {
+		t.Fatalf("exit %d, stderr %q", r.code, r.err)
+	}
+	docs := parseLines(t, r.out)
+	data := docs[0].Checks[0].Data
+	if docs[0].Command != "probe" || data["tls"] == nil || data["transcript"] == nil || len(data["steps"].([]any)) < 8 {
+		t.Fatalf("probe data: %v", data)
+	}
+
+	// Password from a file; a wrong one fails with exit 1.
+	pw := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pw, []byte("wrong\n"), 0o600)
+	r = run(t, nil, "", false, append([]string{"probe", "good.test", "--auth-user", "alice", "--auth-password-file", pw}, common...)...)
+	if r.code != cmd.ExitFindings || !strings.Contains(r.out, "smtp.auth-failed") {
+		t.Fatalf("wrong password: exit %d\n%s", r.code, r.out)
+	}
+
+	// Without --ca-file the lab's certificate is untrusted.
+	r = run(t, nil, "", false, "probe", fmt.Sprintf("mx1.good.test:%d", l.Port), "--resolver", l.DNS.Addr)
+	if r.code != cmd.ExitFindings || !strings.Contains(r.out, "tls.cert-untrusted") {
+		t.Fatalf("system roots: exit %d\n%s", r.code, r.out)
+	}
+
+	// A prompt is used on a terminal.
+	var out, errOut bytes.Buffer
+	ios := &cmd.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, InTTY: true,
+		Getenv: func(string) string { return "" }, ReadPassword: func() ([]byte, error) { return []byte(secret), nil }}
+	code := cmd.Run(context.Background(), ios, append([]string{"probe", "good.test", "--auth-user", "alice", "--quit-after", "auth"}, common...))
+	if code != cmd.ExitOK || !strings.Contains(errOut.String(), "Password:") {
+		t.Fatalf("prompt: exit %d, stderr %q\n%s", code, errOut.String(), out.String())
+	}
+}
+
+func TestExplainCommand(t *testing.T) {
+	r := run(t, nil, "", false, "explain", "550-5.1.1 The email account that you tried to reach does not exist", "--format", "json")
+	docs := parseLines(t, r.out)
+	d := docs[0].Checks[0].Data
+	if r.code != cmd.ExitOK || d["code"] != 550.0 || d["enhanced"] != "5.1.1" || d["permanent"] != true {
+		t.Fatalf("exit %d data %v", r.code, d)
+	}
+	r = run(t, nil, "421 4.7.0 Try again later\n", false, "explain", "-")
+	if r.code != cmd.ExitOK || !strings.Contains(r.out, "transient") {
+		t.Fatalf("stdin: exit %d\n%s", r.code, r.out)
+	}
+	r = run(t, nil, "", false, "explain", "5.7.26")
+	if r.code != cmd.ExitOK || !strings.Contains(r.out, "multiple authentication checks failed") {
+		t.Fatalf("5.7.26: %s", r.out)
+	}
+}
+
+func TestDemoRunsOffline(t *testing.T) {
+	r := run(t, nil, "", false, "demo", "--timeout", "2s")
+	if r.code != cmd.ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	for _, want := range []string{"mx good.test", "mx.cname", "dns.lookup-failed", "probe good.test", "smtp.rcpt-rejected", "tls.cert-expired", "smtp.open-relay", "smtp.banner-rejected", "smtp.protocol-violation"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	r = run(t, nil, "", false, "demo", "--format", "json")
+	if docs := parseLines(t, r.out); len(docs) != 9 {
+		t.Errorf("demo JSON: %d documents", len(docs))
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := run(t, nil, "", false, "version")
+	if r.code != cmd.ExitOK || !strings.HasPrefix(r.out, "smtptool ") || !strings.Contains(r.out, "commit") {
+		t.Fatalf("%+v", r)
+	}
+}

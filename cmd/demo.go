@@ -1,0 +1,116 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/smtptool/smtptool/check/mx"
+	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/probe"
+	"github.com/smtptool/smtptool/report"
+	"github.com/spf13/cobra"
+)
+
+func newDemoCmd(g *Global) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "run mx and probe against the built-in offline lab",
+		Long: `Starts the offline lab — a DNS server and a dozen SMTP servers on loopback
+addresses, some configured well and some wrong in one way each — and runs
+real mx and probe commands against it, printing their real reports. Nothing
+leaves this machine.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return runDemo(c.Context(), g) },
+	}
+}
+
+// demoStep is one command the demo runs against the lab.
+type demoStep struct {
+	about string
+	args  string // as a user would type them, before the lab's flags
+	run   func(context.Context) (*report.Report, error)
+}
+
+func runDemo(ctx context.Context, g *Global) error {
+	l, err := lab.Start(lab.Options{})
+	if err != nil {
+		return failure(fmt.Errorf("starting the lab: %w", err))
+	}
+	defer l.Close()
+	g.Resolvers = []string{l.DNS.Addr}
+	r, err := g.resolver()
+	if err != nil {
+		return err
+	}
+	port := fmt.Sprint(l.Port)
+	probeOpts := func(tune func(*probe.RunOptions)) probe.RunOptions {
+		o := probe.RunOptions{
+			Options: probe.Options{Helo: "demo.smtptool.test", Timeout: g.Timeout, RootCAs: l.CA.Pool},
+			Port:    l.Port, MX: mx.Options{AllowPrivate: true},
+		}
+		if tune != nil {
+			tune(&o)
+		}
+		return o
+	}
+	mxStep := func(about, domain string, allow bool) demoStep {
+		flag := ""
+		if allow {
+			flag = " --allow-private"
+		}
+		return demoStep{about, "mx " + domain + flag, func(ctx context.Context) (*report.Report, error) {
+			c, _ := mx.Check(ctx, r, domain, mx.Options{AllowPrivate: allow})
+			return &report.Report{Command: "mx", Target: domain, Checks: []*report.Check{c}}, nil
+		}}
+	}
+	probeStep := func(about, args, target string, tune func(*probe.RunOptions)) demoStep {
+		return demoStep{about, "probe " + args, func(ctx context.Context) (*report.Report, error) {
+			return probe.Run(ctx, r, target, probeOpts(tune))
+		}}
+	}
+	steps := []demoStep{
+		mxStep("A well-configured domain: two MX hosts, forward-confirmed PTRs, IPv6.", "good.test", true),
+		mxStep("The same without --allow-private: loopback addresses are not reachable from the internet.", "good.test", false),
+		mxStep("An MX that points at an alias (CNAME).", "cname.test", true),
+		mxStep("A domain whose name servers fail: inconclusive, never \"missing\".", "servfail.test", true),
+		probeStep("The whole walk on the first MX host, with a sender and two recipients.",
+			"good.test --from demo@smtptool.test --rcpt alice@good.test --rcpt nobody@good.test --allow-private --port "+port,
+			"good.test", func(o *probe.RunOptions) {
+				o.From, o.Mail, o.Rcpts = "demo@smtptool.test", true, []string{"alice@good.test", "nobody@good.test"}
+			}),
+		probeStep("A server whose certificate expired yesterday.", "expired.smtp.test:"+port, "expired.smtp.test:"+port, nil),
+		probeStep("A server that relays for anyone (the relay test names a reserved domain: nothing is sent).", "relay.smtp.test:"+port+" --relay-test", "relay.smtp.test:"+port,
+			func(o *probe.RunOptions) { o.RelayRcpt = relayTestRcpt }),
+		probeStep("A server that greets with 421.", "busy.smtp.test:"+port, "busy.smtp.test:"+port, nil),
+		probeStep("A server whose reply to EHLO never ends: the probe stops it, in bounded memory.", "endless.smtp.test:"+port, "endless.smtp.test:"+port, nil),
+	}
+
+	text := g.Format == "text"
+	say := func(s string) {
+		if text {
+			fmt.Fprintln(g.io.Out, s)
+		} else {
+			fmt.Fprintln(g.io.ErrOut, s) // JSON Lines keep stdout to themselves
+		}
+	}
+	say(fmt.Sprintf("smtptool demo: an offline lab with DNS on %s and %d SMTP servers on 127.0.0.x port %s.", l.DNS.Addr, len(lab.Hosts)-1, port))
+	say("Each command below is what you would type with --resolver " + l.DNS.Addr + "; the reports are real.")
+	for _, s := range steps {
+		rep, err := s.run(ctx)
+		if err != nil {
+			return failure(err)
+		}
+		say("")
+		say(strings.Repeat("─", 78))
+		say("# " + s.about)
+		say("$ smtptool " + s.args + " --resolver " + l.DNS.Addr)
+		say("")
+		if err := g.render(rep); err != nil && !isFindings(err) {
+			return err
+		}
+	}
+	say("")
+	say("Try it yourself: smtptool demo -v shows every SMTP transcript; --format json shows the JSON.")
+	return nil
+}

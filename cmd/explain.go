@@ -1,0 +1,102 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/smtptool/smtptool/explain"
+	"github.com/smtptool/smtptool/report"
+	"github.com/spf13/cobra"
+)
+
+type explainOptions struct {
+	Input string
+}
+
+func newExplainCmd(g *Global) *cobra.Command {
+	o := &explainOptions{}
+	return &cobra.Command{
+		Use:   "explain CODE|TEXT|-",
+		Short: "explain a reply code, an enhanced status code or a reply line",
+		Long: `Explains an SMTP reply: a basic code (550), an enhanced status code (5.7.26)
+or a whole reply line as a server or a log wrote it; - reads it from stdin.
+It says what the code means, whether it is permanent, who must act, and what
+to do.`,
+		Example: `  smtptool explain 550
+  smtptool explain 5.7.26
+  smtptool explain "550-5.1.1 The email account that you tried to reach does not exist"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.Input = args[0]
+			if o.Input == "-" {
+				b, err := readAllLimited(g.io.In)
+				if err != nil {
+					return usageError("reading stdin: %v", err)
+				}
+				o.Input = string(b)
+			}
+			return runExplain(c.Context(), g, o)
+		},
+	}
+}
+
+func runExplain(_ context.Context, g *Global, o *explainOptions) error {
+	res, err := explain.Explain(o.Input)
+	if errors.Is(err, explain.ErrNotAReply) {
+		return usageError("%q is %v", shorten(o.Input, 80), err)
+	}
+	if err != nil {
+		return failure(err)
+	}
+	rep := &report.Report{Command: "explain", Target: shorten(strings.TrimSpace(o.Input), 200),
+		Checks: []*report.Check{{Name: "explain", Data: explainText{res}}}}
+	return g.render(rep)
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// explainText renders an explanation for a person.
+type explainText struct{ *explain.Result }
+
+func (e explainText) WriteText(p *report.Printer) {
+	code := ""
+	if e.Code != 0 {
+		code = fmt.Sprint(e.Code)
+	}
+	if e.Enhanced != "" {
+		code = strings.TrimSpace(code + " " + e.Enhanced)
+	}
+	kind, style := "success", report.Good
+	switch {
+	case e.Permanent:
+		kind, style = "permanent failure: do not retry unchanged", report.Bad
+	case strings.HasPrefix(code, "4"):
+		kind, style = "transient failure: retrying later may succeed", report.Warn
+	case strings.HasPrefix(code, "3"):
+		kind = "intermediate: the server waits for more"
+	}
+	rows := [][]report.Cell{
+		{report.C("code", report.Dim), report.C(code, report.Bold)},
+		{report.C("means", report.Dim), report.C(e.Meaning, report.Plain)},
+		{report.C("kind", report.Dim), report.C(kind, style)},
+	}
+	if e.Text != "" {
+		rows = append(rows, []report.Cell{report.C("server said", report.Dim), report.C(e.Text, report.Plain)})
+	}
+	if e.Action != "" {
+		rows = append(rows, []report.Cell{report.C("what to do", report.Dim), report.C(e.Action, report.Plain)})
+	}
+	if e.Actor != "" {
+		rows = append(rows, []report.Cell{report.C("who acts", report.Dim), report.C(string(e.Actor), report.Plain)})
+	}
+	rows = append(rows, []report.Cell{report.C("ref", report.Dim), report.C(e.Ref, report.Dim)})
+	p.Table(4, rows)
+}

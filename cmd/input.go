@@ -1,0 +1,17 @@
+package cmd
+
+import "io"
+
+// maxInput bounds what a command reads from a file or stdin.
+const maxInput = 64 << 20
+
+func readAllLimited(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxInput {
+		return nil, errTooLarge
+	}
+	return b, nil
+}

@@ -1,0 +1,235 @@
+package cmd
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/smtptool/smtptool/check/mx"
+	"github.com/smtptool/smtptool/probe"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// relayTestRcpt is the foreign recipient of --relay-test: example.net is
+// reserved (RFC 2606), so nothing is ever delivered to it.
+const relayTestRcpt = "smtptool-relay-test@example.net"
+
+type probeOptions struct {
+	Targets      []string
+	Port         int
+	TLS          bool
+	StartTLS     string
+	Helo         string
+	From         string
+	FromSet      bool
+	Rcpts        []string
+	AuthUser     string
+	PasswordFile string
+	AuthMech     string
+	InsecureAuth bool
+	QuitAfter    string
+	IPv4, IPv6   bool
+	AllMX        bool
+	DataFile     string
+	RelayTest    bool
+	AllowPrivate bool
+	CAFile       string
+}
+
+func newProbeCmd(g *Global) *cobra.Command {
+	o := &probeOptions{}
+	c := &cobra.Command{
+		Use:   "probe TARGET...",
+		Short: "walk an SMTP session: connect, banner, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, QUIT",
+		Long: `Walks an SMTP session step by step and shows each step's command, reply and
+time, the TLS session and certificate chain, and what every refusal means.
+
+TARGET is a domain (its MX hosts in preference order, stopping at the first
+that answers; --all-mx walks all), host:port, an IP address, or [v6]:port.
+
+Safe by default: no DATA unless --data is given, no AUTH without TLS unless
+--insecure-auth, and every session ends with QUIT (RSET first after MAIL).
+The password for --auth-user comes from SMTPTOOL_PASSWORD, --auth-password-file
+or a prompt; it is never printed.`,
+		Example: `  smtptool probe example.com
+  smtptool probe mail.example.com:587 --auth-user me@example.com
+  smtptool probe 192.0.2.25 --from me@example.org --rcpt you@example.com -v`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.Targets = args
+			o.FromSet = c.Flags().Changed("from")
+			return runProbe(c.Context(), g, o)
+		},
+	}
+	f := c.Flags()
+	f.IntVar(&o.Port, "port", 25, "port for targets without one (465 means implicit TLS)")
+	f.BoolVar(&o.TLS, "tls", false, "implicit TLS from the first byte (SMTPS, as on port 465)")
+	f.StringVar(&o.StartTLS, "starttls", "auto", "auto (use when offered), require (stop without it) or never")
+	f.StringVar(&o.Helo, "helo", "", "name to send with EHLO/HELO (default: this host's name)")
+	f.StringVar(&o.From, "from", "", "MAIL FROM address (empty: the null sender <>)")
+	f.StringArrayVar(&o.Rcpts, "rcpt", nil, "RCPT TO address (repeatable)")
+	f.StringVar(&o.AuthUser, "auth-user", "", "authenticate as this user (password from SMTPTOOL_PASSWORD, --auth-password-file or a prompt)")
+	f.StringVar(&o.PasswordFile, "auth-password-file", "", "read the password from the first line of this file")
+	f.StringVar(&o.AuthMech, "auth-mech", "", "PLAIN, LOGIN, CRAM-MD5 or XOAUTH2 (default: the best one offered)")
+	f.BoolVar(&o.InsecureAuth, "insecure-auth", false, "allow AUTH on an unencrypted connection")
+	f.StringVar(&o.QuitAfter, "quit-after", "", "stop after a step: "+strings.Join(probe.QuitAfterSteps, "|"))
+	f.BoolVarP(&o.IPv4, "ipv4", "4", false, "connect over IPv4 only")
+	f.BoolVarP(&o.IPv6, "ipv6", "6", false, "connect over IPv6 only")
+	f.BoolVar(&o.AllMX, "all-mx", false, "walk every MX host at once, not only the first that answers")
+	f.StringVar(&o.DataFile, "data", "", "send this message file with DATA (- for stdin): a real delivery")
+	f.BoolVar(&o.RelayTest, "relay-test", false, "also try a recipient in a foreign domain ("+relayTestRcpt+") to detect an open relay")
+	f.BoolVar(&o.AllowPrivate, "allow-private", false, "accept loopback, private and reserved MX addresses")
+	f.StringVar(&o.CAFile, "ca-file", "", "trust the CA certificates in this PEM file instead of the system's (an internal CA)")
+	return c
+}
+
+func runProbe(ctx context.Context, g *Global, o *probeOptions) error {
+	ro, err := o.runOptions(g)
+	if err != nil {
+		return err
+	}
+	for _, t := range o.Targets {
+		if _, err := probe.ParseTarget(t); err != nil {
+			return &exitError{ExitUsage, err}
+		}
+	}
+	r, err := g.resolver()
+	if err != nil {
+		return err
+	}
+	var failed error
+	for _, t := range o.Targets {
+		rep, err := probe.Run(ctx, r, t, ro)
+		if err != nil {
+			return &exitError{ExitUsage, err}
+		}
+		if rep.Has("dns.lookup-failed") && len(rep.Checks) == 1 {
+			failed = &exitError{code: ExitFailure}
+		}
+		if err := g.render(rep); err != nil && !isFindings(err) {
+			return err
+		} else if err != nil && failed == nil {
+			failed = err
+		}
+	}
+	return failed
+}
+
+func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {
+	ro := probe.RunOptions{
+		Options: probe.Options{
+			Helo: o.Helo, From: o.From, Rcpts: o.Rcpts, Mail: o.FromSet,
+			StartTLS: probe.StartTLS(o.StartTLS), ImplicitTLS: o.TLS,
+			InsecureAuth: o.InsecureAuth, QuitAfter: o.QuitAfter, Timeout: g.Timeout,
+		},
+		Port: o.Port, AllMX: o.AllMX, Network: "tcp",
+		MX: mx.Options{AllowPrivate: o.AllowPrivate},
+	}
+	switch {
+	case !slices.Contains([]string{"auto", "require", "never"}, o.StartTLS):
+		return ro, usageError("--starttls must be auto, require or never")
+	case o.QuitAfter != "" && !slices.Contains(probe.QuitAfterSteps, o.QuitAfter):
+		return ro, usageError("--quit-after must be one of %s", strings.Join(probe.QuitAfterSteps, ", "))
+	case o.IPv4 && o.IPv6:
+		return ro, usageError("-4 and -6 exclude each other")
+	case o.Port < 1 || o.Port > 65535:
+		return ro, usageError("--port must be 1-65535")
+	case o.TLS && o.StartTLS == "require":
+		return ro, usageError("--tls and --starttls require exclude each other")
+	}
+	if o.IPv4 {
+		ro.Network = "tcp4"
+	} else if o.IPv6 {
+		ro.Network = "tcp6"
+	}
+	if ro.Helo == "" {
+		ro.Helo = defaultHelo()
+	}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return ro, usageError("--ca-file: %v", err)
+		}
+		ro.RootCAs = x509.NewCertPool()
+		if !ro.RootCAs.AppendCertsFromPEM(pem) {
+			return ro, usageError("--ca-file: no PEM certificate in %s", o.CAFile)
+		}
+	}
+	if o.RelayTest {
+		ro.RelayRcpt = relayTestRcpt
+	}
+	if o.AuthUser != "" {
+		pw, err := password(g.io, o.PasswordFile)
+		if err != nil {
+			return ro, err
+		}
+		ro.Auth = &probe.Auth{User: o.AuthUser, Password: pw, Mech: o.AuthMech}
+	} else if o.PasswordFile != "" || o.AuthMech != "" {
+		return ro, usageError("--auth-password-file and --auth-mech need --auth-user")
+	}
+	if o.DataFile != "" {
+		data, err := readFileOrStdin(g.io, o.DataFile)
+		if err != nil {
+			return ro, usageError("--data: %v", err)
+		}
+		if len(o.Rcpts) == 0 {
+			return ro, usageError("--data needs at least one --rcpt")
+		}
+		ro.Data = data
+	}
+	return ro, nil
+}
+
+// password takes the password from SMTPTOOL_PASSWORD, a file, or a no-echo
+// prompt on a terminal — never from a flag value, which would show in ps.
+func password(ios *IOStreams, file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", usageError("--auth-password-file: %v", err)
+		}
+		first, _, _ := strings.Cut(string(b), "\n")
+		return strings.TrimRight(first, "\r"), nil
+	}
+	if pw := ios.Getenv("SMTPTOOL_PASSWORD"); pw != "" {
+		return pw, nil
+	}
+	if !ios.InTTY || ios.ReadPassword == nil {
+		return "", usageError("--auth-user needs a password: set SMTPTOOL_PASSWORD or use --auth-password-file")
+	}
+	fmt.Fprint(ios.ErrOut, "Password: ")
+	pw, err := ios.ReadPassword()
+	fmt.Fprintln(ios.ErrOut)
+	if err != nil {
+		return "", usageError("reading the password: %v", err)
+	}
+	return string(pw), nil
+}
+
+func readPasswordFromTerminal() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) }
+
+func readFileOrStdin(ios *IOStreams, name string) ([]byte, error) {
+	if name == "-" {
+		return readAllLimited(ios.In)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAllLimited(f)
+}
+
+func defaultHelo() string {
+	if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") {
+		return h
+	}
+	return "localhost"
+}
+
+var errTooLarge = errors.New("input larger than 64 MiB")

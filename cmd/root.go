@@ -1,0 +1,232 @@
+// Package cmd is smtptool's command line: one file per command, each an
+// options struct filled from flags and a run function that does the work
+// through check/, probe/ and explain/ and renders report values. Nothing
+// here exits: Main returns the exit code for main to use.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/report"
+	"github.com/spf13/cobra"
+)
+
+// ExitCode is the process's exit status, a contract (DESIGN.md).
+type ExitCode int
+
+// Exit codes.
+const (
+	ExitOK       ExitCode = 0 // nothing at or above --fail-on
+	ExitFindings ExitCode = 1 // a finding at or above --fail-on
+	ExitUsage    ExitCode = 2 // bad usage or bad input
+	ExitFailure  ExitCode = 3 // the tool could not do its job
+)
+
+// exitError carries an exit code out of a command. A nil err means the
+// output already says everything (findings were printed).
+type exitError struct {
+	code ExitCode
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(format string, args ...any) error {
+	return &exitError{ExitUsage, fmt.Errorf(format, args...)}
+}
+
+func failure(err error) error { return &exitError{ExitFailure, err} }
+
+// IOStreams are where a command reads and writes; tests use buffers.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// OutTTY and InTTY say whether stdout and stdin are terminals.
+	OutTTY, InTTY bool
+	// Getenv reads the environment (os.Getenv by default).
+	Getenv func(string) string
+	// ReadPassword reads a password without echo from the terminal.
+	ReadPassword func() ([]byte, error)
+}
+
+// System returns the process's streams.
+func System() *IOStreams {
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		OutTTY:       isatty.IsTerminal(os.Stdout.Fd()),
+		InTTY:        isatty.IsTerminal(os.Stdin.Fd()),
+		Getenv:       os.Getenv,
+		ReadPassword: readPasswordFromTerminal,
+	}
+}
+
+// Global holds the flags every command has.
+type Global struct {
+	Resolvers []string
+	Timeout   time.Duration
+	Format    string
+	NoColor   bool
+	Verbose   bool
+	FailOn    string
+
+	io *IOStreams
+}
+
+// NewRoot builds the command tree on the given streams.
+func NewRoot(ios *IOStreams) *cobra.Command {
+	g := &Global{io: ios}
+	root := &cobra.Command{
+		Use:   "smtptool",
+		Short: "SMTP and mail-DNS diagnostics: MX, SMTP sessions, TLS, and what replies mean",
+		Long: `smtptool answers where mail for a domain goes, whether those servers talk,
+whether their TLS is right, and what a reply code means.
+
+Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it,
+2 bad usage or input, 3 the tool could not do its job (e.g. no resolver answered).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       versionString(),
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return g.validate()
+		},
+	}
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{ExitUsage, fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+	})
+	f := root.PersistentFlags()
+	f.StringSliceVar(&g.Resolvers, "resolver", nil, "DNS resolver HOST[:PORT] to ask (repeatable; default: the system's, from /etc/resolv.conf)")
+	f.DurationVar(&g.Timeout, "timeout", 10*time.Second, "time allowed for each network operation")
+	f.StringVar(&g.Format, "format", "text", "output format: text or json (JSON Lines, one object per target)")
+	f.BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+	f.BoolVarP(&g.Verbose, "verbose", "v", false, "show the SMTP transcript and, on stderr, every DNS query")
+	f.StringVar(&g.FailOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: info, warning or error")
+
+	root.AddCommand(newMXCmd(g), newProbeCmd(g), newExplainCmd(g), newDemoCmd(g), newVersionCmd(g))
+	return root
+}
+
+func (g *Global) validate() error {
+	if g.Format != "text" && g.Format != "json" {
+		return usageError("--format must be text or json, not %q", g.Format)
+	}
+	if g.Timeout <= 0 {
+		return usageError("--timeout must be positive")
+	}
+	if _, err := report.ParseSeverity(g.FailOn); err != nil {
+		return usageError("--fail-on: %v", err)
+	}
+	for _, r := range g.Resolvers {
+		if _, err := resolve.ParseServer(r); err != nil {
+			return usageError("--resolver: %v", err)
+		}
+	}
+	return nil
+}
+
+// resolver builds the run's one DNS client.
+func (g *Global) resolver() (*resolve.Resolver, error) {
+	cfg := resolve.Config{Timeout: g.Timeout}
+	for _, r := range g.Resolvers {
+		s, _ := resolve.ParseServer(r)
+		cfg.Servers = append(cfg.Servers, s)
+	}
+	if g.Verbose {
+		w := g.io.ErrOut
+		cfg.Trace = func(server, q string, rtt time.Duration, rcode string, err error) {
+			if err != nil {
+				fmt.Fprintf(w, ";; %s @%s: %v\n", q, server, err)
+				return
+			}
+			fmt.Fprintf(w, ";; %s @%s: %s in %s\n", q, server, rcode, rtt.Round(time.Millisecond))
+		}
+	}
+	r, err := resolve.New(cfg)
+	if err != nil {
+		return nil, failure(err)
+	}
+	return r, nil
+}
+
+// color decides once whether to colour: only on a terminal, never with
+// --no-color or NO_COLOR (no-color.org); CLICOLOR_FORCE forces it.
+func (g *Global) color() bool {
+	if g.Format != "text" || g.NoColor || g.io.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	if v := g.io.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return true
+	}
+	return g.io.OutTTY
+}
+
+// render writes the reports and returns the exit status they call for.
+func (g *Global) render(reports ...*report.Report) error {
+	var err error
+	if g.Format == "json" {
+		err = report.WriteJSON(g.io.Out, reports...)
+	} else {
+		err = report.WriteText(g.io.Out, report.TextOptions{Color: g.color(), Verbose: g.Verbose}, reports...)
+	}
+	if err != nil {
+		return failure(err)
+	}
+	failOn, _ := report.ParseSeverity(g.FailOn)
+	for _, r := range reports {
+		if r.AtLeast(failOn) {
+			return &exitError{code: ExitFindings}
+		}
+	}
+	return nil
+}
+
+// Main runs the command line and returns the exit code.
+func Main() ExitCode {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return Run(ctx, System(), os.Args[1:])
+}
+
+// Run runs one command line on the given streams.
+func Run(ctx context.Context, ios *IOStreams, args []string) ExitCode {
+	if ios.Getenv == nil {
+		ios.Getenv = func(string) string { return "" }
+	}
+	root := NewRoot(ios)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		// cobra's own errors: unknown command, wrong number of arguments.
+		ee = &exitError{ExitUsage, err}
+		if strings.HasPrefix(err.Error(), "unknown command") {
+			ee.err = fmt.Errorf("%w\nRun 'smtptool --help' for usage.", err)
+		}
+	}
+	if ee.err != nil {
+		fmt.Fprintln(ios.ErrOut, "smtptool:", ee.err)
+	}
+	return ee.code
+}
