@@ -111,7 +111,8 @@ type Config struct {
 	Timeout time.Duration
 	// Attempts is how many times each server is tried (default 2).
 	Attempts int
-	// Trace, when set, is told of every query sent to the network.
+	// Trace, when set, is told of every query sent to the network; the
+	// Resolver calls it from one goroutine at a time.
 	Trace func(server, question string, rtt time.Duration, rcode string, err error)
 }
 
@@ -122,6 +123,7 @@ type Resolver struct {
 	timeout  time.Duration
 	attempts int
 	trace    func(string, string, time.Duration, string, error)
+	traceMu  sync.Mutex
 
 	mu      sync.Mutex
 	cache   map[cacheKey]*entry
@@ -303,6 +305,8 @@ func (r *Resolver) send(ctx context.Context, network, server string, m *dns.Msg,
 		if resp != nil {
 			rcode = dns.RcodeToString[resp.Rcode]
 		}
+		r.traceMu.Lock()
+		defer r.traceMu.Unlock()
 		r.trace(server, network+" "+dns.TypeToString[m.Question[0].Qtype]+" "+m.Question[0].Name, rtt, rcode, err)
 	}
 	return resp, err
