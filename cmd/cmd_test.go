@@ -32,6 +32,14 @@ func run(t *testing.T, env map[string]string, stdin string, tty bool, args ...st
 	return result{out.String(), errOut.String(), code}
 }
 
+type finding struct {
+	ID       string `json:"id"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Fix      string `json:"fix"`
+	Ref      string `json:"ref"`
+}
+
 // document is the JSON contract of DESIGN.md.
 type document struct {
 	Schema  int    `json:"schema"`
@@ -39,16 +47,10 @@ type document struct {
 	Target  string `json:"target"`
 	Status  string `json:"status"`
 	Checks  []struct {
-		Name     string `json:"name"`
-		Status   string `json:"status"`
-		Findings []struct {
-			ID       string `json:"id"`
-			Severity string `json:"severity"`
-			Message  string `json:"message"`
-			Fix      string `json:"fix"`
-			Ref      string `json:"ref"`
-		} `json:"findings"`
-		Data map[string]any `json:"data"`
+		Name     string         `json:"name"`
+		Status   string         `json:"status"`
+		Findings []finding      `json:"findings"`
+		Data     map[string]any `json:"data"`
 	} `json:"checks"`
 }
 

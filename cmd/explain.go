@@ -74,19 +74,11 @@ func (e explainText) WriteText(p *report.Printer) {
 	if e.Enhanced != "" {
 		code = strings.TrimSpace(code + " " + e.Enhanced)
 	}
-	kind, style := "success", report.Good
-	switch {
-	case e.Permanent:
-		kind, style = "permanent failure: do not retry unchanged", report.Bad
-	case strings.HasPrefix(code, "4"):
-		kind, style = "transient failure: retrying later may succeed", report.Warn
-	case strings.HasPrefix(code, "3"):
-		kind = "intermediate: the server waits for more"
-	}
+	style := map[int]report.Style{5: report.Bad, 4: report.Warn, 2: report.Good}[e.Class()]
 	rows := [][]report.Cell{
 		{report.C("code", report.Dim), report.C(code, report.Bold)},
 		{report.C("means", report.Dim), report.C(e.Meaning, report.Plain)},
-		{report.C("kind", report.Dim), report.C(kind, style)},
+		{report.C("kind", report.Dim), report.C(e.Kind(), style)},
 	}
 	if e.Text != "" {
 		rows = append(rows, []report.Cell{report.C("server said", report.Dim), report.C(e.Text, report.Plain)})

@@ -38,22 +38,38 @@ func Reply(code int, enhancedCode string) Explanation {
 	return e
 }
 
+// Class is the reply's first digit: 2 success, 3 intermediate, 4
+// transient, 5 permanent; from the enhanced code when there is no basic one.
+func (e Explanation) Class() int {
+	if e.Code != 0 {
+		return e.Code / 100
+	}
+	if enh, ok := ParseEnhanced(e.Enhanced); ok {
+		return enh.Class
+	}
+	return 0
+}
+
+// Kind says in words what the class means for the sender.
+func (e Explanation) Kind() string {
+	switch e.Class() {
+	case 5:
+		return "permanent failure: do not retry unchanged"
+	case 4:
+		return "transient failure: retrying later may succeed"
+	case 3:
+		return "intermediate: the server waits for more"
+	}
+	return "success"
+}
+
 // Sentence is the explanation in one line, for a finding's message.
 func (e Explanation) Sentence() string {
-	code := fmt.Sprint(e.Code)
-	if e.Enhanced != "" {
-		code += " " + e.Enhanced
+	code := e.Enhanced
+	if e.Code != 0 {
+		code = strings.TrimSpace(fmt.Sprintf("%d %s", e.Code, e.Enhanced))
 	}
-	kind := "success"
-	switch {
-	case e.Permanent:
-		kind = "permanent failure: do not retry unchanged"
-	case e.Code >= 400 && e.Code < 500:
-		kind = "transient failure: retrying later may succeed"
-	case e.Code >= 300 && e.Code < 400:
-		kind = "intermediate: the server waits for more"
-	}
-	return fmt.Sprintf("%s means %s (%s)", code, e.Meaning, kind)
+	return fmt.Sprintf("%s means %s (%s)", code, e.Meaning, e.Kind())
 }
 
 // SplitEnhanced separates a leading enhanced status code from reply text,
