@@ -50,8 +50,14 @@ func runExplain(_ context.Context, g *Global, o *explainOptions) error {
 	if err != nil {
 		return failure(err)
 	}
+	if g.Format == "text" {
+		// An explanation is not a check: no status marks, just the answer.
+		p := report.NewPrinter(g.io.Out, g.color())
+		explainText{res}.WriteText(p)
+		return nil
+	}
 	rep := &report.Report{Command: "explain", Target: shorten(strings.TrimSpace(o.Input), 200),
-		Checks: []*report.Check{{Name: "explain", Data: explainText{res}}}}
+		Checks: []*report.Check{{Name: "explain", Data: res}}}
 	return g.render(rep)
 }
 
@@ -90,5 +96,5 @@ func (e explainText) WriteText(p *report.Printer) {
 		rows = append(rows, []report.Cell{report.C("who acts", report.Dim), report.C(string(e.Actor), report.Plain)})
 	}
 	rows = append(rows, []report.Cell{report.C("ref", report.Dim), report.C(e.Ref, report.Dim)})
-	p.Table(4, rows)
+	p.Table(0, rows)
 }

@@ -36,15 +36,11 @@ func Explain(input string) (*Result, error) {
 		code, _ := strconv.Atoi(s)
 		return &Result{Explanation: Reply(code, "")}, nil
 	case enhancedOnly.MatchString(s):
-		e, ok := ParseEnhanced(s)
+		_, ok := ParseEnhanced(s)
 		if !ok {
 			return nil, ErrNotAReply
 		}
-		// No basic code: take the class's usual one (RFC 3463 §2).
-		code := map[int]int{2: 250, 4: 450, 5: 550}[e.Class]
-		r := Reply(code, s)
-		r.Code = 0
-		return &Result{Explanation: r}, nil
+		return &Result{Explanation: Reply(0, s)}, nil
 	}
 	if m := replyLine.FindStringSubmatch(s); m != nil {
 		code, _ := strconv.Atoi(m[1])

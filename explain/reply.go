@@ -19,21 +19,38 @@ type Explanation struct {
 // Reply explains a reply code with its optional enhanced status code. The
 // enhanced code is more specific, so its meaning and advice come first
 // (RFC 3463 §2).
+//
+// A code of 0 explains the enhanced code alone; its class then says whether
+// the failure is permanent.
 func Reply(code int, enhancedCode string) Explanation {
-	info, _ := Code(code)
-	e := Explanation{
-		Code: code, Meaning: info.Meaning, Permanent: Permanent(code),
-		Action: info.Action, Actor: info.Actor, Ref: info.Ref,
-	}
-	if enh, ok := ParseEnhanced(enhancedCode); ok {
-		e.Enhanced = enh.String()
-		if ei, ok := LookupEnhanced(enh); ok || ei.Meaning != "" {
-			e.Meaning = ei.Meaning
-			if ei.Action != "" {
-				e.Action, e.Actor = ei.Action, ei.Actor
-			}
-			e.Ref = info.Ref + ", " + ei.Ref
+	var e Explanation
+	if code != 0 {
+		info, _ := Code(code)
+		e = Explanation{
+			Code: code, Meaning: info.Meaning, Permanent: Permanent(code),
+			Action: info.Action, Actor: info.Actor, Ref: info.Ref,
 		}
+	}
+	enh, ok := ParseEnhanced(enhancedCode)
+	if !ok {
+		return e
+	}
+	e.Enhanced = enh.String()
+	if code == 0 {
+		e.Permanent = enh.Class == 5
+	}
+	if ei, _ := LookupEnhanced(enh); ei.Meaning != "" {
+		e.Meaning = ei.Meaning
+		if ei.Action != "" {
+			e.Action, e.Actor = ei.Action, ei.Actor
+		}
+		e.Ref = strings.TrimPrefix(e.Ref+", "+ei.Ref, ", ")
+	}
+	if e.Meaning == "" {
+		// RFC 3463 §2: an unregistered subject still has a meaningful class.
+		e.Meaning = map[int]string{2: "success", 4: "a persistent transient failure", 5: "a permanent failure"}[enh.Class] +
+			fmt.Sprintf(" (%s is not a registered code)", enh)
+		e.Ref = "RFC 3463 §2"
 	}
 	return e
 }
