@@ -227,13 +227,13 @@ func TestDemoRunsOffline(t *testing.T) {
 	if r.code != cmd.ExitOK {
 		t.Fatalf("exit %d: %s", r.code, r.err)
 	}
-	for _, want := range []string{"mx good.test", "mx.cname", "dns.lookup-failed", "probe good.test", "smtp.rcpt-rejected", "tls.cert-expired", "smtp.open-relay", "smtp.banner-rejected", "smtp.protocol-violation"} {
+	for _, want := range []string{"mx good.test", "mx.cname", "dns.lookup-failed", "probe good.test", "smtp.rcpt-rejected", "tls.cert-expired", "smtp.open-relay", "smtp.banner-rejected", "smtp.protocol-violation", "dnsbl.listed", "check good.test"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
 	r = run(t, nil, "", false, "demo", "--format", "json")
-	if docs := parseLines(t, r.out); len(docs) != 9 {
+	if docs := parseLines(t, r.out); len(docs) != 11 {
 		t.Errorf("demo JSON: %d documents", len(docs))
 	}
 }
@@ -242,5 +242,69 @@ func TestVersion(t *testing.T) {
 	r := run(t, nil, "", false, "version")
 	if r.code != cmd.ExitOK || !strings.HasPrefix(r.out, "smtptool ") || !strings.Contains(r.out, "commit") {
 		t.Fatalf("%+v", r)
+	}
+}
+
+func TestBlacklistCommand(t *testing.T) {
+	l, _ := lab.ForTest(t, time.Second)
+	res := []string{"--resolver", l.DNS.Addr, "--allow-private", "--format", "json"}
+	r := run(t, nil, "", false, append([]string{"blacklist", "127.0.0.2", "127.0.0.9", "listedmx.test"}, res...)...)
+	docs := parseLines(t, r.out)
+	if r.code != cmd.ExitFindings || len(docs) != 3 || docs[0].Status != "error" || docs[1].Status != "ok" || docs[2].Status != "error" {
+		t.Fatalf("exit %d: %+v", r.code, docs)
+	}
+	if lists := docs[0].Checks[0].Data["lists"].([]any); len(lists) < 20 {
+		t.Errorf("%d lists", len(lists))
+	}
+	// --lists replaces the default set; --list adds to it.
+	file := filepath.Join(t.TempDir(), "lists")
+	os.WriteFile(file, []byte("broken.lab-dnsbl.test\n"), 0o600)
+	r = run(t, nil, "", false, append([]string{"blacklist", "127.0.0.2", "--lists", file, "--list", "bl.spamcop.net"}, res...)...)
+	docs = parseLines(t, r.out)
+	if got := findingIDs(docs[0].Checks[0].Findings); got != "dnsbl.broken,dnsbl.listed" || len(docs[0].Checks[0].Data["lists"].([]any)) != 2 {
+		t.Fatalf("custom lists: %s %v", got, docs[0].Checks[0].Data)
+	}
+	// Private addresses are not sent without --allow-private.
+	r = run(t, nil, "", false, "blacklist", "10.1.2.3", "--resolver", l.DNS.Addr)
+	if r.code != cmd.ExitOK || !strings.Contains(r.out, "dnsbl.skipped") {
+		t.Fatalf("%d %s", r.code, r.out)
+	}
+	if r := run(t, nil, "", false, "blacklist", "not a target"); r.code != cmd.ExitUsage {
+		t.Fatalf("bad target: exit %d", r.code)
+	}
+	if r := run(t, nil, "", false, "blacklist", "127.0.0.2", "--list", "x"); r.code != cmd.ExitUsage {
+		t.Fatalf("bad list: exit %d", r.code)
+	}
+}
+
+func TestCheckCommand(t *testing.T) {
+	l, _ := lab.ForTest(t, time.Second)
+	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--format", "json"}
+	domains := filepath.Join(t.TempDir(), "domains")
+	os.WriteFile(domains, []byte("good.test\n# a comment\nlistedmx.test\n"), 0o600)
+	r := run(t, nil, "", false, append([]string{"check", "--domains", domains}, common...)...)
+	docs := parseLines(t, r.out)
+	if r.code != cmd.ExitFindings || len(docs) != 2 || docs[0].Target != "good.test" || docs[0].Status != "ok" || docs[1].Status != "error" {
+		t.Fatalf("exit %d: %+v", r.code, docs)
+	}
+	var names []string
+	for _, c := range docs[0].Checks {
+		names = append(names, c.Name)
+	}
+	if got := strings.Join(names, " | "); got != "mx | dnsbl 127.0.0.10 | dnsbl ::1 | dnsbl 127.0.0.11 | dnsbl good.test" {
+		t.Errorf("checks: %s", got)
+	}
+
+	// --probe adds an SMTP check per MX host; stdin works for --domains.
+	r = run(t, nil, "good.test\n", false, append([]string{"check", "--domains", "-", "--probe", "--port", fmt.Sprint(l.Port), "--ca-file", caFile(t, l)}, common...)...)
+	docs = parseLines(t, r.out)
+	if r.code != cmd.ExitOK || len(docs[0].Checks) != 7 || !strings.HasPrefix(docs[0].Checks[5].Name, "smtp mx1.good.test") {
+		t.Fatalf("--probe: exit %d %+v", r.code, docs)
+	}
+	if r := run(t, nil, "", false, append([]string{"check", "servfail.test"}, common...)...); r.code != cmd.ExitFailure {
+		t.Errorf("a failed MX lookup: exit %d", r.code)
+	}
+	if r := run(t, nil, "", false, "check"); r.code != cmd.ExitUsage {
+		t.Errorf("no domain: exit %d", r.code)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/smtptool/smtptool/check/dnsbl"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/probe"
@@ -15,10 +16,10 @@ import (
 func newDemoCmd(g *Global) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
-		Short: "run mx and probe against the built-in offline lab",
+		Short: "run mx, probe, blacklist and check against the built-in offline lab",
 		Long: `Starts the offline lab — a DNS server and a dozen SMTP servers on loopback
 addresses, some configured well and some wrong in one way each — and runs
-real mx and probe commands against it, printing their real reports. Nothing
+real mx, probe, blacklist and check commands against it, printing their real reports. Nothing
 leaves this machine.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return runDemo(c.Context(), g) },
@@ -82,6 +83,17 @@ func runDemo(ctx context.Context, g *Global) error {
 		probeStep("A server whose certificate expired yesterday.", "expired.smtp.test:"+port, "expired.smtp.test:"+port, nil),
 		probeStep("A server that relays for anyone (the relay test names a reserved domain: nothing is sent).", "relay.smtp.test:"+port+" --relay-test", "relay.smtp.test:"+port,
 			func(o *probe.RunOptions) { o.RelayRcpt = relayTestRcpt }),
+		{"An address on blocklists: each list's return code decoded, its TXT quoted, its delisting page linked.",
+			"blacklist 127.0.0.2 --allow-private", func(ctx context.Context) (*report.Report, error) {
+				return dnsbl.Run(ctx, r, "127.0.0.2", dnsbl.Options{AllowPrivate: true, ListTimeout: g.Timeout})
+			}},
+		{"A CI check of a domain: MX, blocklists for every MX address and the domain, and the probe of each MX.",
+			"check good.test --probe --allow-private --port " + port, func(ctx context.Context) (*report.Report, error) {
+				rep, _ := checkDomain(ctx, r, "good.test", &checkOptions{Probe: true, AllowPrivate: true}, probeOpts(func(o *probe.RunOptions) {
+					o.AllMX, o.QuitAfter = true, probe.StepStartTLS
+				}))
+				return rep, nil
+			}},
 		probeStep("A server that greets with 421.", "busy.smtp.test:"+port, "busy.smtp.test:"+port, nil),
 		probeStep("A server whose reply to EHLO never ends: the probe stops it, in bounded memory.", "endless.smtp.test:"+port, "endless.smtp.test:"+port, nil),
 	}

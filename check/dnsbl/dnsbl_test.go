@@ -1,0 +1,223 @@
+package dnsbl_test
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smtptool/smtptool/check/dnsbl"
+	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/report"
+)
+
+var private = dnsbl.Options{AllowPrivate: true, ListTimeout: time.Second}
+
+func byList(c *report.Check) map[string]dnsbl.ListResult {
+	out := map[string]dnsbl.ListResult{}
+	for _, lr := range c.Data.(*dnsbl.Result).Lists {
+		out[lr.Zone] = lr
+	}
+	return out
+}
+
+func ids(c *report.Check) []string {
+	var out []string
+	for _, f := range c.Findings {
+		out = append(out, f.ID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestListedWithDecodedReasons(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"), private)
+	lists := byList(c)
+	zen := lists["zen.spamhaus.org"]
+	if zen.Status != dnsbl.Listed || strings.Join(zen.Answers, ",") != "127.0.0.2,127.0.0.4" ||
+		!strings.HasPrefix(zen.Reasons[0], "SBL:") || !strings.HasPrefix(zen.Reasons[1], "XBL:") || !strings.Contains(zen.TXT, "SBL2") {
+		t.Errorf("zen: %+v", zen)
+	}
+	if rats := lists["all.spamrats.com"]; rats.Status != dnsbl.Listed || !strings.HasPrefix(rats.Reasons[0], "RATS-Spam") {
+		t.Errorf("spamrats: %+v", rats)
+	}
+	if got := strings.Join(ids(c), ","); got != "dnsbl.listed,dnsbl.listed,dnsbl.listed" {
+		t.Errorf("findings %s", got)
+	}
+	for _, f := range c.Findings {
+		if !strings.Contains(f.Fix, "https://") {
+			t.Errorf("no delisting page in %q", f.Fix)
+		}
+	}
+	if n := len(lists); n < 20 {
+		t.Errorf("only %d IP lists asked", n)
+	}
+	for zone, lr := range lists {
+		if zone != "zen.spamhaus.org" && zone != "bl.spamcop.net" && zone != "all.spamrats.com" && lr.Status != dnsbl.Clean {
+			t.Errorf("%s: %+v", zone, lr)
+		}
+	}
+}
+
+func TestNotListed(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.9"), private)
+	if len(c.Findings) != 0 || c.Status() != report.StatusOK {
+		t.Fatalf("%+v", c.Findings)
+	}
+}
+
+func TestRefusedIsNotListed(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.3"), private)
+	if got := strings.Join(ids(c), ","); got != "dnsbl.refused" || !strings.Contains(c.Findings[0].Message, "public or open resolver") {
+		t.Fatalf("%s %+v", got, c.Findings)
+	}
+	d := dnsbl.CheckDomain(context.Background(), r, "listed.test", private)
+	if got := strings.Join(ids(d), ","); got != "dnsbl.listed,dnsbl.listed,dnsbl.refused" {
+		t.Fatalf("domain: %s", got)
+	}
+	lists := byList(d)
+	if s := lists["multi.surbl.org"]; s.Status != dnsbl.Listed || strings.Join(s.Reasons, "|") != "PH: phishing|ABUSE: spam and abuse" {
+		t.Errorf("surbl bitmask: %+v", s)
+	}
+	if u := lists["multi.uribl.com"]; u.Status != dnsbl.Refused {
+		t.Errorf("uribl 127.0.0.1 must be a refusal: %+v", u)
+	}
+	if dbl := lists["dbl.spamhaus.org"]; dbl.Reasons[0] != "a spam domain" {
+		t.Errorf("dbl: %+v", dbl)
+	}
+}
+
+func TestBrokenListIsIgnored(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	broken, _ := dnsbl.ParseList("broken.lab-dnsbl.test")
+	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"), dnsbl.Options{Lists: []dnsbl.List{broken}, AllowPrivate: true})
+	if got := strings.Join(ids(c), ","); got != "dnsbl.broken" {
+		t.Fatalf("%s", got)
+	}
+}
+
+func TestIPv6InNibbleForm(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("2001:db8::25"), private)
+	zen := byList(c)["zen.spamhaus.org"]
+	if zen.Status != dnsbl.Listed || !strings.HasPrefix(zen.Query, "5.2.0.0.") || !strings.HasPrefix(zen.Reasons[0], "SBL CSS") {
+		t.Fatalf("%+v", zen)
+	}
+	for _, lr := range c.Data.(*dnsbl.Result).Lists {
+		if l := lr.Zone; l == "bl.spamcop.net" {
+			t.Errorf("an IPv4-only list was asked about an IPv6 address")
+		}
+	}
+}
+
+func TestPrivateAddressesStayPrivate(t *testing.T) {
+	l, r := lab.ForTest(t, time.Second)
+	before := l.DNS.Queries()
+	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("10.1.2.3"), dnsbl.Options{})
+	if got := strings.Join(ids(c), ","); got != "dnsbl.skipped" || l.DNS.Queries() != before {
+		t.Fatalf("%s, %d queries", got, l.DNS.Queries()-before)
+	}
+}
+
+// A list that never answers ends in its own finding within the per-list
+// timeout and does not hold the others back.
+func TestSilentListDelaysNobody(t *testing.T) {
+	_, r := lab.ForTest(t, 10*time.Second)
+	silent, _ := dnsbl.ParseList("silent.lab-dnsbl.test")
+	zen, _ := dnsbl.ParseList("zen.spamhaus.org")
+	start := time.Now()
+	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"),
+		dnsbl.Options{Lists: []dnsbl.List{silent, zen}, AllowPrivate: true, ListTimeout: 300 * time.Millisecond})
+	if got := strings.Join(ids(c), ","); got != "dnsbl.listed,dnsbl.lookup-failed" {
+		t.Fatalf("%s", got)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the per-list timeout was not honoured: %s", took)
+	}
+}
+
+func TestDomainTarget(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	rep, err := dnsbl.Run(context.Background(), r, "listedmx.test", private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Checks) != 2 || rep.Checks[0].Name != "dnsbl 127.0.0.2" || !rep.Checks[0].Has("dnsbl.listed") || rep.Checks[1].Name != "dnsbl listedmx.test" {
+		t.Fatalf("%+v", rep.Checks)
+	}
+	rep, err = dnsbl.Run(context.Background(), r, "servfail.test", private)
+	if err != nil || !rep.Has("dns.lookup-failed") {
+		t.Fatalf("a failed MX lookup must be said: %v %+v", err, rep.Checks)
+	}
+	if _, err := dnsbl.Run(context.Background(), r, "not a domain", private); err == nil {
+		t.Fatal("bad target accepted")
+	}
+}
+
+func TestParseList(t *testing.T) {
+	for spec, want := range map[string]string{
+		"zen.spamhaus.org":        "Spamhaus ZEN ip",
+		"domain:dbl.spamhaus.org": "Spamhaus DBL domain",
+		"ip:rbl.example.test":     "rbl.example.test ip",
+		"domain:rhs.example.test": "rhs.example.test domain",
+	} {
+		l, err := dnsbl.ParseList(spec)
+		if got := l.Name + " " + string(l.Kind); err != nil || got != want {
+			t.Errorf("%s: %q %v", spec, got, err)
+		}
+	}
+	for _, bad := range []string{"", "nodot", "url:x.test", "a b.test"} {
+		if _, err := dnsbl.ParseList(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	lists, err := dnsbl.ReadLists(strings.NewReader("# mine\nzen.spamhaus.org\n\ndomain:rhs.example.test # comment\n"))
+	if err != nil || len(lists) != 2 {
+		t.Fatalf("%v %v", lists, err)
+	}
+}
+
+func TestDefaultListSet(t *testing.T) {
+	ip, domain := 0, 0
+	zones := map[string]bool{}
+	for _, l := range dnsbl.DefaultLists {
+		if zones[l.Zone] {
+			t.Errorf("duplicate %s", l.Zone)
+		}
+		zones[l.Zone] = true
+		if l.Delist == "" || l.Name == "" || len(l.Codes)+len(l.Bits) == 0 {
+			t.Errorf("%s lacks a name, decoding or delisting page", l.Zone)
+		}
+		if l.Kind == dnsbl.IPList {
+			ip++
+		} else {
+			domain++
+		}
+	}
+	if ip < 20 || domain < 5 {
+		t.Errorf("%d IP lists and %d domain lists; want at least 20 and 5", ip, domain)
+	}
+}
+
+// BenchmarkAllListsOneRoundTrip asks every default IP list about a clean
+// address with 50 ms added to every DNS answer: concurrency keeps a run at
+// about one round trip (~50 ms), where asking in turn would take 25 × 2.
+func BenchmarkAllListsOneRoundTrip(b *testing.B) {
+	l, _ := lab.ForTest(b, 5*time.Second)
+	l.DNS.SetDelay(50 * time.Millisecond)
+	for b.Loop() {
+		r, err := l.Resolver(5 * time.Second) // a fresh cache each run
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.9"), private)
+		if len(c.Findings) != 0 {
+			b.Fatal(c.Findings)
+		}
+	}
+}
