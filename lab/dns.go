@@ -78,11 +78,26 @@ func (z *Zone) Parse(r io.Reader, origin, file string) error {
 	return zp.Err()
 }
 
+// canonical writes a name as queries arrive: lower case, in presentation
+// form (a space is "\032"), by packing and unpacking it.
+func canonical(name string) string {
+	buf := make([]byte, 512)
+	off, err := dns.PackDomainName(dns.Fqdn(name), buf, 0, nil, false)
+	if err != nil {
+		return dns.CanonicalName(name)
+	}
+	n, _, err := dns.UnpackDomainName(buf[:off], 0)
+	if err != nil {
+		return dns.CanonicalName(name)
+	}
+	return dns.CanonicalName(n)
+}
+
 // Add adds a record.
 func (z *Zone) Add(rr dns.RR) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	name := dns.CanonicalName(rr.Header().Name)
+	name := canonical(rr.Header().Name)
 	z.rrs[name] = append(z.rrs[name], rr)
 	for i, end := 0, false; !end; i, end = dns.NextLabel(name, i) {
 		z.names[name[i:]] = true
@@ -106,7 +121,7 @@ func (z *Zone) AddString(rrs ...string) error {
 func (z *Zone) Misbehave(name string, qtype uint16, how string) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	z.behave[behaveKey{dns.CanonicalName(name), qtype}] = how
+	z.behave[behaveKey{canonical(name), qtype}] = how
 }
 
 // Sign marks every name at or under apex as DNSSEC-authentic.
@@ -164,7 +179,7 @@ func (z *Zone) resolve(m *dns.Msg, name string, qtype uint16) {
 			return
 		}
 		m.Answer = append(m.Answer, cname)
-		name = dns.CanonicalName(cname.Target)
+		name = canonical(cname.Target)
 	}
 	// A chain this long is a loop: real resolvers give up with SERVFAIL.
 	m.Answer = nil

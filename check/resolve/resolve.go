@@ -93,14 +93,61 @@ func Records[T dns.RR](a *Answer) []T {
 }
 
 // TXT returns each TXT record's character-strings joined, as RFC 7208 §3.3
-// and RFC 6376 §3.6.2.2 require.
+// and RFC 6376 §3.6.2.2 require, as the bytes that were published.
 func TXT(a *Answer) []string {
 	var out []string
 	for _, t := range Records[*dns.TXT](a) {
-		out = append(out, strings.Join(t.Txt, ""))
+		var b strings.Builder
+		for _, s := range t.Txt {
+			b.WriteString(Unescape(s))
+		}
+		out = append(out, b.String())
 	}
 	return out
 }
+
+// Unescape turns a character-string from miekg/dns's presentation form
+// (\" \\ \DDD, RFC 1035 §5.1) back into its bytes.
+func Unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			b.WriteByte(byte((int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0')) & 0xff))
+			i += 3
+			continue
+		}
+		b.WriteByte(s[i+1])
+		i++
+	}
+	return b.String()
+}
+
+// Escape writes bytes as a character-string in presentation form, the
+// inverse of Unescape.
+func Escape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < ' ' || c > '~':
+			fmt.Fprintf(&b, "\\%03d", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // Config says how to reach DNS.
 type Config struct {
@@ -217,7 +264,9 @@ func (r *Resolver) Queries() int64 { return r.queries.Load() }
 func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	fqdn := dns.CanonicalName(name)
 	typ := dns.TypeToString[qtype]
-	if !ValidName(name) {
+	// Any name DNS can carry may be asked (SPF macros build names with
+	// spaces and punctuation); ValidName is for what users type.
+	if _, ok := dns.IsDomainName(fqdn); !ok || fqdn == "." {
 		return nil, &LookupError{Name: fqdn, Type: typ, Err: ErrBadName}
 	}
 	key := cacheKey{fqdn, qtype}
@@ -316,7 +365,12 @@ func (r *Resolver) send(ctx context.Context, network, server string, m *dns.Msg,
 // CNAME chain (RFC 1034 §3.6.2).
 func answerFrom(resp *dns.Msg, fqdn string, qtype uint16, server string) (*Answer, error) {
 	a := &Answer{Name: fqdn, Type: qtype, Rcode: resp.Rcode, Authentic: resp.AuthenticatedData, Server: server}
+	// Owner names come back unpacked in presentation form (a space is
+	// "\032"); the response's question is in that same form.
 	owner := fqdn
+	if len(resp.Question) == 1 {
+		owner = resp.Question[0].Name
+	}
 	seen := map[string]bool{owner: true}
 	for {
 		var next string

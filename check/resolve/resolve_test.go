@@ -98,7 +98,7 @@ func TestFailuresAreErrorsNotAbsence(t *testing.T) {
 		"refusing.r.test": resolve.ErrRefused,
 		"silent.r.test":   resolve.ErrTimeout,
 		"loop1.r.test":    resolve.ErrServerFailure, // the lab, like real resolvers, gives up on loops
-		"bad name.r.test": resolve.ErrBadName,
+		strings.Repeat("x", 64) + ".r.test": resolve.ErrBadName, // a label over 63 octets
 	} {
 		a, err := r.Lookup(ctx, name, dns.TypeA)
 		var le *resolve.LookupError
@@ -261,5 +261,22 @@ func TestTraceIsSerialised(t *testing.T) {
 	wg.Wait()
 	if len(seen) != 10 || !strings.HasPrefix(seen[0], "udp A n") {
 		t.Fatalf("trace saw %v", seen)
+	}
+}
+
+// TXT data comes back as the bytes that were published, whatever they are.
+func TestTXTBytesRoundTrip(t *testing.T) {
+	s := startLab(t)
+	raw := "v=spf1 a:\xEF\xBB\xBFx.test \"quoted\" back\\slash \x80 tab\t"
+	if err := s.Zone.AddString(`odd.r.test. TXT "` + resolve.Escape(raw) + `" "` + resolve.Escape("tail") + `"`); err != nil {
+		t.Fatal(err)
+	}
+	r := newResolver(t, s, time.Second)
+	a, err := r.Lookup(context.Background(), "odd.r.test", dns.TypeTXT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resolve.TXT(a); len(got) != 1 || got[0] != raw+"tail" {
+		t.Fatalf("got %q", got)
 	}
 }
