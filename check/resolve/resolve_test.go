@@ -94,11 +94,11 @@ func TestFailuresAreErrorsNotAbsence(t *testing.T) {
 	r := newResolver(t, s, 600*time.Millisecond)
 	ctx := context.Background()
 	for name, want := range map[string]error{
-		"broken.r.test":   resolve.ErrServerFailure,
-		"refusing.r.test": resolve.ErrRefused,
-		"silent.r.test":   resolve.ErrTimeout,
-		"loop1.r.test":    resolve.ErrServerFailure, // the lab, like real resolvers, gives up on loops
-		strings.Repeat("x", 64) + ".r.test": resolve.ErrBadName, // a label over 63 octets
+		"broken.r.test":                     resolve.ErrServerFailure,
+		"refusing.r.test":                   resolve.ErrRefused,
+		"silent.r.test":                     resolve.ErrTimeout,
+		"loop1.r.test":                      resolve.ErrServerFailure, // the lab, like real resolvers, gives up on loops
+		strings.Repeat("x", 64) + ".r.test": resolve.ErrBadName,       // a label over 63 octets
 	} {
 		a, err := r.Lookup(ctx, name, dns.TypeA)
 		var le *resolve.LookupError
