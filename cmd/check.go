@@ -11,6 +11,7 @@ import (
 	"github.com/smtptool/smtptool/check/dnsbl"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/check/spf"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
@@ -31,7 +32,7 @@ func newCheckCmd(g *Global) *cobra.Command {
 		Use:   "check DOMAIN...",
 		Short: "every DNS check for each domain (CI-friendly); --probe adds SMTP/STARTTLS probing of its MX hosts",
 		Long: `Runs every check for each domain at once and prints one report per domain:
-mx (hosts, addresses, PTR/FCrDNS, null MX) and blocklists (each MX address
+mx (hosts, addresses, PTR/FCrDNS, null MX), spf (lint and lookup tree) and blocklists (each MX address
 against the IP lists, the domain against the domain lists). With --probe it
 also walks an SMTP session to each MX host up to STARTTLS and checks the TLS
 certificate. Exit 1 when a finding is at or above --fail-on: put it in CI to
@@ -114,8 +115,10 @@ func checkDomain(ctx context.Context, r *resolve.Resolver, domain string, o *che
 	bl := dnsbl.Options{AllowPrivate: o.AllowPrivate}
 	addrs := dnsbl.MXAddresses(res)
 	checks := make([]*report.Check, len(addrs)+1)
+	var spfCheck *report.Check
 	var probed *report.Report
 	var wg sync.WaitGroup
+	wg.Go(func() { spfCheck, _ = spf.Check(ctx, r, domain) })
 	wg.Go(func() { checks[len(addrs)] = dnsbl.CheckDomain(ctx, r, domain, bl) })
 	for i, ip := range addrs {
 		wg.Go(func() { checks[i] = dnsbl.CheckIP(ctx, r, ip, bl) })
@@ -124,6 +127,7 @@ func checkDomain(ctx context.Context, r *resolve.Resolver, domain string, o *che
 		wg.Go(func() { probed, _ = probe.Run(ctx, r, domain, po) })
 	}
 	wg.Wait()
+	rep.Checks = append(rep.Checks, spfCheck)
 	rep.Checks = append(rep.Checks, checks...)
 	if probed != nil {
 		rep.Checks = append(rep.Checks, probed.Checks...)

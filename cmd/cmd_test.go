@@ -291,14 +291,14 @@ func TestCheckCommand(t *testing.T) {
 	for _, c := range docs[0].Checks {
 		names = append(names, c.Name)
 	}
-	if got := strings.Join(names, " | "); got != "mx | dnsbl 127.0.0.10 | dnsbl ::1 | dnsbl 127.0.0.11 | dnsbl good.test" {
+	if got := strings.Join(names, " | "); got != "mx | spf | dnsbl 127.0.0.10 | dnsbl ::1 | dnsbl 127.0.0.11 | dnsbl good.test" {
 		t.Errorf("checks: %s", got)
 	}
 
 	// --probe adds an SMTP check per MX host; stdin works for --domains.
 	r = run(t, nil, "good.test\n", false, append([]string{"check", "--domains", "-", "--probe", "--port", fmt.Sprint(l.Port), "--ca-file", caFile(t, l)}, common...)...)
 	docs = parseLines(t, r.out)
-	if r.code != cmd.ExitOK || len(docs[0].Checks) != 7 || !strings.HasPrefix(docs[0].Checks[5].Name, "smtp mx1.good.test") {
+	if r.code != cmd.ExitOK || len(docs[0].Checks) != 8 || !strings.HasPrefix(docs[0].Checks[6].Name, "smtp mx1.good.test") {
 		t.Fatalf("--probe: exit %d %+v", r.code, docs)
 	}
 	if r := run(t, nil, "", false, append([]string{"check", "servfail.test"}, common...)...); r.code != cmd.ExitFailure {
@@ -306,5 +306,41 @@ func TestCheckCommand(t *testing.T) {
 	}
 	if r := run(t, nil, "", false, "check"); r.code != cmd.ExitUsage {
 		t.Errorf("no domain: exit %d", r.code)
+	}
+}
+
+func TestSPFCommand(t *testing.T) {
+	l, _ := lab.ForTest(t, time.Second)
+	res := []string{"--resolver", l.DNS.Addr, "--format", "json"}
+	r := run(t, nil, "", false, append([]string{"spf", "spf-lookups.test"}, res...)...)
+	docs := parseLines(t, r.out)
+	if d := docs[0].Checks[0].Data; r.code != cmd.ExitFindings || d["lookups"] != 12.0 || d["tree"] == nil {
+		t.Fatalf("lint: exit %d %v", r.code, d)
+	}
+	for _, tc := range []struct {
+		args   []string
+		code   cmd.ExitCode
+		result string
+	}{
+		{[]string{"spf", "good.test", "--ip", "192.0.2.7"}, cmd.ExitOK, "pass"},
+		{[]string{"spf", "--ip", "198.51.100.1", "--sender", "bob@good.test"}, cmd.ExitFindings, "fail"},
+		{[]string{"spf", "--ip", "127.0.0.10", "--helo", "good.test"}, cmd.ExitOK, "pass"}, // mx matches
+		{[]string{"spf", "spf-syntax.test", "--ip", "192.0.2.1"}, cmd.ExitFindings, "permerror"},
+		{[]string{"spf", "spf-servfail.test", "--ip", "192.0.2.1"}, cmd.ExitFailure, "temperror"},
+	} {
+		r := run(t, nil, "", false, append(tc.args, res...)...)
+		docs := parseLines(t, r.out)
+		if got := docs[0].Checks[0].Data["result"]; r.code != tc.code || got != tc.result {
+			t.Errorf("%v: exit %d result %v", tc.args, r.code, got)
+		}
+	}
+	for _, bad := range [][]string{{"spf"}, {"spf", "--ip", "nope", "x.test"}, {"spf", "x.test", "--sender", "a@b.test"}} {
+		if r := run(t, nil, "", false, bad...); r.code != cmd.ExitUsage {
+			t.Errorf("%v: exit %d", bad, r.code)
+		}
+	}
+	r = run(t, nil, "", false, "spf", "spf-lookups.test", "--resolver", l.DNS.Addr)
+	if !strings.Contains(r.out, "include:big.spf-lookups.test costs 9") || !strings.Contains(r.out, "12 of 10") {
+		t.Errorf("tree text:\n%s", r.out)
 	}
 }

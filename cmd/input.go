@@ -1,6 +1,9 @@
 package cmd
 
-import "io"
+import (
+	"encoding/json"
+	"io"
+)
 
 // maxInput bounds what a command reads from a file or stdin.
 const maxInput = 64 << 20
@@ -15,3 +18,6 @@ func readAllLimited(r io.Reader) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// jsonOf marshals v; for data wrappers that render text themselves.
+func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }

@@ -106,7 +106,7 @@ func (p *Printer) Table(indent int, rows [][]Cell) {
 				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c.Text)))
 			}
 		}
-		p.Line(indent, b.String())
+		p.Line(indent, strings.TrimRight(b.String(), " "))
 	}
 }
 

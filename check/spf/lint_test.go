@@ -1,0 +1,75 @@
+package spf_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smtptool/smtptool/check/spf"
+	"github.com/smtptool/smtptool/lab"
+)
+
+// Every spf-*.test lab domain is wrong in exactly one way; good.test in none.
+func TestLintFindingsPerLabDomain(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	for domain, want := range map[string]string{
+		"good.test":               "",
+		"spf-missing.test":        "spf.missing",
+		"spf-multiple.test":       "spf.multiple",
+		"spf-syntax.test":         "spf.syntax",
+		"spf-lookups.test":        "spf.lookup-limit",
+		"spf-voids.test":          "spf.void-lookup-limit",
+		"spf-includemissing.test": "spf.include-missing",
+		"spf-loop.test":           "spf.include-loop",
+		"spf-plusall.test":        "spf.permissive-all",
+		"spf-neutral.test":        "spf.neutral-all",
+		"spf-noall.test":          "spf.no-all",
+		"spf-ptr.test":            "spf.ptr",
+		"spf-redirect.test":       "spf.redirect-ignored",
+		"spf-afterall.test":       "spf.terms-after-all",
+		"spf-mxmany.test":         "spf.mx-too-many",
+		"spf-long.test":           "spf.record-too-long",
+		"spf-servfail.test":       "dns.lookup-failed",
+		"nosuch.test":             "domain.nxdomain",
+	} {
+		c, _ := spf.Check(context.Background(), r, domain)
+		var ids []string
+		for _, f := range c.Findings {
+			if !slices.Contains(ids, f.ID) {
+				ids = append(ids, f.ID)
+			}
+			if f.Message == "" || f.Fix == "" || f.Ref == "" {
+				t.Errorf("%s: incomplete finding %+v", domain, f)
+			}
+		}
+		slices.Sort(ids)
+		if got := strings.Join(ids, ","); got != want {
+			t.Errorf("%s: findings %q, want %q", domain, got, want)
+		}
+	}
+}
+
+func TestLookupTreeNamesTheCostlyInclude(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	c, res := spf.Check(context.Background(), r, "spf-lookups.test")
+	if res.Lookups != 12 || len(res.Tree.Terms) != 3 || res.Tree.Terms[0].Cost != 9 || res.Tree.Terms[1].Cost != 3 {
+		t.Fatalf("tree: %d lookups, %+v", res.Lookups, res.Tree.Terms)
+	}
+	if f := c.Findings[0]; !strings.Contains(f.Message, "12 DNS lookups") || !strings.Contains(f.Fix, "include:big.spf-lookups.test costs 9") {
+		t.Errorf("finding: %+v", f)
+	}
+	_, good := spf.Check(context.Background(), r, "good.test")
+	if good.Lookups != 2 || good.Tree.Terms[1].Child == nil || good.Tree.Terms[1].Child.Record == "" {
+		t.Errorf("good.test tree: %+v", good.Tree)
+	}
+}
+
+func TestVoidsAreCounted(t *testing.T) {
+	_, r := lab.ForTest(t, time.Second)
+	_, res := spf.Check(context.Background(), r, "spf-voids.test")
+	if res.VoidLookups != 3 || !res.Tree.Terms[0].Void {
+		t.Fatalf("%+v", res.Tree)
+	}
+}
