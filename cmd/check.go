@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/smtptool/smtptool/check/dmarc"
 	"github.com/smtptool/smtptool/check/dnsbl"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/check/resolve"
@@ -32,7 +33,7 @@ func newCheckCmd(g *Global) *cobra.Command {
 		Use:   "check DOMAIN...",
 		Short: "every DNS check for each domain (CI-friendly); --probe adds SMTP/STARTTLS probing of its MX hosts",
 		Long: `Runs every check for each domain at once and prints one report per domain:
-mx (hosts, addresses, PTR/FCrDNS, null MX), spf (lint and lookup tree) and blocklists (each MX address
+mx (hosts, addresses, PTR/FCrDNS, null MX), spf (lint and lookup tree), dmarc and blocklists (each MX address
 against the IP lists, the domain against the domain lists). With --probe it
 also walks an SMTP session to each MX host up to STARTTLS and checks the TLS
 certificate. Exit 1 when a finding is at or above --fail-on: put it in CI to
@@ -115,10 +116,11 @@ func checkDomain(ctx context.Context, r *resolve.Resolver, domain string, o *che
 	bl := dnsbl.Options{AllowPrivate: o.AllowPrivate}
 	addrs := dnsbl.MXAddresses(res)
 	checks := make([]*report.Check, len(addrs)+1)
-	var spfCheck *report.Check
+	var spfCheck, dmarcCheck *report.Check
 	var probed *report.Report
 	var wg sync.WaitGroup
 	wg.Go(func() { spfCheck, _ = spf.Check(ctx, r, domain) })
+	wg.Go(func() { dmarcCheck, _ = dmarc.Check(ctx, r, domain) })
 	wg.Go(func() { checks[len(addrs)] = dnsbl.CheckDomain(ctx, r, domain, bl) })
 	for i, ip := range addrs {
 		wg.Go(func() { checks[i] = dnsbl.CheckIP(ctx, r, ip, bl) })
@@ -127,7 +129,7 @@ func checkDomain(ctx context.Context, r *resolve.Resolver, domain string, o *che
 		wg.Go(func() { probed, _ = probe.Run(ctx, r, domain, po) })
 	}
 	wg.Wait()
-	rep.Checks = append(rep.Checks, spfCheck)
+	rep.Checks = append(rep.Checks, spfCheck, dmarcCheck)
 	rep.Checks = append(rep.Checks, checks...)
 	if probed != nil {
 		rep.Checks = append(rep.Checks, probed.Checks...)

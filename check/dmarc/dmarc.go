@@ -1,0 +1,353 @@
+// Package dmarc checks a domain's DMARC policy (RFC 7489, with DMARCbis
+// clarifications): the "v=DMARC1" TXT record at _dmarc.<domain>, or at
+// _dmarc.<organizational domain> when the domain has none (§6.6.3; the
+// organizational domain comes from the public suffix list). The record says
+// what receivers do with mail that fails SPF and DKIM alignment (p=, sp=,
+// pct=) and where to send reports (rua=, ruf=). A report address in
+// another organization must be authorized there by a record at
+// <domain>._report._dmarc.<destination> (§7.1).
+package dmarc
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/report"
+	"golang.org/x/net/publicsuffix"
+)
+
+// Policy is a p=, sp= or np= value.
+type Policy string
+
+// Policies, weakest first.
+const (
+	None       Policy = "none"
+	Quarantine Policy = "quarantine"
+	Reject     Policy = "reject"
+)
+
+func (p Policy) strength() int { return slices.Index([]Policy{None, Quarantine, Reject}, p) }
+
+// Record is a parsed DMARC record. It is kept, with its raw text, even
+// when some tags are invalid.
+type Record struct {
+	Raw             string            `json:"raw"`
+	Tags            map[string]string `json:"tags"`
+	Policy          Policy            `json:"p,omitempty"`  // "p"
+	SubdomainPolicy Policy            `json:"sp,omitempty"` // "sp"; p when absent
+	Percent         int               `json:"pct"`          // "pct", 100 when absent
+	AlignDKIM       string            `json:"adkim"`        // "adkim": r or s
+	AlignSPF        string            `json:"aspf"`         // "aspf": r or s
+	RUA             []string          `json:"rua,omitempty"`
+	RUF             []string          `json:"ruf,omitempty"`
+	// Errors lists what does not parse (RFC 7489 §6.3).
+	Errors []string `json:"errors,omitempty"`
+}
+
+// IsDMARC reports whether a TXT record is a DMARC record: v=DMARC1 first.
+func IsDMARC(txt string) bool {
+	tag, value, _ := strings.Cut(strings.TrimSpace(strings.SplitN(txt, ";", 2)[0]), "=")
+	return strings.TrimSpace(tag) == "v" && strings.TrimSpace(value) == "DMARC1"
+}
+
+// Parse reads a tag list (RFC 7489 §6.3, §6.4). Problems are collected in
+// Record.Errors; the record is returned whatever they are.
+func Parse(txt string) *Record {
+	r := &Record{Raw: txt, Tags: map[string]string{}, Percent: 100, AlignDKIM: "r", AlignSPF: "r"}
+	bad := func(format string, args ...any) { r.Errors = append(r.Errors, fmt.Sprintf(format, args...)) }
+	for i, part := range strings.Split(txt, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		tag, value, ok := strings.Cut(part, "=")
+		tag, value = strings.ToLower(strings.TrimSpace(tag)), strings.TrimSpace(value)
+		if !ok || tag == "" {
+			bad("%q is not tag=value", part)
+			continue
+		}
+		if _, dup := r.Tags[tag]; dup {
+			bad("the %s tag appears twice", tag)
+		}
+		r.Tags[tag] = value
+		if i == 0 && (tag != "v" || value != "DMARC1") {
+			bad(`the record must start with "v=DMARC1"`)
+		}
+		switch tag {
+		case "v":
+			if i != 0 {
+				bad("v= must be the first tag")
+			}
+		case "p", "sp", "np":
+			p := Policy(strings.ToLower(value))
+			if p.strength() < 0 {
+				bad("%s=%s is not none, quarantine or reject", tag, value)
+				continue
+			}
+			if tag == "p" {
+				r.Policy = p
+			} else if tag == "sp" {
+				r.SubdomainPolicy = p
+			}
+		case "pct":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 0 || n > 100 {
+				bad("pct=%s is not a number from 0 to 100", value)
+				continue
+			}
+			r.Percent = n
+		case "adkim", "aspf":
+			if value != "r" && value != "s" {
+				bad("%s=%s is not r (relaxed) or s (strict)", tag, value)
+				continue
+			}
+			if tag == "adkim" {
+				r.AlignDKIM = value
+			} else {
+				r.AlignSPF = value
+			}
+		case "rua", "ruf":
+			var uris []string
+			for _, u := range strings.Split(value, ",") {
+				uris = append(uris, strings.TrimSpace(u))
+			}
+			if tag == "rua" {
+				r.RUA = uris
+			} else {
+				r.RUF = uris
+			}
+		case "fo":
+			for _, o := range strings.Split(value, ":") {
+				if o = strings.TrimSpace(o); o != "0" && o != "1" && o != "d" && o != "s" {
+					bad("fo=%s: %q is not 0, 1, d or s", value, o)
+				}
+			}
+		case "ri":
+			if n, err := strconv.ParseUint(value, 10, 32); err != nil || n == 0 {
+				bad("ri=%s is not a positive number of seconds", value)
+			}
+		case "rf":
+			if !strings.EqualFold(value, "afrf") {
+				bad("rf=%s: afrf is the only report format", value)
+			}
+		}
+	}
+	if _, ok := r.Tags["p"]; !ok {
+		bad("the required p= tag is missing")
+	}
+	if r.SubdomainPolicy == "" {
+		r.SubdomainPolicy = r.Policy
+	}
+	return r
+}
+
+// reportAddress reads a rua/ruf URI: mailto:addr with an optional !size
+// suffix (RFC 7489 §6.4). It returns the address's domain.
+func reportAddress(uri string) (string, error) {
+	rest, ok := strings.CutPrefix(strings.ToLower(uri), "mailto:")
+	if !ok {
+		return "", fmt.Errorf("%q is not a mailto: URI", uri)
+	}
+	if i := strings.LastIndexByte(rest, '!'); i >= 0 {
+		size := strings.TrimRight(rest[i+1:], "kmgt")
+		if _, err := strconv.ParseUint(size, 10, 64); err != nil {
+			return "", fmt.Errorf("%q has a bad size limit", uri)
+		}
+		rest = rest[:i]
+	}
+	addr, err := mail.ParseAddress(rest)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a valid address", uri)
+	}
+	_, domain, _ := strings.Cut(addr.Address, "@")
+	if !resolve.ValidName(domain) || !strings.Contains(domain, ".") {
+		return "", fmt.Errorf("%q has no valid domain", uri)
+	}
+	return domain, nil
+}
+
+// OrgDomain is the organizational domain (RFC 7489 §3.2): the public
+// suffix plus one label.
+func OrgDomain(domain string) string {
+	d := strings.ToLower(strings.TrimSuffix(domain, "."))
+	org, err := publicsuffix.EffectiveTLDPlusOne(d)
+	if err != nil {
+		return d
+	}
+	return org
+}
+
+// Result is what the check learned; the check's JSON data.
+type Result struct {
+	Domain string `json:"domain"`
+	// Found is the domain whose _dmarc record applies (the organizational
+	// domain when inherited).
+	Found     string  `json:"found_at,omitempty"`
+	Inherited bool    `json:"inherited"`
+	Record    *Record `json:"record,omitempty"`
+	// Policy is the policy that applies to Domain: p, or sp when inherited.
+	Policy Policy `json:"policy,omitempty"`
+}
+
+const ref = "RFC 7489"
+
+// Check discovers, parses and lints the DMARC policy of a domain.
+func Check(ctx context.Context, r *resolve.Resolver, domain string) (*report.Check, *Result) {
+	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	res := &Result{Domain: domain}
+	c := &report.Check{Name: "dmarc", Data: res}
+
+	records, err := lookup(ctx, r, domain)
+	if err != nil {
+		c.Add(resolve.FailedFinding(err))
+		return c, res
+	}
+	found := domain
+	if org := OrgDomain(domain); len(records) == 0 && org != domain {
+		// RFC 7489 §6.6.3: fall back to the organizational domain.
+		if records, err = lookup(ctx, r, org); err != nil {
+			c.Add(resolve.FailedFinding(err))
+			return c, res
+		}
+		found = org
+	}
+	switch len(records) {
+	case 0:
+		c.Add(report.Finding{ID: "dmarc.missing", Severity: report.Warning,
+			Message: fmt.Sprintf("%s has no DMARC record (nor has its organizational domain): receivers apply no policy to forged mail", domain),
+			Fix:     fmt.Sprintf(`publish TXT at _dmarc.%s: "v=DMARC1; p=none; rua=mailto:dmarc-reports@%s", then move to quarantine and reject`, OrgDomain(domain), OrgDomain(domain)),
+			Ref:     ref + " §6.1"})
+		return c, res
+	case 1:
+	default:
+		c.Add(report.Finding{ID: "dmarc.multiple", Severity: report.Error,
+			Message: fmt.Sprintf("_dmarc.%s has %d DMARC records: receivers ignore them all", found, len(records)),
+			Fix:     "keep exactly one v=DMARC1 record", Ref: ref + " §6.6.3"})
+		return c, res
+	}
+	rec := Parse(records[0])
+	res.Found, res.Record = found, rec
+	res.Inherited = found != domain
+	res.Policy = rec.Policy
+	if res.Inherited {
+		res.Policy = rec.SubdomainPolicy
+		c.Add(report.Finding{ID: "dmarc.inherited", Severity: report.Info,
+			Message: fmt.Sprintf("%s has no DMARC record of its own: the policy of %s applies (sp=%s)", domain, found, rec.SubdomainPolicy),
+			Fix:     fmt.Sprintf("nothing to do if that is intended; otherwise publish _dmarc.%s", domain),
+			Ref:     ref + " §6.6.3"})
+	}
+	lint(ctx, r, c, rec, found)
+	return c, res
+}
+
+// lookup returns the DMARC records at _dmarc.<domain>.
+func lookup(ctx context.Context, r *resolve.Resolver, domain string) ([]string, error) {
+	ans, err := r.Lookup(ctx, "_dmarc."+domain, dns.TypeTXT)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range resolve.TXT(ans) {
+		if IsDMARC(t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func lint(ctx context.Context, r *resolve.Resolver, c *report.Check, rec *Record, domain string) {
+	for _, e := range rec.Errors {
+		c.Add(report.Finding{ID: "dmarc.syntax", Severity: report.Error,
+			Message: fmt.Sprintf("the DMARC record of %s is malformed: %s", domain, e),
+			Fix:     "correct the record: " + rec.Raw, Ref: ref + " §6.3, §6.4"})
+	}
+	if rec.Policy == None {
+		c.Add(report.Finding{ID: "dmarc.policy-none", Severity: report.Warning,
+			Message: fmt.Sprintf("the DMARC policy of %s is p=none: forged mail is only reported, never stopped", domain),
+			Fix:     "once the reports show all legitimate mail aligned, move to p=quarantine, then p=reject", Ref: ref + " §6.3"})
+	}
+	if rec.Percent < 100 {
+		c.Add(report.Finding{ID: "dmarc.pct-partial", Severity: report.Warning,
+			Message: fmt.Sprintf("pct=%d: the policy applies to only %d%% of failing mail", rec.Percent, rec.Percent),
+			Fix:     "raise pct to 100 (or remove it) once the policy is safe", Ref: ref + " §6.3"})
+	}
+	if rec.Policy.strength() >= 0 && rec.SubdomainPolicy.strength() >= 0 && rec.SubdomainPolicy.strength() < rec.Policy.strength() {
+		c.Add(report.Finding{ID: "dmarc.sp-weaker", Severity: report.Warning,
+			Message: fmt.Sprintf("sp=%s is weaker than p=%s: forgers can use any subdomain of %s", rec.SubdomainPolicy, rec.Policy, domain),
+			Fix:     "remove sp= (subdomains then inherit p) or set it as strong as p", Ref: ref + " §6.3"})
+	}
+	if len(rec.RUA) == 0 {
+		c.Add(report.Finding{ID: "dmarc.no-rua", Severity: report.Info,
+			Message: fmt.Sprintf("the DMARC record of %s asks for no aggregate reports: you cannot see who sends as you", domain),
+			Fix:     fmt.Sprintf("add rua=mailto:dmarc-reports@%s (or a report-processing service's address)", domain), Ref: ref + " §7.2"})
+	}
+	checkDestinations(ctx, r, c, rec, domain)
+}
+
+// checkDestinations validates rua/ruf URIs and, for each external
+// destination, its authorization record (RFC 7489 §7.1).
+func checkDestinations(ctx context.Context, r *resolve.Resolver, c *report.Check, rec *Record, domain string) {
+	var external []string
+	for _, uri := range append(append([]string(nil), rec.RUA...), rec.RUF...) {
+		dest, err := reportAddress(uri)
+		if err != nil {
+			c.Add(report.Finding{ID: "dmarc.uri-invalid", Severity: report.Error,
+				Message: fmt.Sprintf("the report destination %s: receivers will not send reports there", err),
+				Fix:     "write each destination as mailto:address@domain", Ref: ref + " §6.4"})
+			continue
+		}
+		if OrgDomain(dest) != OrgDomain(domain) && !slices.Contains(external, dest) {
+			external = append(external, dest)
+		}
+	}
+	findings := make([]*report.Finding, len(external))
+	var wg sync.WaitGroup
+	for i, dest := range external {
+		wg.Go(func() {
+			name := domain + "._report._dmarc." + dest
+			ans, err := r.Lookup(ctx, name, dns.TypeTXT)
+			if err != nil {
+				f := resolve.FailedFinding(err)
+				findings[i] = &f
+				return
+			}
+			for _, t := range resolve.TXT(ans) {
+				if strings.HasPrefix(t, "v=DMARC1") {
+					return
+				}
+			}
+			findings[i] = &report.Finding{ID: "dmarc.rua-unauthorized", Severity: report.Warning,
+				Message: fmt.Sprintf("reports go to %s, which has not authorized them: there is no \"v=DMARC1\" at %s, so receivers will not send them", dest, name),
+				Fix:     fmt.Sprintf(`ask the owner of %s to publish TXT "v=DMARC1" at %s`, dest, name),
+				Ref:     ref + " §7.1"}
+		})
+	}
+	wg.Wait()
+	for _, f := range findings {
+		if f != nil {
+			c.Add(*f)
+		}
+	}
+}
+
+// WriteText shows the record and the policy that applies.
+func (res *Result) WriteText(p *report.Printer) {
+	if res.Record == nil {
+		return
+	}
+	p.Line(4, p.S(report.Dim, "record: ")+res.Record.Raw)
+	where := ""
+	if res.Inherited {
+		where = " (inherited from " + res.Found + ")"
+	}
+	style := map[Policy]report.Style{Reject: report.Good, Quarantine: report.Good, None: report.Warn}[res.Policy]
+	p.Line(4, fmt.Sprintf("%s%s%s, pct=%d, adkim=%s, aspf=%s", p.S(report.Dim, "policy: "), p.S(style, string(res.Policy)), where,
+		res.Record.Percent, res.Record.AlignDKIM, res.Record.AlignSPF))
+}
