@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/smtptool/smtptool/check/dkim"
 	"github.com/smtptool/smtptool/check/dmarc"
 	"github.com/smtptool/smtptool/check/dnsbl"
 	"github.com/smtptool/smtptool/check/mx"
@@ -25,6 +26,7 @@ type checkOptions struct {
 	AllowPrivate bool
 	Port         int
 	CAFile       string
+	Selectors    []string
 }
 
 func newCheckCmd(g *Global) *cobra.Command {
@@ -33,7 +35,7 @@ func newCheckCmd(g *Global) *cobra.Command {
 		Use:   "check DOMAIN...",
 		Short: "every DNS check for each domain (CI-friendly); --probe adds SMTP/STARTTLS probing of its MX hosts",
 		Long: `Runs every check for each domain at once and prints one report per domain:
-mx (hosts, addresses, PTR/FCrDNS, null MX), spf (lint and lookup tree), dmarc and blocklists (each MX address
+mx (hosts, addresses, PTR/FCrDNS, null MX), spf (lint and lookup tree), dmarc, dkim and blocklists (each MX address
 against the IP lists, the domain against the domain lists). With --probe it
 also walks an SMTP session to each MX host up to STARTTLS and checks the TLS
 certificate. Exit 1 when a finding is at or above --fail-on: put it in CI to
@@ -51,6 +53,7 @@ guard a domain's mail configuration.`,
 	f.BoolVar(&o.Probe, "probe", false, "also probe each MX host (SMTP, STARTTLS, certificate)")
 	f.BoolVar(&o.AllowPrivate, "allow-private", false, "accept loopback, private and reserved MX addresses (internal systems)")
 	f.IntVar(&o.Port, "port", 25, "SMTP port for --probe")
+	f.StringArrayVar(&o.Selectors, "selector", nil, "DKIM selector to check (repeatable); default: the common ones")
 	f.StringVar(&o.CAFile, "ca-file", "", "with --probe: trust the CA certificates in this PEM file instead of the system's")
 	return c
 }
@@ -116,11 +119,12 @@ func checkDomain(ctx context.Context, r *resolve.Resolver, domain string, o *che
 	bl := dnsbl.Options{AllowPrivate: o.AllowPrivate}
 	addrs := dnsbl.MXAddresses(res)
 	checks := make([]*report.Check, len(addrs)+1)
-	var spfCheck, dmarcCheck *report.Check
+	var spfCheck, dmarcCheck, dkimCheck *report.Check
 	var probed *report.Report
 	var wg sync.WaitGroup
 	wg.Go(func() { spfCheck, _ = spf.Check(ctx, r, domain) })
 	wg.Go(func() { dmarcCheck, _ = dmarc.Check(ctx, r, domain) })
+	wg.Go(func() { dkimCheck, _ = dkim.Check(ctx, r, domain, o.Selectors) })
 	wg.Go(func() { checks[len(addrs)] = dnsbl.CheckDomain(ctx, r, domain, bl) })
 	for i, ip := range addrs {
 		wg.Go(func() { checks[i] = dnsbl.CheckIP(ctx, r, ip, bl) })
@@ -129,7 +133,7 @@ func checkDomain(ctx context.Context, r *resolve.Resolver, domain string, o *che
 		wg.Go(func() { probed, _ = probe.Run(ctx, r, domain, po) })
 	}
 	wg.Wait()
-	rep.Checks = append(rep.Checks, spfCheck, dmarcCheck)
+	rep.Checks = append(rep.Checks, spfCheck, dmarcCheck, dkimCheck)
 	rep.Checks = append(rep.Checks, checks...)
 	if probed != nil {
 		rep.Checks = append(rep.Checks, probed.Checks...)

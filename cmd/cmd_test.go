@@ -291,14 +291,14 @@ func TestCheckCommand(t *testing.T) {
 	for _, c := range docs[0].Checks {
 		names = append(names, c.Name)
 	}
-	if got := strings.Join(names, " | "); got != "mx | spf | dmarc | dnsbl 127.0.0.10 | dnsbl ::1 | dnsbl 127.0.0.11 | dnsbl good.test" {
+	if got := strings.Join(names, " | "); got != "mx | spf | dmarc | dkim | dnsbl 127.0.0.10 | dnsbl ::1 | dnsbl 127.0.0.11 | dnsbl good.test" {
 		t.Errorf("checks: %s", got)
 	}
 
 	// --probe adds an SMTP check per MX host; stdin works for --domains.
 	r = run(t, nil, "good.test\n", false, append([]string{"check", "--domains", "-", "--probe", "--port", fmt.Sprint(l.Port), "--ca-file", caFile(t, l)}, common...)...)
 	docs = parseLines(t, r.out)
-	if r.code != cmd.ExitOK || len(docs[0].Checks) != 9 || !strings.HasPrefix(docs[0].Checks[7].Name, "smtp mx1.good.test") {
+	if r.code != cmd.ExitOK || len(docs[0].Checks) != 10 || !strings.HasPrefix(docs[0].Checks[8].Name, "smtp mx1.good.test") {
 		t.Fatalf("--probe: exit %d %+v", r.code, docs)
 	}
 	if r := run(t, nil, "", false, append([]string{"check", "servfail.test"}, common...)...); r.code != cmd.ExitFailure {
@@ -355,5 +355,18 @@ func TestDMARCCommand(t *testing.T) {
 	r = run(t, nil, "", false, "dmarc", "good.test", "--resolver", l.DNS.Addr)
 	if !strings.Contains(r.out, "policy: reject, pct=100, adkim=s, aspf=r") {
 		t.Errorf("text:\n%s", r.out)
+	}
+}
+
+func TestDKIMCommand(t *testing.T) {
+	l, _ := lab.ForTest(t, time.Second)
+	r := run(t, nil, "", false, "dkim", "good.test", "--selector", "google", "--selector", "nosuch", "--resolver", l.DNS.Addr, "--format", "json")
+	docs := parseLines(t, r.out)
+	if r.code != cmd.ExitFindings || findingIDs(docs[0].Checks[0].Findings) != "dkim.selector-missing" {
+		t.Fatalf("exit %d %+v", r.code, docs)
+	}
+	r = run(t, nil, "From: a@good.test\r\nSubject: x\r\n\r\nbody\r\n", false, "dkim", "verify", "-", "--resolver", l.DNS.Addr)
+	if r.code != cmd.ExitOK || !strings.Contains(r.out, "dkim.unsigned") {
+		t.Fatalf("verify: exit %d %s %s", r.code, r.out, r.err)
 	}
 }

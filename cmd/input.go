@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 )
@@ -21,3 +22,5 @@ func readAllLimited(r io.Reader) ([]byte, error) {
 
 // jsonOf marshals v; for data wrappers that render text themselves.
 func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

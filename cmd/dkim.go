@@ -1,0 +1,73 @@
+package cmd
+
+import (
+	"context"
+	"os"
+
+	"github.com/smtptool/smtptool/check/dkim"
+	"github.com/smtptool/smtptool/report"
+	"github.com/spf13/cobra"
+)
+
+func newDKIMCmd(g *Global) *cobra.Command {
+	var selectors []string
+	c := &cobra.Command{
+		Use:   "dkim DOMAIN...",
+		Short: "DKIM key records for --selector S, or a sweep of common selectors; dkim verify checks a message",
+		Long: `Looks up DKIM public keys at <selector>._domainkey.<domain> and checks them:
+key type and size (from the key itself), revoked keys, testing mode, syntax.
+Without --selector it tries the selectors of the big mail providers and says
+which it tried (selectors cannot be listed through DNS).`,
+		Example: `  smtptool dkim example.com
+  smtptool dkim example.com --selector google --selector s1
+  smtptool dkim verify message.eml`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			for _, d := range args {
+				if err := validDomain(d); err != nil {
+					return err
+				}
+			}
+			r, err := g.resolver()
+			if err != nil {
+				return err
+			}
+			var reports []*report.Report
+			for _, d := range args {
+				check, _ := dkim.Check(c.Context(), r, d, selectors)
+				reports = append(reports, &report.Report{Command: "dkim", Target: d, Checks: []*report.Check{check}})
+			}
+			return g.render(reports...)
+		},
+	}
+	c.Flags().StringArrayVar(&selectors, "selector", nil, "a selector to look up (repeatable); default: the common ones")
+	c.AddCommand(&cobra.Command{
+		Use:   "verify FILE|-",
+		Short: "verify the DKIM signatures of a message (- reads it from stdin)",
+		Args:  cobra.ExactArgs(1),
+		RunE:  func(c *cobra.Command, args []string) error { return runDKIMVerify(c.Context(), g, args[0]) },
+	})
+	return c
+}
+
+func runDKIMVerify(ctx context.Context, g *Global, file string) error {
+	var msg []byte
+	var err error
+	if file == "-" {
+		msg, err = readAllLimited(g.io.In)
+	} else {
+		msg, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return usageError("reading the message: %v", err)
+	}
+	r, err := g.resolver()
+	if err != nil {
+		return err
+	}
+	check, err := dkim.Verify(ctx, r, bytesReader(msg))
+	if err != nil {
+		return usageError("%v", err)
+	}
+	return g.render(&report.Report{Command: "dkim verify", Target: file, Checks: []*report.Check{check}})
+}
