@@ -89,6 +89,8 @@ type Lab struct {
 	Port int
 	// TLSPort is the implicit-TLS (SMTPS, RFC 8314) port of mx1.good.test.
 	TLSPort int
+	// HTTPSPort is the port of the HTTPS host that serves MTA-STS policies.
+	HTTPSPort int
 
 	now      func() time.Time
 	closers  []func() error
@@ -119,6 +121,9 @@ func Start(opts Options) (_ *Lab, err error) {
 	}
 	l.closers = append(l.closers, l.DNS.Close)
 	if err := l.startHosts(); err != nil {
+		return nil, err
+	}
+	if err := l.startHTTPS(); err != nil {
 		return nil, err
 	}
 	return l, nil

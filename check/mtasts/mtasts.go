@@ -1,0 +1,330 @@
+// Package mtasts checks a domain's MTA-STS policy (RFC 8461): a TXT record
+// at _mta-sts.<domain> ("v=STSv1; id=...") announces a policy served over
+// HTTPS at https://mta-sts.<domain>/.well-known/mta-sts.txt, which says
+// which MX hosts senders may deliver to (mx: patterns) and whether they
+// must refuse to deliver without valid TLS (mode: enforce).
+package mtasts
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/report"
+)
+
+// MaxPolicySize is the largest policy fetched (RFC 8461 §3.3: 64 KiB).
+const MaxPolicySize = 64 << 10
+
+// Options say how to fetch the policy.
+type Options struct {
+	// Port of the policy host (default 443; the lab uses its own).
+	Port int
+	// RootCAs verify the policy host; nil means the system's roots.
+	RootCAs *x509.CertPool
+	// Timeout bounds the fetch (default 10s).
+	Timeout time.Duration
+}
+
+// Policy is a parsed policy file (RFC 8461 §3.2).
+type Policy struct {
+	Version string   `json:"version"`
+	Mode    string   `json:"mode"`
+	MX      []string `json:"mx"`
+	MaxAge  int      `json:"max_age"`
+	Raw     string   `json:"raw"`
+}
+
+// Result is the check's data.
+type Result struct {
+	Record string  `json:"record,omitempty"`
+	ID     string  `json:"id,omitempty"`
+	URL    string  `json:"url,omitempty"`
+	Policy *Policy `json:"policy,omitempty"`
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
+
+const ref = "RFC 8461"
+
+// Check checks the record, fetches and parses the policy, and matches
+// every MX host against its mx: patterns.
+func Check(ctx context.Context, r *resolve.Resolver, domain string, mxHosts []string, opts Options) *report.Check {
+	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	res := &Result{}
+	c := &report.Check{Name: "mta-sts", Data: res}
+	name := "_mta-sts." + domain
+	ans, err := r.Lookup(ctx, name, dns.TypeTXT)
+	if err != nil {
+		c.Add(resolve.FailedFinding(err))
+		return c
+	}
+	var recs []string
+	for _, t := range resolve.TXT(ans) {
+		if strings.HasPrefix(t, "v=STSv1") {
+			recs = append(recs, t)
+		}
+	}
+	switch len(recs) {
+	case 0:
+		c.Add(report.Finding{ID: "mtasts.missing", Severity: report.Info,
+			Message: fmt.Sprintf("%s has no MTA-STS policy: senders deliver over TLS opportunistically, and an attacker can strip it", domain),
+			Fix:     fmt.Sprintf(`serve a policy at https://mta-sts.%s/.well-known/mta-sts.txt and publish TXT "v=STSv1; id=20260101T000000" at %s`, domain, name),
+			Ref:     ref + " §3"})
+		return c
+	case 1:
+	default:
+		c.Add(syntax(name, fmt.Sprintf("%d records; exactly one is allowed", len(recs))))
+		return c
+	}
+	res.Record = recs[0]
+	// RFC 8461 §3.1: v=STSv1 first, then id= of 1 to 32 alphanumerics.
+	id, err := parseRecord(recs[0])
+	if err != nil {
+		c.Add(syntax(name, err.Error()))
+		return c
+	}
+	res.ID = id
+
+	res.URL = "https://mta-sts." + domain + "/.well-known/mta-sts.txt"
+	body, err := fetch(ctx, r, "mta-sts."+domain, opts)
+	if err != nil {
+		c.Add(report.Finding{ID: "mtasts.policy-unavailable", Severity: report.Error,
+			Message: fmt.Sprintf("the MTA-STS policy at %s cannot be fetched: %v; senders treat the domain as having no policy", res.URL, err),
+			Fix:     fmt.Sprintf("serve the policy over HTTPS at mta-sts.%s with a valid certificate for that name, status 200 and no redirect", domain),
+			Ref:     ref + " §3.3"})
+		return c
+	}
+	pol, problems := ParsePolicy(body)
+	res.Policy = pol
+	for _, p := range problems {
+		c.Add(report.Finding{ID: "mtasts.policy-invalid", Severity: report.Error,
+			Message: fmt.Sprintf("the MTA-STS policy at %s is invalid: %s", res.URL, p),
+			Fix:     "serve version: STSv1, mode: enforce|testing|none, one mx: line per MX host or pattern, and max_age: seconds", Ref: ref + " §3.2"})
+	}
+	if len(problems) > 0 {
+		return c
+	}
+	if pol.Mode == "testing" {
+		c.Add(report.Finding{ID: "mtasts.testing", Severity: report.Info,
+			Message: "the MTA-STS policy is in testing mode: failures are reported (TLS-RPT) but delivery goes on",
+			Fix:     "switch to mode: enforce once TLS-RPT reports are clean", Ref: ref + " §5"})
+	}
+	if pol.Mode != "none" {
+		for _, h := range mxHosts {
+			if !Matches(pol.MX, h) {
+				c.Add(report.Finding{ID: "mtasts.mx-mismatch", Severity: report.Error,
+					Message: fmt.Sprintf("the MX host %s matches no mx: line of the MTA-STS policy (%s): enforcing senders will not deliver to it", strings.TrimSuffix(h, "."), strings.Join(pol.MX, ", ")),
+					Fix:     "add an mx: line for it to the policy (and change the TXT id= so senders refetch)", Ref: ref + " §4.1"})
+			}
+		}
+	}
+	return c
+}
+
+func syntax(name, why string) report.Finding {
+	return report.Finding{ID: "mtasts.syntax", Severity: report.Error,
+		Message: fmt.Sprintf("the MTA-STS record at %s is malformed: %s; senders ignore the policy", name, why),
+		Fix:     `publish exactly one record "v=STSv1; id=<1-32 letters or digits>"`, Ref: ref + " §3.1"}
+}
+
+func parseRecord(txt string) (string, error) {
+	id := ""
+	for i, part := range strings.Split(txt, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return "", fmt.Errorf("%q is not name=value", part)
+		}
+		if i == 0 && (k != "v" || v != "STSv1") {
+			return "", errors.New("it must start with v=STSv1")
+		}
+		if k == "id" {
+			if !idPattern.MatchString(v) {
+				return "", fmt.Errorf("id=%s is not 1 to 32 letters or digits", v)
+			}
+			id = v
+		}
+	}
+	if id == "" {
+		return "", errors.New("the id= field is missing")
+	}
+	return id, nil
+}
+
+// fetch gets the policy by the rules of RFC 8461 §3.3: HTTPS with a
+// verified certificate, no redirects, status 200, at most 64 KiB, within
+// the timeout; the host's address through the tool's resolver.
+func fetch(ctx context.Context, r *resolve.Resolver, host string, opts Options) (string, error) {
+	if opts.Port == 0 {
+		opts.Port = 443
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	dialer := &net.Dialer{}
+	client := &http.Client{
+		Timeout: opts.Timeout,
+		Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: opts.RootCAs, MinVersion: tls.VersionTLS12},
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				h, port, _ := net.SplitHostPort(addr)
+				a := r.LookupAddrs(ctx, h)
+				if len(a.Addrs) == 0 {
+					if err := a.Failed(); err != nil {
+						return nil, err
+					}
+					return nil, fmt.Errorf("%s has no address", h)
+				}
+				var last error
+				for _, ip := range a.Addrs {
+					c, err := dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+					if err == nil {
+						return c, nil
+					}
+					last = err
+				}
+				return nil, last
+			},
+			DisableKeepAlives: true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	url := fmt.Sprintf("https://%s:%d/.well-known/mta-sts.txt", host, opts.Port)
+	if opts.Port == 443 {
+		url = "https://" + host + "/.well-known/mta-sts.txt"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue interface{ Unwrap() error }
+		if errors.As(err, &ue) && ue.Unwrap() != nil {
+			err = ue.Unwrap()
+		}
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return "", fmt.Errorf("it redirects (HTTP %d to %s), and redirects must not be followed", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("HTTP status %d, not 200", resp.StatusCode)
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/plain" {
+		return "", fmt.Errorf("the media type is %q, not text/plain", mt)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPolicySize+1))
+	if err != nil {
+		return "", err
+	}
+	if len(body) > MaxPolicySize {
+		return "", fmt.Errorf("the policy is larger than %d KiB", MaxPolicySize>>10)
+	}
+	return string(body), nil
+}
+
+// ParsePolicy reads "key: value" lines (RFC 8461 §3.2). It returns the
+// problems that make the policy invalid.
+func ParsePolicy(text string) (*Policy, []string) {
+	p := &Policy{Raw: text, MaxAge: -1}
+	var problems []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimRight(line, "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%q is not key: value", line))
+			continue
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch k {
+		case "version":
+			p.Version = v
+		case "mode":
+			p.Mode = v
+		case "mx":
+			p.MX = append(p.MX, strings.ToLower(v))
+		case "max_age":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 31557600 || strings.ContainsAny(v, "+-") {
+				problems = append(problems, fmt.Sprintf("max_age: %s is not 0 to 31557600 seconds", v))
+				continue
+			}
+			p.MaxAge = n
+		}
+	}
+	if p.Version != "STSv1" {
+		problems = append(problems, fmt.Sprintf("version is %q, not STSv1", p.Version))
+	}
+	switch p.Mode {
+	case "enforce", "testing", "none":
+	default:
+		problems = append(problems, fmt.Sprintf("mode is %q, not enforce, testing or none", p.Mode))
+	}
+	if p.MaxAge < 0 && !slicesHas(problems, "max_age") {
+		problems = append(problems, "max_age is missing")
+	}
+	if len(p.MX) == 0 && p.Mode != "none" {
+		problems = append(problems, "there is no mx: line")
+	}
+	return p, problems
+}
+
+func slicesHas(list []string, prefix string) bool {
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// Matches reports whether a host matches an mx: pattern: the exact name,
+// or "*.example.com" for exactly one more label (RFC 8461 §4.1).
+func Matches(patterns []string, host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, p := range patterns {
+		p = strings.ToLower(strings.TrimSuffix(p, "."))
+		if suffix, ok := strings.CutPrefix(p, "*."); ok {
+			if label, rest, found := strings.Cut(host, "."); found && label != "" && rest == suffix {
+				return true
+			}
+			continue
+		}
+		if p == host {
+			return true
+		}
+	}
+	return false
+}
+
+// WriteText shows the record and the policy.
+func (res *Result) WriteText(p *report.Printer) {
+	if res.Record == "" {
+		return
+	}
+	p.Line(4, p.S(report.Dim, "record: ")+res.Record)
+	if res.Policy != nil {
+		p.Line(4, fmt.Sprintf("%s%s, mx %s, max_age %d", p.S(report.Dim, "policy: mode "), res.Policy.Mode, strings.Join(res.Policy.MX, " "), res.Policy.MaxAge))
+	}
+}

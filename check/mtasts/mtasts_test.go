@@ -1,0 +1,74 @@
+package mtasts_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smtptool/smtptool/check/mtasts"
+	"github.com/smtptool/smtptool/lab"
+)
+
+func TestFindingsPerLabDomain(t *testing.T) {
+	l, r := lab.ForTest(t, time.Second)
+	opts := mtasts.Options{Port: l.HTTPSPort, RootCAs: l.CA.Pool, Timeout: 2 * time.Second}
+	mxs := []string{"mx1.good.test.", "mx2.good.test."}
+	for domain, want := range map[string]string{
+		"good.test":            "",
+		"nomx.test":            "mtasts.missing",
+		"mtasts-syntax.test":   "mtasts.syntax",
+		"mtasts-unavail.test":  "mtasts.policy-unavailable",
+		"mtasts-redirect.test": "mtasts.policy-unavailable",
+		"mtasts-html.test":     "mtasts.policy-unavailable",
+		"mtasts-invalid.test":  "mtasts.policy-invalid",
+		"mtasts-mismatch.test": "mtasts.mx-mismatch",
+		"mtasts-testing.test":  "mtasts.testing",
+		"servfail.test":        "",
+	} {
+		c := mtasts.Check(context.Background(), r, domain, mxs, opts)
+		var ids []string
+		for _, f := range c.Findings {
+			ids = append(ids, f.ID)
+			if f.Message == "" || f.Fix == "" || f.Ref == "" {
+				t.Errorf("%s: incomplete %+v", domain, f)
+			}
+		}
+		slices.Sort(ids)
+		if domain == "servfail.test" {
+			want = "mtasts.missing" // only its MX lookup fails
+		}
+		if got := strings.Join(slices.Compact(ids), ","); got != want {
+			t.Errorf("%s: findings %q, want %q %+v", domain, got, want, c.Findings)
+		}
+	}
+	// The policy host's certificate is verified: without the lab's CA it fails.
+	c := mtasts.Check(context.Background(), r, "good.test", mxs, mtasts.Options{Port: l.HTTPSPort, Timeout: 2 * time.Second})
+	if len(c.Findings) != 1 || c.Findings[0].ID != "mtasts.policy-unavailable" || !strings.Contains(c.Findings[0].Message, "certificate") {
+		t.Errorf("untrusted certificate: %+v", c.Findings)
+	}
+}
+
+func TestMatches(t *testing.T) {
+	pats := []string{"mx1.example.com", "*.example.net"}
+	for host, want := range map[string]bool{
+		"mx1.example.com": true, "MX1.example.com.": true, "mx2.example.com": false,
+		"a.example.net": true, "a.b.example.net": false, "example.net": false,
+	} {
+		if got := mtasts.Matches(pats, host); got != want {
+			t.Errorf("Matches(%s) = %v", host, got)
+		}
+	}
+}
+
+func FuzzParsePolicy(f *testing.F) {
+	f.Add("version: STSv1\r\nmode: enforce\r\nmx: *.example.com\r\nmax_age: 86400\r\n")
+	f.Add("mode:none\nmax_age:-1")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, problems := mtasts.ParsePolicy(s)
+		if len(problems) == 0 && (p.Version != "STSv1" || p.MaxAge < 0 || p.Mode == "enforce" && len(p.MX) == 0) {
+			t.Fatalf("%q accepted: %+v", s, p)
+		}
+	})
+}
