@@ -8,10 +8,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/smtptool/smtptool/check/dane"
 	"github.com/smtptool/smtptool/check/dkim"
 	"github.com/smtptool/smtptool/check/dmarc"
 	"github.com/smtptool/smtptool/check/dnsbl"
+	"github.com/smtptool/smtptool/check/mtasts"
 	"github.com/smtptool/smtptool/check/mx"
+	"github.com/smtptool/smtptool/check/policy"
 	"github.com/smtptool/smtptool/check/resolve"
 	"github.com/smtptool/smtptool/check/spf"
 	"github.com/smtptool/smtptool/probe"
@@ -27,6 +30,8 @@ type checkOptions struct {
 	Port         int
 	CAFile       string
 	Selectors    []string
+	// MTASTSPort is the policy host's port: 443 but in a test lab.
+	MTASTSPort int
 }
 
 func newCheckCmd(g *Global) *cobra.Command {
@@ -35,11 +40,13 @@ func newCheckCmd(g *Global) *cobra.Command {
 		Use:   "check DOMAIN...",
 		Short: "every DNS check for each domain (CI-friendly); --probe adds SMTP/STARTTLS probing of its MX hosts",
 		Long: `Runs every check for each domain at once and prints one report per domain:
-mx (hosts, addresses, PTR/FCrDNS, null MX), spf (lint and lookup tree), dmarc, dkim and blocklists (each MX address
-against the IP lists, the domain against the domain lists). With --probe it
-also walks an SMTP session to each MX host up to STARTTLS and checks the TLS
-certificate. Exit 1 when a finding is at or above --fail-on: put it in CI to
-guard a domain's mail configuration.`,
+mx (hosts, addresses, PTR/FCrDNS, null MX), dnssec, spf (lint and lookup
+tree), dmarc, dkim, mta-sts, tls-rpt, bimi, dane (TLSA records) and
+blocklists (each MX address against the IP lists, the domain against the
+domain lists). With --probe it also walks an SMTP session to each MX host up
+to STARTTLS, checks the certificate, and matches it against DANE records.
+Exit 1 when a finding is at or above --fail-on: put it in CI to guard a
+domain's mail configuration.`,
 		Example: `  smtptool check example.com
   smtptool check --domains domains.txt --format json
   smtptool check example.com --probe --fail-on warning`,
@@ -50,11 +57,13 @@ guard a domain's mail configuration.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.DomainsFile, "domains", "", "read domains from this file, one per line (- for stdin)")
-	f.BoolVar(&o.Probe, "probe", false, "also probe each MX host (SMTP, STARTTLS, certificate)")
+	f.BoolVar(&o.Probe, "probe", false, "also probe each MX host (SMTP, STARTTLS, certificate, DANE)")
 	f.BoolVar(&o.AllowPrivate, "allow-private", false, "accept loopback, private and reserved MX addresses (internal systems)")
 	f.IntVar(&o.Port, "port", 25, "SMTP port for --probe")
 	f.StringArrayVar(&o.Selectors, "selector", nil, "DKIM selector to check (repeatable); default: the common ones")
-	f.StringVar(&o.CAFile, "ca-file", "", "with --probe: trust the CA certificates in this PEM file instead of the system's")
+	f.StringVar(&o.CAFile, "ca-file", "", "trust the CA certificates in this PEM file instead of the system's (probe and MTA-STS)")
+	f.IntVar(&o.MTASTSPort, "mta-sts-port", 443, "port of the MTA-STS policy host (for test labs)")
+	f.MarkHidden("mta-sts-port")
 	return c
 }
 
@@ -75,15 +84,12 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 			return err
 		}
 	}
-	var probeOpts probe.RunOptions
-	if o.Probe {
-		po := &probeOptions{Port: o.Port, StartTLS: "auto", QuitAfter: probe.StepStartTLS, CAFile: o.CAFile, AllowPrivate: o.AllowPrivate}
-		var err error
-		if probeOpts, err = po.runOptions(g); err != nil {
-			return err
-		}
-		probeOpts.AllMX = true
+	po := &probeOptions{Port: o.Port, StartTLS: "auto", QuitAfter: probe.StepStartTLS, CAFile: o.CAFile, AllowPrivate: o.AllowPrivate}
+	probeOpts, err := po.runOptions(g)
+	if err != nil {
+		return err
 	}
+	probeOpts.AllMX = true
 	r, err := g.resolver()
 	if err != nil {
 		return err
@@ -109,36 +115,76 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 	return err
 }
 
-// checkDomain runs every check of one domain at once. failed reports that
+// checkDomain runs every check of one domain at once: what needs the MX
+// hosts waits for them, everything else starts right away, so a domain
+// costs about its longest chain of dependent lookups. failed reports that
 // the MX lookup itself failed.
 func checkDomain(ctx context.Context, r *resolve.Resolver, domain string, o *checkOptions, po probe.RunOptions) (*report.Report, bool) {
-	rep := &report.Report{Command: "check", Target: domain}
-	mxCheck, res := mx.Check(ctx, r, domain, mx.Options{AllowPrivate: o.AllowPrivate})
-	rep.Checks = append(rep.Checks, mxCheck)
+	var mxCheck *report.Check
+	var mxRes *mx.Result
+	mxDone := make(chan struct{})
+	go func() {
+		defer close(mxDone)
+		mxCheck, mxRes = mx.Check(ctx, r, domain, mx.Options{AllowPrivate: o.AllowPrivate})
+	}()
+	mxNames := func() []string {
+		<-mxDone
+		var names []string
+		for _, h := range mxRes.Hosts {
+			names = append(names, h.Name)
+		}
+		return names
+	}
 
 	bl := dnsbl.Options{AllowPrivate: o.AllowPrivate}
-	addrs := dnsbl.MXAddresses(res)
-	checks := make([]*report.Check, len(addrs)+1)
-	var spfCheck, dmarcCheck, dkimCheck *report.Check
+	sts := mtasts.Options{Port: o.MTASTSPort, RootCAs: po.RootCAs, Timeout: po.Timeout}
+	var spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC, domainBL *report.Check
+	var ipBL []*report.Check
 	var probed *report.Report
 	var wg sync.WaitGroup
-	wg.Go(func() { spfCheck, _ = spf.Check(ctx, r, domain) })
-	wg.Go(func() { dmarcCheck, _ = dmarc.Check(ctx, r, domain) })
-	wg.Go(func() { dkimCheck, _ = dkim.Check(ctx, r, domain, o.Selectors) })
-	wg.Go(func() { checks[len(addrs)] = dnsbl.CheckDomain(ctx, r, domain, bl) })
-	for i, ip := range addrs {
-		wg.Go(func() { checks[i] = dnsbl.CheckIP(ctx, r, ip, bl) })
+	wg.Go(func() { spfC, _ = spf.Check(ctx, r, domain) })
+	wg.Go(func() { dkimC, _ = dkim.Check(ctx, r, domain, o.Selectors) })
+	wg.Go(func() { rptC = policy.CheckTLSRPT(ctx, r, domain) })
+	wg.Go(func() { domainBL = dnsbl.CheckDomain(ctx, r, domain, bl) })
+	wg.Go(func() { stsC = mtasts.Check(ctx, r, domain, mxNames, sts) })
+	wg.Go(func() {
+		var res *dmarc.Result
+		dmarcC, res = dmarc.Check(ctx, r, domain)
+		state := policy.DMARCState{}
+		if res.Record != nil {
+			state = policy.DMARCState{Known: true, Policy: string(res.Policy), Percent: res.Record.Percent, Inherits: res.Inherited}
+		}
+		bimiC = policy.CheckBIMI(ctx, r, domain, state)
+	})
+	wg.Go(func() { daneC = dane.Check(ctx, r, mxNames()) })
+	wg.Go(func() {
+		<-mxDone
+		addrs := dnsbl.MXAddresses(mxRes)
+		ipBL = make([]*report.Check, len(addrs))
+		var inner sync.WaitGroup
+		for i, ip := range addrs {
+			inner.Go(func() { ipBL[i] = dnsbl.CheckIP(ctx, r, ip, bl) })
+		}
+		inner.Wait()
+	})
+	if o.Probe {
+		wg.Go(func() {
+			if <-mxDone; len(dnsbl.MXAddresses(mxRes)) > 0 {
+				probed, _ = probe.Run(ctx, r, domain, po)
+			}
+		})
 	}
-	if o.Probe && len(addrs) > 0 {
-		wg.Go(func() { probed, _ = probe.Run(ctx, r, domain, po) })
-	}
+	<-mxDone
 	wg.Wait()
-	rep.Checks = append(rep.Checks, spfCheck, dmarcCheck, dkimCheck)
-	rep.Checks = append(rep.Checks, checks...)
+
+	rep := &report.Report{Command: "check", Target: domain}
+	rep.Checks = append(rep.Checks, mxCheck, dane.DNSSEC(mxRes, r.Servers()), spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC)
+	rep.Checks = append(rep.Checks, ipBL...)
+	rep.Checks = append(rep.Checks, domainBL)
 	if probed != nil {
 		rep.Checks = append(rep.Checks, probed.Checks...)
 	}
-	return rep, res.Err != nil
+	return rep, mxRes.Err != nil
 }
 
 func readDomains(ios *IOStreams, name string) ([]string, error) {

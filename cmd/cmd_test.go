@@ -279,7 +279,7 @@ func TestBlacklistCommand(t *testing.T) {
 
 func TestCheckCommand(t *testing.T) {
 	l, _ := lab.ForTest(t, time.Second)
-	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--format", "json"}
+	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--format", "json", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
 	domains := filepath.Join(t.TempDir(), "domains")
 	os.WriteFile(domains, []byte("good.test\n# a comment\nlistedmx.test\n"), 0o600)
 	r := run(t, nil, "", false, append([]string{"check", "--domains", domains}, common...)...)
@@ -291,14 +291,14 @@ func TestCheckCommand(t *testing.T) {
 	for _, c := range docs[0].Checks {
 		names = append(names, c.Name)
 	}
-	if got := strings.Join(names, " | "); got != "mx | spf | dmarc | dkim | dnsbl 127.0.0.10 | dnsbl ::1 | dnsbl 127.0.0.11 | dnsbl good.test" {
+	if got := strings.Join(names, " | "); got != "mx | dnssec | spf | dmarc | dkim | mta-sts | tlsrpt | bimi | dane | dnsbl 127.0.0.10 | dnsbl ::1 | dnsbl 127.0.0.11 | dnsbl good.test" {
 		t.Errorf("checks: %s", got)
 	}
 
 	// --probe adds an SMTP check per MX host; stdin works for --domains.
-	r = run(t, nil, "good.test\n", false, append([]string{"check", "--domains", "-", "--probe", "--port", fmt.Sprint(l.Port), "--ca-file", caFile(t, l)}, common...)...)
+	r = run(t, nil, "good.test\n", false, append([]string{"check", "--domains", "-", "--probe", "--port", fmt.Sprint(l.Port)}, common...)...)
 	docs = parseLines(t, r.out)
-	if r.code != cmd.ExitOK || len(docs[0].Checks) != 10 || !strings.HasPrefix(docs[0].Checks[8].Name, "smtp mx1.good.test") {
+	if r.code != cmd.ExitOK || len(docs[0].Checks) != 15 || !strings.HasPrefix(docs[0].Checks[13].Name, "smtp mx1.good.test") {
 		t.Fatalf("--probe: exit %d %+v", r.code, docs)
 	}
 	if r := run(t, nil, "", false, append([]string{"check", "servfail.test"}, common...)...); r.code != cmd.ExitFailure {

@@ -87,9 +87,9 @@ func runDemo(ctx context.Context, g *Global) error {
 			"blacklist 127.0.0.2 --allow-private", func(ctx context.Context) (*report.Report, error) {
 				return dnsbl.Run(ctx, r, "127.0.0.2", dnsbl.Options{AllowPrivate: true, ListTimeout: g.Timeout})
 			}},
-		{"A CI check of a domain: MX, blocklists for every MX address and the domain, and the probe of each MX.",
+		{"A CI check of a domain: MX, DNSSEC, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, BIMI, DANE, blocklists, and the probe of each MX.",
 			"check good.test --probe --allow-private --port " + port, func(ctx context.Context) (*report.Report, error) {
-				rep, _ := checkDomain(ctx, r, "good.test", &checkOptions{Probe: true, AllowPrivate: true}, probeOpts(func(o *probe.RunOptions) {
+				rep, _ := checkDomain(ctx, r, "good.test", &checkOptions{Probe: true, AllowPrivate: true, MTASTSPort: l.HTTPSPort}, probeOpts(func(o *probe.RunOptions) {
 					o.AllMX, o.QuitAfter = true, probe.StepStartTLS
 				}))
 				return rep, nil

@@ -11,6 +11,7 @@ package lab
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"embed"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/miekg/dns"
+	"github.com/smtptool/smtptool/check/dane"
 	"github.com/smtptool/smtptool/check/resolve"
 )
 
@@ -73,6 +75,7 @@ var Hosts = []Host{
 		banner:  "220 oldhelo.smtp.test SMTP",
 		replies: map[string]string{"EHLO": "502 5.5.2 Error: command not recognized", "HELO": "250 oldhelo.smtp.test"}})},
 	{"closed.smtp.test", "127.0.0.49", "nothing listens: the connection is refused", nil},
+	{"mx.dane-bad.test", "127.0.0.50", "presents a certificate that its (DNSSEC-signed) TLSA record does not match", good(nil)},
 }
 
 // Options tune a lab.
@@ -297,10 +300,41 @@ func (l *Lab) serveSMTP(h Host, ls []net.Listener, cert tls.Certificate, tweak f
 		tweak(b, s)
 	}
 	l.backends[h.Name] = b
+	if err := l.publishTLSA(h.Name, cert); err != nil {
+		return err
+	}
 	for _, ln := range ls {
 		go s.Serve(ln)
 	}
 	l.closers = append(l.closers, s.Close)
+	return nil
+}
+
+// tlsaHosts get TLSA records for their certificate: true for a record
+// that matches it, false for one that does not.
+var tlsaHosts = map[string]bool{"mx1.good.test": true, "mx2.good.test": true, "mx.dane-bad.test": false}
+
+// publishTLSA publishes a host's "3 1 1" TLSA record (RFC 7672) at port 25
+// and at the lab's port, where probes connect.
+func (l *Lab) publishTLSA(host string, cert tls.Certificate) error {
+	matching, ok := tlsaHosts[host]
+	if !ok {
+		return nil
+	}
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		return err
+	}
+	rec := dane.Record(leaf)
+	if !matching {
+		rec.Data = strings.Repeat("00", 32)
+	}
+	for _, port := range []int{25, l.Port} {
+		rr := fmt.Sprintf("%s. 300 IN TLSA %d %d %d %s", dane.Name(host, port), rec.Usage, rec.Selector, rec.MatchingType, rec.Data)
+		if err := l.DNS.Zone.AddString(rr); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -71,6 +71,7 @@ func TestFindingsPerLabServer(t *testing.T) {
 		{"notavail.smtp.test", nil, "smtp.starttls-failed"},
 		{"oldhelo.smtp.test", nil, "smtp.ehlo-rejected,smtp.starttls-missing"},
 		{"closed.smtp.test", nil, "smtp.connect-failed"},
+		{"mx.dane-bad.test", nil, "dane.mismatch"},
 		{"mx1.good.test", func(o *probe.RunOptions) { o.From = "blocked@spam.test"; o.Rcpts = []string{"alice@good.test"} }, "smtp.mail-rejected"},
 		{"mx1.good.test", func(o *probe.RunOptions) { o.Rcpts = []string{"alice@good.test", "nosuchuser@good.test"} }, "smtp.rcpt-rejected"},
 		{"mx1.good.test", func(o *probe.RunOptions) { o.Auth = &probe.Auth{User: "alice", Password: "wrong"} }, "smtp.auth-failed"},

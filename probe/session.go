@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smtptool/smtptool/check/dane"
 	"github.com/smtptool/smtptool/explain"
 	"github.com/smtptool/smtptool/report"
 )
@@ -117,14 +118,15 @@ type Server struct {
 
 // Result is one walked session.
 type Result struct {
-	Host       string   `json:"host,omitempty"`
-	Address    string   `json:"address"`
-	Steps      []Step   `json:"steps"`
-	Banner     string   `json:"banner,omitempty"`
-	EHLO       []string `json:"ehlo,omitempty"`     // extensions before TLS
-	EHLOTLS    []string `json:"ehlo_tls,omitempty"` // extensions after TLS
-	TLS        *TLSInfo `json:"tls,omitempty"`
-	Transcript []Line   `json:"transcript"`
+	Host       string     `json:"host,omitempty"`
+	Address    string     `json:"address"`
+	Steps      []Step     `json:"steps"`
+	Banner     string     `json:"banner,omitempty"`
+	EHLO       []string   `json:"ehlo,omitempty"`     // extensions before TLS
+	EHLOTLS    []string   `json:"ehlo_tls,omitempty"` // extensions after TLS
+	TLS        *TLSInfo   `json:"tls,omitempty"`
+	DANE       *dane.Host `json:"dane,omitempty"`
+	Transcript []Line     `json:"transcript"`
 	// Connected is set when the TCP connection was made.
 	Connected bool             `json:"connected"`
 	Findings  []report.Finding `json:"-"`

@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/miekg/dns"
+	"github.com/smtptool/smtptool/check/dane"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/check/resolve"
 	"github.com/smtptool/smtptool/report"
@@ -151,10 +153,39 @@ func Run(ctx context.Context, r *resolve.Resolver, target string, o RunOptions) 
 	}
 	for _, rs := range results {
 		for _, res := range rs {
+			matchDANE(ctx, r, res, o.Options)
 			rep.Checks = append(rep.Checks, &report.Check{Name: checkName(res), Findings: res.Findings, Data: res})
 		}
 	}
 	return rep, nil
+}
+
+// matchDANE matches the presented chain against the host's TLSA records
+// when DNSSEC validates them (RFC 7672 §2.2, §3).
+func matchDANE(ctx context.Context, r *resolve.Resolver, res *Result, o Options) {
+	if res.TLS == nil || res.Host == "" {
+		return
+	}
+	_, p, _ := net.SplitHostPort(res.Address)
+	port, _ := strconv.Atoi(p)
+	h, err := dane.Lookup(ctx, r, res.Host, port)
+	if err != nil || len(h.Records) == 0 {
+		return
+	}
+	res.DANE = h
+	if !h.Authentic {
+		return // unusable without DNSSEC; the dane check reports it
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	if !dane.Match(h.Records, res.TLS.State.PeerCertificates, res.Host, now()) {
+		res.Findings = append(res.Findings, report.Finding{ID: "dane.mismatch", Severity: report.Error,
+			Message: fmt.Sprintf("no TLSA record at %s matches the certificate %s presents: DANE senders will not deliver", h.Name, res.Host),
+			Fix:     "publish a TLSA record for the current certificate (3 1 1 <sha256 of its public key>) before rolling keys, and keep the old one until caches expire",
+			Ref:     "RFC 7672 §3.1, RFC 7671 §8"})
+	}
 }
 
 // servers lists the addresses of an MX host to try, filtered by network.

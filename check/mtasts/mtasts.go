@@ -60,8 +60,9 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
 const ref = "RFC 8461"
 
 // Check checks the record, fetches and parses the policy, and matches
-// every MX host against its mx: patterns.
-func Check(ctx context.Context, r *resolve.Resolver, domain string, mxHosts []string, opts Options) *report.Check {
+// every MX host against its mx: patterns. mxHosts is called only when the
+// policy is in hand, so the MX lookup can run meanwhile.
+func Check(ctx context.Context, r *resolve.Resolver, domain string, mxHosts func() []string, opts Options) *report.Check {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	res := &Result{}
 	c := &report.Check{Name: "mta-sts", Data: res}
@@ -123,7 +124,7 @@ func Check(ctx context.Context, r *resolve.Resolver, domain string, mxHosts []st
 			Fix:     "switch to mode: enforce once TLS-RPT reports are clean", Ref: ref + " §5"})
 	}
 	if pol.Mode != "none" {
-		for _, h := range mxHosts {
+		for _, h := range mxHosts() {
 			if !Matches(pol.MX, h) {
 				c.Add(report.Finding{ID: "mtasts.mx-mismatch", Severity: report.Error,
 					Message: fmt.Sprintf("the MX host %s matches no mx: line of the MTA-STS policy (%s): enforcing senders will not deliver to it", strings.TrimSuffix(h, "."), strings.Join(pol.MX, ", ")),

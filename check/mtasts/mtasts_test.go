@@ -14,7 +14,7 @@ import (
 func TestFindingsPerLabDomain(t *testing.T) {
 	l, r := lab.ForTest(t, time.Second)
 	opts := mtasts.Options{Port: l.HTTPSPort, RootCAs: l.CA.Pool, Timeout: 2 * time.Second}
-	mxs := []string{"mx1.good.test.", "mx2.good.test."}
+	mxs := func() []string { return []string{"mx1.good.test.", "mx2.good.test."} }
 	for domain, want := range map[string]string{
 		"good.test":            "",
 		"nomx.test":            "mtasts.missing",

@@ -39,6 +39,8 @@ type Result struct {
 	Err error `json:"-"`
 	// NXDomain is set when the domain does not exist.
 	NXDomain bool `json:"nxdomain,omitempty"`
+	// Authentic is the MX answer's AD bit: DNSSEC validated it.
+	Authentic bool `json:"dnssec"`
 }
 
 // Host is one mail exchanger.
@@ -69,6 +71,7 @@ func Lookup(ctx context.Context, r *resolve.Resolver, domain string, opts Option
 		res.Err = err
 		return res, []report.Finding{resolve.FailedFinding(err)}
 	}
+	res.Authentic = ans.Authentic
 	if ans.NXDomain() {
 		res.NXDomain = true
 		return res, []report.Finding{{
