@@ -8,15 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/smtptool/smtptool/check/dane"
-	"github.com/smtptool/smtptool/check/dkim"
-	"github.com/smtptool/smtptool/check/dmarc"
-	"github.com/smtptool/smtptool/check/dnsbl"
-	"github.com/smtptool/smtptool/check/mtasts"
-	"github.com/smtptool/smtptool/check/mx"
-	"github.com/smtptool/smtptool/check/policy"
-	"github.com/smtptool/smtptool/check/resolve"
-	"github.com/smtptool/smtptool/check/spf"
+	"github.com/smtptool/smtptool/check"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
@@ -90,6 +82,11 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 		return err
 	}
 	probeOpts.AllMX = true
+	opts := check.Options{AllowPrivate: o.AllowPrivate, Selectors: o.Selectors, RootCAs: probeOpts.RootCAs,
+		MTASTSPort: o.MTASTSPort, Timeout: g.Timeout}
+	if o.Probe {
+		opts.Probe = &probeOpts
+	}
 	r, err := g.resolver()
 	if err != nil {
 		return err
@@ -102,7 +99,7 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			reports[i], failed[i] = checkDomain(ctx, r, d, o, probeOpts)
+			reports[i], failed[i] = check.Domain(ctx, r, d, opts)
 		})
 	}
 	wg.Wait()
@@ -113,78 +110,6 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 		}
 	}
 	return err
-}
-
-// checkDomain runs every check of one domain at once: what needs the MX
-// hosts waits for them, everything else starts right away, so a domain
-// costs about its longest chain of dependent lookups. failed reports that
-// the MX lookup itself failed.
-func checkDomain(ctx context.Context, r *resolve.Resolver, domain string, o *checkOptions, po probe.RunOptions) (*report.Report, bool) {
-	var mxCheck *report.Check
-	var mxRes *mx.Result
-	mxDone := make(chan struct{})
-	go func() {
-		defer close(mxDone)
-		mxCheck, mxRes = mx.Check(ctx, r, domain, mx.Options{AllowPrivate: o.AllowPrivate})
-	}()
-	mxNames := func() []string {
-		<-mxDone
-		var names []string
-		for _, h := range mxRes.Hosts {
-			names = append(names, h.Name)
-		}
-		return names
-	}
-
-	bl := dnsbl.Options{AllowPrivate: o.AllowPrivate}
-	sts := mtasts.Options{Port: o.MTASTSPort, RootCAs: po.RootCAs, Timeout: po.Timeout}
-	var spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC, domainBL *report.Check
-	var ipBL []*report.Check
-	var probed *report.Report
-	var wg sync.WaitGroup
-	wg.Go(func() { spfC, _ = spf.Check(ctx, r, domain) })
-	wg.Go(func() { dkimC, _ = dkim.Check(ctx, r, domain, o.Selectors) })
-	wg.Go(func() { rptC = policy.CheckTLSRPT(ctx, r, domain) })
-	wg.Go(func() { domainBL = dnsbl.CheckDomain(ctx, r, domain, bl) })
-	wg.Go(func() { stsC = mtasts.Check(ctx, r, domain, mxNames, sts) })
-	wg.Go(func() {
-		var res *dmarc.Result
-		dmarcC, res = dmarc.Check(ctx, r, domain)
-		state := policy.DMARCState{}
-		if res.Record != nil {
-			state = policy.DMARCState{Known: true, Policy: string(res.Policy), Percent: res.Record.Percent, Inherits: res.Inherited}
-		}
-		bimiC = policy.CheckBIMI(ctx, r, domain, state)
-	})
-	wg.Go(func() { daneC = dane.Check(ctx, r, mxNames()) })
-	wg.Go(func() {
-		<-mxDone
-		addrs := dnsbl.MXAddresses(mxRes)
-		ipBL = make([]*report.Check, len(addrs))
-		var inner sync.WaitGroup
-		for i, ip := range addrs {
-			inner.Go(func() { ipBL[i] = dnsbl.CheckIP(ctx, r, ip, bl) })
-		}
-		inner.Wait()
-	})
-	if o.Probe {
-		wg.Go(func() {
-			if <-mxDone; len(dnsbl.MXAddresses(mxRes)) > 0 {
-				probed, _ = probe.Run(ctx, r, domain, po)
-			}
-		})
-	}
-	<-mxDone
-	wg.Wait()
-
-	rep := &report.Report{Command: "check", Target: domain}
-	rep.Checks = append(rep.Checks, mxCheck, dane.DNSSEC(mxRes, r.Servers()), spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC)
-	rep.Checks = append(rep.Checks, ipBL...)
-	rep.Checks = append(rep.Checks, domainBL)
-	if probed != nil {
-		rep.Checks = append(rep.Checks, probed.Checks...)
-	}
-	return rep, mxRes.Err != nil
 }
 
 func readDomains(ios *IOStreams, name string) ([]string, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/smtptool/smtptool/check"
 	"github.com/smtptool/smtptool/check/dnsbl"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/lab"
@@ -89,9 +90,9 @@ func runDemo(ctx context.Context, g *Global) error {
 			}},
 		{"A CI check of a domain: MX, DNSSEC, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, BIMI, DANE, blocklists, and the probe of each MX.",
 			"check good.test --probe --allow-private --port " + port, func(ctx context.Context) (*report.Report, error) {
-				rep, _ := checkDomain(ctx, r, "good.test", &checkOptions{Probe: true, AllowPrivate: true, MTASTSPort: l.HTTPSPort}, probeOpts(func(o *probe.RunOptions) {
-					o.AllMX, o.QuitAfter = true, probe.StepStartTLS
-				}))
+				po := probeOpts(func(o *probe.RunOptions) { o.AllMX, o.QuitAfter = true, probe.StepStartTLS })
+				rep, _ := check.Domain(ctx, r, "good.test", check.Options{AllowPrivate: true, RootCAs: l.CA.Pool,
+					MTASTSPort: l.HTTPSPort, Timeout: g.Timeout, Probe: &po})
 				return rep, nil
 			}},
 		probeStep("A server that greets with 421.", "busy.smtp.test:"+port, "busy.smtp.test:"+port, nil),

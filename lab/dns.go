@@ -194,6 +194,8 @@ type DNSServer struct {
 
 	delay   atomic.Int64
 	queries atomic.Int64
+	askedMu sync.Mutex
+	asked   map[string]int // "name TYPE" → times asked
 	udp     *dns.Server
 	tcp     *dns.Server
 }
@@ -201,6 +203,17 @@ type DNSServer struct {
 // SetDelay makes every answer wait d first: the lab's way to measure what
 // concurrency buys.
 func (s *DNSServer) SetDelay(d time.Duration) { s.delay.Store(int64(d)) }
+
+// Asked returns how many times each question ("name TYPE") was asked.
+func (s *DNSServer) Asked() map[string]int {
+	s.askedMu.Lock()
+	defer s.askedMu.Unlock()
+	out := make(map[string]int, len(s.asked))
+	for k, v := range s.asked {
+		out[k] = v
+	}
+	return out
+}
 
 // Queries returns how many queries the server has received.
 func (s *DNSServer) Queries() int64 { return s.queries.Load() }
@@ -257,6 +270,12 @@ func (s *DNSServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	q := req.Question[0]
 	name := dns.CanonicalName(q.Name)
+	s.askedMu.Lock()
+	if s.asked == nil {
+		s.asked = map[string]int{}
+	}
+	s.asked[name+" "+dns.TypeToString[q.Qtype]]++
+	s.askedMu.Unlock()
 	s.Zone.mu.RLock()
 	how := s.Zone.misbehaviour(name, q.Qtype)
 	s.Zone.mu.RUnlock()

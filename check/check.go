@@ -1,0 +1,112 @@
+// Package check runs every check of a mail domain at once: mx, dnssec,
+// spf, dmarc, dkim, mta-sts, tls-rpt, bimi, dane and the blocklists, and
+// optionally the SMTP probe of its MX hosts. Each area lives in its own
+// package below this one; Domain only wires them together so that what
+// needs the MX hosts waits for them and everything else starts at once.
+package check
+
+import (
+	"context"
+	"crypto/x509"
+	"sync"
+	"time"
+
+	"github.com/smtptool/smtptool/check/dane"
+	"github.com/smtptool/smtptool/check/dkim"
+	"github.com/smtptool/smtptool/check/dmarc"
+	"github.com/smtptool/smtptool/check/dnsbl"
+	"github.com/smtptool/smtptool/check/mtasts"
+	"github.com/smtptool/smtptool/check/mx"
+	"github.com/smtptool/smtptool/check/policy"
+	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/check/spf"
+	"github.com/smtptool/smtptool/probe"
+	"github.com/smtptool/smtptool/report"
+)
+
+// Options tune a domain check.
+type Options struct {
+	// AllowPrivate accepts loopback, private and reserved MX addresses and
+	// sends them to the blocklists (internal systems, the lab).
+	AllowPrivate bool
+	// Selectors are the DKIM selectors to check; none sweeps the common ones.
+	Selectors []string
+	// RootCAs verify the MTA-STS policy host; nil means the system's.
+	RootCAs *x509.CertPool
+	// MTASTSPort is the policy host's port (default 443).
+	MTASTSPort int
+	// Timeout bounds network operations such as the policy fetch.
+	Timeout time.Duration
+	// Probe, when set, walks an SMTP session to every MX host with these options.
+	Probe *probe.RunOptions
+}
+
+// Domain checks one domain. failed reports that the MX lookup itself
+// failed: the result is then largely inconclusive.
+func Domain(ctx context.Context, r *resolve.Resolver, domain string, o Options) (rep *report.Report, failed bool) {
+	var mxCheck *report.Check
+	var mxRes *mx.Result
+	mxDone := make(chan struct{})
+	go func() {
+		defer close(mxDone)
+		mxCheck, mxRes = mx.Check(ctx, r, domain, mx.Options{AllowPrivate: o.AllowPrivate})
+	}()
+	mxNames := func() []string {
+		<-mxDone
+		var names []string
+		for _, h := range mxRes.Hosts {
+			names = append(names, h.Name)
+		}
+		return names
+	}
+
+	bl := dnsbl.Options{AllowPrivate: o.AllowPrivate}
+	sts := mtasts.Options{Port: o.MTASTSPort, RootCAs: o.RootCAs, Timeout: o.Timeout}
+	var spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC, domainBL *report.Check
+	var ipBL []*report.Check
+	var probed *report.Report
+	var wg sync.WaitGroup
+	wg.Go(func() { spfC, _ = spf.Check(ctx, r, domain) })
+	wg.Go(func() { dkimC, _ = dkim.Check(ctx, r, domain, o.Selectors) })
+	wg.Go(func() { rptC = policy.CheckTLSRPT(ctx, r, domain) })
+	wg.Go(func() { domainBL = dnsbl.CheckDomain(ctx, r, domain, bl) })
+	wg.Go(func() { stsC = mtasts.Check(ctx, r, domain, mxNames, sts) })
+	wg.Go(func() {
+		var res *dmarc.Result
+		dmarcC, res = dmarc.Check(ctx, r, domain)
+		state := policy.DMARCState{}
+		if res.Record != nil {
+			state = policy.DMARCState{Known: true, Policy: string(res.Policy), Percent: res.Record.Percent, Inherits: res.Inherited}
+		}
+		bimiC = policy.CheckBIMI(ctx, r, domain, state)
+	})
+	wg.Go(func() { daneC = dane.Check(ctx, r, mxNames()) })
+	wg.Go(func() {
+		<-mxDone
+		addrs := dnsbl.MXAddresses(mxRes)
+		ipBL = make([]*report.Check, len(addrs))
+		var inner sync.WaitGroup
+		for i, ip := range addrs {
+			inner.Go(func() { ipBL[i] = dnsbl.CheckIP(ctx, r, ip, bl) })
+		}
+		inner.Wait()
+	})
+	if o.Probe != nil {
+		wg.Go(func() {
+			if <-mxDone; len(dnsbl.MXAddresses(mxRes)) > 0 {
+				probed, _ = probe.Run(ctx, r, domain, *o.Probe)
+			}
+		})
+	}
+	<-mxDone
+	wg.Wait()
+
+	rep = &report.Report{Command: "check", Target: domain}
+	rep.Checks = append(rep.Checks, mxCheck, dane.DNSSEC(mxRes, r.Servers()), spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC)
+	rep.Checks = append(rep.Checks, ipBL...)
+	rep.Checks = append(rep.Checks, domainBL)
+	if probed != nil {
+		rep.Checks = append(rep.Checks, probed.Checks...)
+	}
+	return rep, mxRes.Err != nil
+}
