@@ -128,11 +128,13 @@ func parseKey(sel, name, txt string) (*Key, []report.Finding) {
 			Message: fmt.Sprintf("the DKIM key at %s is malformed: %s", name, fmt.Sprintf(format, args...)),
 			Fix:     "republish the key record exactly as your signer produces it", Ref: ref + " §3.6.1"})
 	}
-	for i, part := range strings.Split(txt, ";") {
+	i := -1 // index of the tag among the non-empty parts
+	for _, part := range strings.Split(txt, ";") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
+		i++
 		tag, value, ok := strings.Cut(part, "=")
 		if !ok {
 			syntax("%q is not tag=value", part)

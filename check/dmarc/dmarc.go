@@ -62,11 +62,13 @@ func IsDMARC(txt string) bool {
 func Parse(txt string) *Record {
 	r := &Record{Raw: txt, Tags: map[string]string{}, Percent: 100, AlignDKIM: "r", AlignSPF: "r"}
 	bad := func(format string, args ...any) { r.Errors = append(r.Errors, fmt.Sprintf(format, args...)) }
-	for i, part := range strings.Split(txt, ";") {
+	i := -1 // index of the tag among the non-empty parts
+	for _, part := range strings.Split(txt, ";") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
+		i++
 		tag, value, ok := strings.Cut(part, "=")
 		tag, value = strings.ToLower(strings.TrimSpace(tag)), strings.TrimSpace(value)
 		if !ok || tag == "" {

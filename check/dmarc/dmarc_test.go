@@ -61,6 +61,7 @@ func TestParseKeepsInvalidRecords(t *testing.T) {
 		"v=DMARC1; p=reject":                         0,
 		"v=DMARC1;p=quarantine;sp=reject;pct=20;":    0,
 		"p=reject; v=DMARC1":                         2,
+		"; p=reject":                                 1, // v= must be the first tag, empty parts aside
 		"v=DMARC1; p=reject; pct=150; adkim=x":       2,
 		"v=DMARC1; rua=mailto:a@b.example":           1,
 		"v=DMARC1; p=none; fo=1:d:q; ri=0; rf=iodef": 3,

@@ -143,7 +143,8 @@ func syntax(name, why string) report.Finding {
 
 func parseRecord(txt string) (string, error) {
 	id := ""
-	for i, part := range strings.Split(txt, ";") {
+	first := true
+	for _, part := range strings.Split(txt, ";") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
@@ -152,9 +153,10 @@ func parseRecord(txt string) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("%q is not name=value", part)
 		}
-		if i == 0 && (k != "v" || v != "STSv1") {
+		if first && (k != "v" || v != "STSv1") {
 			return "", errors.New("it must start with v=STSv1")
 		}
+		first = false
 		if k == "id" {
 			if !idPattern.MatchString(v) {
 				return "", fmt.Errorf("id=%s is not 1 to 32 letters or digits", v)

@@ -21,7 +21,8 @@ import (
 // repeated tag, and when the first tag is not v=version.
 func Tags(txt, version string) (map[string]string, error) {
 	tags := map[string]string{}
-	for i, part := range strings.Split(txt, ";") {
+	first := true
+	for _, part := range strings.Split(txt, ";") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
@@ -34,9 +35,10 @@ func Tags(txt, version string) (map[string]string, error) {
 		if _, dup := tags[k]; dup {
 			return nil, fmt.Errorf("the %s tag appears twice", k)
 		}
-		if i == 0 && (k != "v" || v != version) {
+		if first && (k != "v" || v != version) {
 			return nil, fmt.Errorf("the record must start with v=%s", version)
 		}
+		first = false
 		tags[k] = v
 	}
 	return tags, nil
