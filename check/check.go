@@ -8,6 +8,7 @@ package check
 import (
 	"context"
 	"crypto/x509"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,6 +40,8 @@ type Options struct {
 	Timeout time.Duration
 	// Probe, when set, walks an SMTP session to every MX host with these options.
 	Probe *probe.RunOptions
+	// Expect, when set, adds the "expect" check of what the domain must publish.
+	Expect *Expectations
 }
 
 // Domain checks one domain. failed reports that the MX lookup itself
@@ -62,21 +65,39 @@ func Domain(ctx context.Context, r *resolve.Resolver, domain string, o Options) 
 
 	bl := dnsbl.Options{AllowPrivate: o.AllowPrivate}
 	sts := mtasts.Options{Port: o.MTASTSPort, RootCAs: o.RootCAs, Timeout: o.Timeout}
+	selectors := o.Selectors
+	if o.Expect != nil && len(o.Expect.DKIM.Selectors) > 0 {
+		// The expected selectors are checked along with the given or common ones.
+		if len(selectors) == 0 {
+			selectors = dkim.CommonSelectors
+		}
+		for _, s := range o.Expect.DKIM.Selectors {
+			if !slices.Contains(selectors, s) {
+				selectors = append(slices.Clone(selectors), s)
+			}
+		}
+	}
+	var res results
 	var spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC, domainBL *report.Check
 	var ipBL []*report.Check
 	var probed *report.Report
 	var wg sync.WaitGroup
-	wg.Go(func() { spfC, _ = spf.Check(ctx, r, domain) })
-	wg.Go(func() { dkimC, _ = dkim.Check(ctx, r, domain, o.Selectors) })
-	wg.Go(func() { rptC = policy.CheckTLSRPT(ctx, r, domain) })
-	wg.Go(func() { domainBL = dnsbl.CheckDomain(ctx, r, domain, bl) })
-	wg.Go(func() { stsC = mtasts.Check(ctx, r, domain, mxNames, sts) })
+	wg.Go(func() { spfC, res.spf = spf.Check(ctx, r, domain) })
+	wg.Go(func() { dkimC, res.dkim = dkim.Check(ctx, r, domain, selectors) })
 	wg.Go(func() {
-		var res *dmarc.Result
-		dmarcC, res = dmarc.Check(ctx, r, domain)
+		rptC = policy.CheckTLSRPT(ctx, r, domain)
+		res.tlsrpt = rptC.Data.(*policy.TLSRPT)
+	})
+	wg.Go(func() { domainBL = dnsbl.CheckDomain(ctx, r, domain, bl) })
+	wg.Go(func() {
+		stsC = mtasts.Check(ctx, r, domain, mxNames, sts)
+		res.mtasts = stsC.Data.(*mtasts.Result)
+	})
+	wg.Go(func() {
+		dmarcC, res.dmarc = dmarc.Check(ctx, r, domain)
 		state := policy.DMARCState{}
-		if res.Record != nil {
-			state = policy.DMARCState{Known: true, Policy: string(res.Policy), Percent: res.Record.Percent, Inherits: res.Inherited}
+		if d := res.dmarc; d.Record != nil {
+			state = policy.DMARCState{Known: true, Policy: string(d.Policy), Percent: d.Record.Percent, Inherits: d.Inherited}
 		}
 		bimiC = policy.CheckBIMI(ctx, r, domain, state)
 	})
@@ -107,6 +128,10 @@ func Domain(ctx context.Context, r *resolve.Resolver, domain string, o Options) 
 	rep.Checks = append(rep.Checks, domainBL)
 	if probed != nil {
 		rep.Checks = append(rep.Checks, probed.Checks...)
+	}
+	if o.Expect != nil {
+		res.mx = mxRes
+		rep.Checks = append(rep.Checks, o.Expect.evaluate(ctx, r, domain, res))
 	}
 	return rep, mxRes.Err != nil
 }

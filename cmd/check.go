@@ -3,12 +3,16 @@ package cmd
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/smtptool/smtptool/check"
+	"github.com/smtptool/smtptool/check/resolve"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
@@ -22,6 +26,9 @@ type checkOptions struct {
 	Port         int
 	CAFile       string
 	Selectors    []string
+	Concurrency  int
+	Shard        string
+	Expect       string
 	// MTASTSPort is the policy host's port: 443 but in a test lab.
 	MTASTSPort int
 }
@@ -37,11 +44,18 @@ tree), dmarc, dkim, mta-sts, tls-rpt, bimi, dane (TLSA records) and
 blocklists (each MX address against the IP lists, the domain against the
 domain lists). With --probe it also walks an SMTP session to each MX host up
 to STARTTLS, checks the certificate, and matches it against DANE records.
-Exit 1 when a finding is at or above --fail-on: put it in CI to guard a
-domain's mail configuration.`,
+--expect FILE adds what the domain must publish (a YAML policy).
+
+Domains come from the arguments and from --domains FILE (- for stdin), one per
+line; reports are written as each domain finishes (JSON Lines with --format
+json), --concurrency at a time, in bounded memory. --shard I/N takes every
+N-th domain starting at the I-th (0-based), so N machines can split a list.
+--format sarif and junit write one document for code scanning and CI test
+reports. Exit 1 when a finding is at or above --fail-on.`,
 		Example: `  smtptool check example.com
-  smtptool check --domains domains.txt --format json
-  smtptool check example.com --probe --fail-on warning`,
+  smtptool check --domains domains.txt --format json --concurrency 64
+  smtptool check example.com --expect mail-policy.yaml --format sarif > smtptool.sarif
+  smtptool check --domains all.txt --shard "$JOB_COMPLETION_INDEX/10" --format json`,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Domains = args
 			return runCheck(c.Context(), g, o)
@@ -54,26 +68,50 @@ domain's mail configuration.`,
 	f.IntVar(&o.Port, "port", 25, "SMTP port for --probe")
 	f.StringArrayVar(&o.Selectors, "selector", nil, "DKIM selector to check (repeatable); default: the common ones")
 	f.StringVar(&o.CAFile, "ca-file", "", "trust the CA certificates in this PEM file instead of the system's (probe and MTA-STS)")
+	f.IntVar(&o.Concurrency, "concurrency", 16, "domains checked at once")
+	f.StringVar(&o.Shard, "shard", "", "I/N: check only every N-th domain, starting at the I-th (0-based)")
+	f.StringVar(&o.Expect, "expect", "", "a YAML policy of what each domain must publish (expect.* findings)")
 	f.IntVar(&o.MTASTSPort, "mta-sts-port", 443, "port of the MTA-STS policy host (for test labs)")
 	f.MarkHidden("mta-sts-port")
 	return c
 }
 
-func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
-	domains := o.Domains
-	if o.DomainsFile != "" {
-		more, err := readDomains(g.io, o.DomainsFile)
-		if err != nil {
-			return usageError("--domains: %v", err)
-		}
-		domains = append(domains, more...)
+// shard is --shard I/N.
+type shard struct{ i, n int }
+
+func parseShard(s string) (shard, error) {
+	if s == "" {
+		return shard{0, 1}, nil
 	}
-	if len(domains) == 0 {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return shard{}, fmt.Errorf("--shard %q: want I/N with 0 <= I < N", s)
+	}
+	return shard{i, n}, nil
+}
+
+func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
+	sh, err := parseShard(o.Shard)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if o.Concurrency < 1 {
+		return usageError("--concurrency must be at least 1")
+	}
+	if len(o.Domains) == 0 && o.DomainsFile == "" {
 		return usageError("give at least one domain, or --domains FILE")
 	}
-	for _, d := range domains {
+	for _, d := range o.Domains {
 		if err := validDomain(d); err != nil {
 			return err
+		}
+	}
+	var expect *check.Expectations
+	if o.Expect != "" {
+		if expect, err = check.LoadExpectations(o.Expect); err != nil {
+			return usageError("--expect: %v", err)
 		}
 	}
 	po := &probeOptions{Port: o.Port, StartTLS: "auto", QuitAfter: probe.StepStartTLS, CAFile: o.CAFile, AllowPrivate: o.AllowPrivate}
@@ -83,52 +121,182 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 	}
 	probeOpts.AllMX = true
 	opts := check.Options{AllowPrivate: o.AllowPrivate, Selectors: o.Selectors, RootCAs: probeOpts.RootCAs,
-		MTASTSPort: o.MTASTSPort, Timeout: g.Timeout}
+		MTASTSPort: o.MTASTSPort, Timeout: g.Timeout, Expect: expect}
 	if o.Probe {
 		opts.Probe = &probeOpts
 	}
+	source, total, closeSource, err := domainSource(g.io, o)
+	if err != nil {
+		return usageError("--domains: %v", err)
+	}
+	defer closeSource()
 	r, err := g.resolver()
 	if err != nil {
 		return err
 	}
-	reports := make([]*report.Report, len(domains))
-	failed := make([]bool, len(domains))
-	sem := make(chan struct{}, 8)
+
+	var bar *progressbar.ProgressBar
+	if g.io.ErrTTY {
+		if total >= 0 {
+			total = (total - sh.i + sh.n - 1) / sh.n
+		}
+		bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(g.io.ErrOut), progressbar.OptionSetDescription("checking"),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100_000_000))
+	}
+
+	type result struct {
+		rep    *report.Report
+		failed bool
+	}
+	jobs := make(chan string, o.Concurrency)
+	results := make(chan result, o.Concurrency)
+	var readErr error
+	go func() {
+		defer close(jobs)
+		readErr = source(func(i int, d string) bool {
+			if i%sh.n != sh.i {
+				return true
+			}
+			select {
+			case jobs <- d:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
 	var wg sync.WaitGroup
-	for i, d := range domains {
+	for range o.Concurrency {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			reports[i], failed[i] = check.Domain(ctx, r, d, opts)
+			for d := range jobs {
+				rep, failed := checkOne(ctx, r, d, opts)
+				results <- result{rep, failed}
+			}
 		})
 	}
-	wg.Wait()
-	err = g.render(reports...)
-	for _, f := range failed {
-		if f && (err == nil || isFindings(err)) {
-			return &exitError{code: ExitFailure}
+	go func() { wg.Wait(); close(results) }()
+
+	// Reports are written as they come, except whole-document formats.
+	stream := g.Format == "text" || g.Format == "json"
+	var collected []*report.Report
+	var status error
+	failed, n := false, 0
+	for res := range results {
+		if bar != nil {
+			bar.Add(1)
+		}
+		failed = failed || res.failed
+		if s := g.status(res.rep); s != nil {
+			status = s
+		}
+		if !stream {
+			collected = append(collected, res.rep)
+			continue
+		}
+		if g.Format == "text" && n > 0 {
+			fmt.Fprintln(g.io.Out)
+		}
+		n++
+		if err := g.write(res.rep); err != nil {
+			return err
 		}
 	}
-	return err
+	if bar != nil {
+		bar.Finish()
+	}
+	if readErr != nil {
+		return usageError("--domains: %v", readErr)
+	}
+	if !stream {
+		if err := g.write(collected...); err != nil {
+			return err
+		}
+	}
+	if failed && (status == nil || isFindings(status)) {
+		return &exitError{code: ExitFailure}
+	}
+	return status
 }
 
-func readDomains(ios *IOStreams, name string) ([]string, error) {
-	var r io.Reader = ios.In
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
+// checkOne checks a domain; a line that is not a domain gets a finding,
+// so one bad line does not stop a bulk scan.
+func checkOne(ctx context.Context, r *resolve.Resolver, d string, opts check.Options) (*report.Report, bool) {
+	if !resolve.ValidName(d) {
+		c := &report.Check{Name: "input"}
+		c.Add(report.Finding{ID: "check.invalid-domain", Severity: report.Error,
+			Message: fmt.Sprintf("%q is not a domain name", d), Fix: "correct or remove the line", Ref: "RFC 1035 §2.3.1"})
+		return &report.Report{Command: "check", Target: d, Checks: []*report.Check{c}}, false
 	}
-	var out []string
+	return check.Domain(ctx, r, d, opts)
+}
+
+// domainSource streams the domains of the arguments and of --domains, in
+// order, to yield, without reading the file into memory. total is their
+// number when it can be known cheaply (-1 for stdin).
+func domainSource(ios *IOStreams, o *checkOptions) (source func(yield func(int, string) bool) error, total int, closeFn func(), err error) {
+	closeFn = func() {}
+	var in io.Reader
+	total = len(o.Domains)
+	switch o.DomainsFile {
+	case "":
+	case "-":
+		in, total = ios.In, -1
+	default:
+		f, err := os.Open(o.DomainsFile)
+		if err != nil {
+			return nil, 0, closeFn, err
+		}
+		lines, err := countDomains(f)
+		if err != nil {
+			f.Close()
+			return nil, 0, closeFn, err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			return nil, 0, closeFn, err
+		}
+		in, total, closeFn = f, total+lines, func() { f.Close() }
+	}
+	source = func(yield func(int, string) bool) error {
+		i := 0
+		for _, d := range o.Domains {
+			if !yield(i, d) {
+				return nil
+			}
+			i++
+		}
+		if in == nil {
+			return nil
+		}
+		sc := bufio.NewScanner(in)
+		for sc.Scan() {
+			d := domainLine(sc.Text())
+			if d == "" {
+				continue
+			}
+			if !yield(i, d) {
+				return nil
+			}
+			i++
+		}
+		return sc.Err()
+	}
+	return source, total, closeFn, nil
+}
+
+// domainLine is a line without its comment and white space.
+func domainLine(line string) string {
+	line, _, _ = strings.Cut(line, "#")
+	return strings.TrimSpace(line)
+}
+
+func countDomains(r io.Reader) (int, error) {
+	n := 0
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		if d := strings.TrimSpace(line); d != "" {
-			out = append(out, d)
+		if domainLine(sc.Text()) != "" {
+			n++
 		}
 	}
-	return out, sc.Err()
+	return n, sc.Err()
 }

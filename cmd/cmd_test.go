@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 	"github.com/smtptool/smtptool/cmd"
 	"github.com/smtptool/smtptool/lab"
 )
@@ -284,6 +286,7 @@ func TestCheckCommand(t *testing.T) {
 	os.WriteFile(domains, []byte("good.test\n# a comment\nlistedmx.test\n"), 0o600)
 	r := run(t, nil, "", false, append([]string{"check", "--domains", domains}, common...)...)
 	docs := parseLines(t, r.out)
+	sortByTarget(docs)
 	if r.code != cmd.ExitFindings || len(docs) != 2 || docs[0].Target != "good.test" || docs[0].Status != "ok" || docs[1].Status != "error" {
 		t.Fatalf("exit %d: %+v", r.code, docs)
 	}
@@ -368,5 +371,82 @@ func TestDKIMCommand(t *testing.T) {
 	r = run(t, nil, "From: a@good.test\r\nSubject: x\r\n\r\nbody\r\n", false, "dkim", "verify", "-", "--resolver", l.DNS.Addr)
 	if r.code != cmd.ExitOK || !strings.Contains(r.out, "dkim.unsigned") {
 		t.Fatalf("verify: exit %d %s %s", r.code, r.out, r.err)
+	}
+}
+
+// Reports stream in completion order; tests put them in a known one.
+func sortByTarget(docs []document) {
+	slices.SortFunc(docs, func(a, b document) int { return strings.Compare(a.Target, b.Target) })
+}
+
+func TestCheckBulkAndFormats(t *testing.T) {
+	l, _ := lab.ForTest(t, time.Second)
+	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
+	list := filepath.Join(t.TempDir(), "domains")
+	os.WriteFile(list, []byte("good.test\nnomx.test\nnot a domain\nspf-plusall.test\ndmarc-none.test\n"), 0o600)
+
+	// Shards split the list with no overlap and nothing left out.
+	var seen []string
+	for i := range 3 {
+		r := run(t, nil, "", false, append([]string{"check", "--domains", list, "--format", "json", "--shard", fmt.Sprintf("%d/3", i), "--concurrency", "2"}, common...)...)
+		for _, d := range parseLines(t, r.out) {
+			seen = append(seen, d.Target)
+		}
+	}
+	slices.Sort(seen)
+	if got := strings.Join(seen, ","); got != "dmarc-none.test,good.test,nomx.test,not a domain,spf-plusall.test" {
+		t.Errorf("shards saw %s", got)
+	}
+
+	// A line that is not a domain is a finding, not the end of the scan.
+	r := run(t, nil, "", false, append([]string{"check", "--domains", list, "--format", "json"}, common...)...)
+	docs := parseLines(t, r.out)
+	sortByTarget(docs)
+	if r.code != cmd.ExitFindings || len(docs) != 5 || findingIDs(docs[3].Checks[0].Findings) != "check.invalid-domain" {
+		t.Fatalf("exit %d %+v", r.code, docs)
+	}
+
+	// SARIF and JUnit are single documents.
+	r = run(t, nil, "", false, append([]string{"check", "good.test", "spf-plusall.test", "--format", "sarif"}, common...)...)
+	log, err := sarif.FromBytes([]byte(r.out))
+	if err != nil || log.Validate() != nil || r.code != cmd.ExitFindings {
+		t.Fatalf("sarif: exit %d %v\n%s", r.code, err, r.out)
+	}
+	if !strings.Contains(r.out, `"ruleId": "spf.permissive-all"`) {
+		t.Errorf("sarif lacks the finding")
+	}
+	r = run(t, nil, "", false, append([]string{"check", "good.test", "spf-plusall.test", "--format", "junit"}, common...)...)
+	if !strings.HasPrefix(r.out, "<?xml") || !strings.Contains(r.out, `<failure message="1 finding(s) at or above error: spf.permissive-all" type="spf.permissive-all">`) {
+		t.Errorf("junit:\n%s", r.out)
+	}
+	if r := run(t, nil, "", false, "mx", "good.test", "--format", "sarif"); r.code != cmd.ExitUsage {
+		t.Errorf("sarif is for check only: exit %d", r.code)
+	}
+
+	// --expect adds the expect check.
+	r = run(t, nil, "", false, append([]string{"check", "nomx.test", "--expect", "../check/testdata/expect.yaml", "--format", "json"}, common...)...)
+	docs = parseLines(t, r.out)
+	if last := docs[0].Checks[len(docs[0].Checks)-1]; last.Name != "expect" || strings.Count(findingIDs(last.Findings), ",") != 8 {
+		t.Errorf("expect: %+v", last)
+	}
+	for _, bad := range [][]string{{"check", "x.test", "--shard", "3/3"}, {"check", "x.test", "--concurrency", "0"}, {"check", "x.test", "--expect", "/nonexistent"}} {
+		if r := run(t, nil, "", false, bad...); r.code != cmd.ExitUsage {
+			t.Errorf("%v: exit %d", bad, r.code)
+		}
+	}
+}
+
+// The progress bar goes to stderr, and only when stderr is a terminal.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	l, _ := lab.ForTest(t, time.Second)
+	args := []string{"check", "good.test", "nomx.test", "--resolver", l.DNS.Addr, "--allow-private", "--format", "json"}
+	var out, errOut bytes.Buffer
+	ios := &cmd.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, ErrTTY: true, Getenv: func(string) string { return "" }}
+	cmd.Run(context.Background(), ios, args)
+	if !strings.Contains(errOut.String(), "checking") || strings.Contains(out.String(), "checking") {
+		t.Errorf("terminal: stderr %q", errOut.String())
+	}
+	if r := run(t, nil, "", false, args...); r.err != "" {
+		t.Errorf("no terminal: stderr %q", r.err)
 	}
 }

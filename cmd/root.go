@@ -58,8 +58,8 @@ type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// OutTTY and InTTY say whether stdout and stdin are terminals.
-	OutTTY, InTTY bool
+	// OutTTY, InTTY and ErrTTY say whether stdout, stdin and stderr are terminals.
+	OutTTY, InTTY, ErrTTY bool
 	// Getenv reads the environment (os.Getenv by default).
 	Getenv func(string) string
 	// ReadPassword reads a password without echo from the terminal.
@@ -72,6 +72,7 @@ func System() *IOStreams {
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutTTY:       isatty.IsTerminal(os.Stdout.Fd()),
 		InTTY:        isatty.IsTerminal(os.Stdin.Fd()),
+		ErrTTY:       isatty.IsTerminal(os.Stderr.Fd()),
 		Getenv:       os.Getenv,
 		ReadPassword: readPasswordFromTerminal,
 	}
@@ -103,8 +104,14 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       versionString(),
-		PersistentPreRunE: func(*cobra.Command, []string) error {
-			return g.validate()
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			if err := g.validate(); err != nil {
+				return err
+			}
+			if c.Name() != "check" {
+				return g.onlyStreams(c.Name())
+			}
+			return nil
 		},
 	}
 	root.SetIn(ios.In)
@@ -116,7 +123,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it,
 	f := root.PersistentFlags()
 	f.StringSliceVar(&g.Resolvers, "resolver", nil, "DNS resolver HOST[:PORT] to ask (repeatable; default: the system's, from /etc/resolv.conf)")
 	f.DurationVar(&g.Timeout, "timeout", 10*time.Second, "time allowed for each network operation")
-	f.StringVar(&g.Format, "format", "text", "output format: text or json (JSON Lines, one object per target)")
+	f.StringVar(&g.Format, "format", "text", "output format: text or json (JSON Lines, one object per target); check also sarif and junit")
 	f.BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	f.BoolVarP(&g.Verbose, "verbose", "v", false, "show the SMTP transcript and, on stderr, every DNS query")
 	f.StringVar(&g.FailOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: info, warning or error")
@@ -126,8 +133,10 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it,
 }
 
 func (g *Global) validate() error {
-	if g.Format != "text" && g.Format != "json" {
-		return usageError("--format must be text or json, not %q", g.Format)
+	switch g.Format {
+	case "text", "json", "sarif", "junit":
+	default:
+		return usageError("--format must be text, json, sarif or junit, not %q", g.Format)
 	}
 	if g.Timeout <= 0 {
 		return usageError("--timeout must be positive")
@@ -181,20 +190,52 @@ func (g *Global) color() bool {
 
 // render writes the reports and returns the exit status they call for.
 func (g *Global) render(reports ...*report.Report) error {
+	if err := g.write(reports...); err != nil {
+		return err
+	}
+	return g.status(reports...)
+}
+
+// write writes reports in the chosen format; SARIF and JUnit are whole
+// documents, so they get every report at once.
+func (g *Global) write(reports ...*report.Report) error {
 	var err error
-	if g.Format == "json" {
+	switch g.Format {
+	case "json":
 		err = report.WriteJSON(g.io.Out, reports...)
-	} else {
+	case "sarif":
+		v, _, _ := buildInfo()
+		err = report.WriteSARIF(g.io.Out, report.Tool{Name: "smtptool", Version: v, URI: "https://github.com/smtptool/smtptool"}, reports...)
+	case "junit":
+		err = report.WriteJUnit(g.io.Out, "smtptool", g.failOn(), reports...)
+	default:
 		err = report.WriteText(g.io.Out, report.TextOptions{Color: g.color(), Verbose: g.Verbose}, reports...)
 	}
 	if err != nil {
 		return failure(err)
 	}
-	failOn, _ := report.ParseSeverity(g.FailOn)
+	return nil
+}
+
+func (g *Global) failOn() report.Severity {
+	s, _ := report.ParseSeverity(g.FailOn)
+	return s
+}
+
+// status is exit 1 when a report has a finding at or above --fail-on.
+func (g *Global) status(reports ...*report.Report) error {
 	for _, r := range reports {
-		if r.AtLeast(failOn) {
+		if r.AtLeast(g.failOn()) {
 			return &exitError{code: ExitFindings}
 		}
+	}
+	return nil
+}
+
+// onlyStreams refuses formats that only check supports.
+func (g *Global) onlyStreams(cmd string) error {
+	if g.Format == "sarif" || g.Format == "junit" {
+		return usageError("--format %s is for check; %s writes text or json", g.Format, cmd)
 	}
 	return nil
 }
