@@ -226,6 +226,9 @@ func StartDNS(z *Zone) (*DNSServer, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Bulk scans send bursts of thousands of queries: a small socket
+		// buffer would drop them, as a real resolver's large one does not.
+		pc.(*net.UDPConn).SetReadBuffer(8 << 20)
 		l, err := net.Listen("tcp", pc.LocalAddr().String())
 		if err != nil {
 			pc.Close() // the TCP port is taken: try another

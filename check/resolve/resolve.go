@@ -156,7 +156,8 @@ type Config struct {
 	// Timeout bounds one lookup, all attempts and servers included
 	// (default 10s).
 	Timeout time.Duration
-	// Attempts is how many times each server is tried (default 2).
+	// Attempts is how many times each server is tried (default 3), each
+	// waiting twice as long as the one before.
 	Attempts int
 	// Trace, when set, is told of every query sent to the network; the
 	// Resolver calls it from one goroutine at a time.
@@ -175,6 +176,48 @@ type Resolver struct {
 	mu      sync.Mutex
 	cache   map[cacheKey]*entry
 	queries atomic.Int64
+
+	// idle UDP sockets by server, reused from one exchange to the next:
+	// a run asks thousands of questions, and a socket each is costly.
+	poolMu sync.Mutex
+	idle   map[string][]*dns.Conn
+}
+
+// maxIdle bounds the idle sockets kept per server.
+const maxIdle = 64
+
+func (r *Resolver) getConn(ctx context.Context, server string) (*dns.Conn, error) {
+	r.poolMu.Lock()
+	if conns := r.idle[server]; len(conns) > 0 {
+		c := conns[len(conns)-1]
+		r.idle[server] = conns[:len(conns)-1]
+		r.poolMu.Unlock()
+		return c, nil
+	}
+	r.poolMu.Unlock()
+	nc, err := (&net.Dialer{}).DialContext(ctx, "udp", server)
+	if err != nil {
+		return nil, err
+	}
+	return &dns.Conn{Conn: nc, UDPSize: 1232}, nil
+}
+
+// putConn keeps a socket after a clean exchange; any error closes it, so a
+// late answer can never be read as the next one's.
+func (r *Resolver) putConn(server string, c *dns.Conn, err error) {
+	if err == nil {
+		r.poolMu.Lock()
+		if r.idle == nil {
+			r.idle = map[string][]*dns.Conn{}
+		}
+		if len(r.idle[server]) < maxIdle {
+			r.idle[server] = append(r.idle[server], c)
+			r.poolMu.Unlock()
+			return
+		}
+		r.poolMu.Unlock()
+	}
+	c.Close()
 }
 
 type cacheKey struct {
@@ -206,7 +249,7 @@ func New(cfg Config) (*Resolver, error) {
 		r.timeout = 10 * time.Second
 	}
 	if r.attempts <= 0 {
-		r.attempts = 2
+		r.attempts = 3
 	}
 	if len(r.servers) == 0 {
 		cc, err := dns.ClientConfigFromFile(SystemConfigFile)
@@ -295,16 +338,18 @@ func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Answ
 }
 
 // exchange asks the servers in turn until one gives NOERROR or NXDOMAIN.
+// A lost packet is retried soon, then later: each attempt waits twice as
+// long as the one before, all within the lookup's time budget.
 func (r *Resolver) exchange(ctx context.Context, fqdn string, qtype uint16) (*Answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	tries := r.attempts * len(r.servers)
-	perTry := max(r.timeout/time.Duration(tries), 500*time.Millisecond)
+	wait := max(r.timeout>>tries, 250*time.Millisecond) // the waits sum to about the budget
 
 	lastErr := &LookupError{Name: fqdn, Type: dns.TypeToString[qtype], Err: ErrTimeout}
-	for i := 0; i < tries && ctx.Err() == nil; i++ {
+	for i := 0; i < tries && ctx.Err() == nil; i, wait = i+1, wait*2 {
 		server := r.servers[i%len(r.servers)]
-		resp, err := r.ask(ctx, server, fqdn, qtype, perTry)
+		resp, err := r.ask(ctx, server, fqdn, qtype, wait)
 		lastErr.Server = server
 		switch {
 		case err != nil:
@@ -344,7 +389,18 @@ func (r *Resolver) send(ctx context.Context, network, server string, m *dns.Msg,
 	c := &dns.Client{Net: network, Timeout: timeout}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, rtt, err := c.ExchangeContext(ctx, m, server)
+	var resp *dns.Msg
+	var rtt time.Duration
+	var err error
+	if network == "udp" {
+		var conn *dns.Conn
+		if conn, err = r.getConn(ctx, server); err == nil {
+			resp, rtt, err = c.ExchangeWithConnContext(ctx, m, conn)
+			r.putConn(server, conn, err)
+		}
+	} else {
+		resp, rtt, err = c.ExchangeContext(ctx, m, server)
+	}
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() || errors.Is(err, context.DeadlineExceeded) {
 		err = ErrTimeout
