@@ -450,3 +450,18 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 		t.Errorf("no terminal: stderr %q", r.err)
 	}
 }
+
+func TestManPages(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, nil, "", false, "man", dir); r.code != cmd.ExitOK {
+		t.Fatalf("exit %d %s", r.code, r.err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "smtptool-check.1"))
+	if err != nil || !strings.Contains(string(page), "--fail-on") || !strings.Contains(string(page), ".TH \"SMTPTOOL\"") {
+		t.Fatalf("%v\n%s", err, page)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) < 10 {
+		t.Errorf("%d pages", len(entries))
+	}
+}

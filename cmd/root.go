@@ -128,7 +128,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it,
 	f.BoolVarP(&g.Verbose, "verbose", "v", false, "show the SMTP transcript and, on stderr, every DNS query")
 	f.StringVar(&g.FailOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: info, warning or error")
 
-	root.AddCommand(newMXCmd(g), newProbeCmd(g), newSPFCmd(g), newDMARCCmd(g), newDKIMCmd(g), newBlacklistCmd(g), newCheckCmd(g), newExplainCmd(g), newDemoCmd(g), newVersionCmd(g))
+	root.AddCommand(newMXCmd(g), newProbeCmd(g), newSPFCmd(g), newDMARCCmd(g), newDKIMCmd(g), newBlacklistCmd(g), newCheckCmd(g), newExplainCmd(g), newDemoCmd(g), newVersionCmd(g), newManCmd())
 	return root
 }
 
