@@ -1,0 +1,476 @@
+package explain
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"net/textproto"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/transform"
+)
+
+// ErrNotABounce is returned for a message that reports no delivery problem.
+var ErrNotABounce = errors.New("not a bounce, a delivery status notification or a feedback report")
+
+// Recipient is one failed (or reported) recipient of a bounce.
+type Recipient struct {
+	Address    string `json:"address"`
+	Action     string `json:"action,omitempty"` // failed, delayed, delivered... (RFC 3464 §2.3.3)
+	Code       int    `json:"code,omitempty"`
+	Enhanced   string `json:"enhanced,omitempty"`
+	Permanent  bool   `json:"permanent"`
+	RemoteMTA  string `json:"remote_mta,omitempty"`
+	Diagnostic string `json:"diagnostic,omitempty"`
+	Reason     string `json:"reason"`
+}
+
+// Bounce is a parsed bounce message.
+type Bounce struct {
+	// Kind is dsn (RFC 3464), feedback (RFC 5965), autoreply (RFC 3834)
+	// or text (a non-standard bounce read from its words).
+	Kind       string      `json:"kind"`
+	Subject    string      `json:"subject,omitempty"`
+	From       string      `json:"from,omitempty"`
+	Recipients []Recipient `json:"recipients"`
+}
+
+// part is one leaf of the MIME tree, decoded to UTF-8 text.
+type part struct {
+	ctype string
+	text  string
+}
+
+// ParseBounce reads a message (RFC 5322, mbox "From " line allowed, any
+// line endings) and finds what failed for whom.
+func ParseBounce(raw []byte) (*Bounce, error) {
+	raw = normalize(raw)
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return nil, ErrNotABounce
+	}
+	b := &Bounce{Subject: decodeHeader(msg.Header.Get("Subject")), From: decodeHeader(msg.Header.Get("From"))}
+	parts := walk(textproto.MIMEHeader(msg.Header), msg.Body, 0)
+
+	for _, p := range parts {
+		if p.ctype == "message/feedback-report" {
+			return feedback(b, p, parts), nil
+		}
+	}
+	for _, p := range parts {
+		if p.ctype == "message/delivery-status" || p.ctype == "message/global-delivery-status" {
+			if rs := dsnRecipients(p.text, humanText(parts)); len(rs) > 0 {
+				b.Kind, b.Recipients = "dsn", rs
+				return b, nil
+			}
+		}
+	}
+	text := humanText(parts)
+	if autoReply(msg.Header, b.Subject) && !fromDaemon(msg.Header) {
+		b.Kind = "autoreply"
+		to := addresses(msg.Header.Get("To"))
+		if len(to) == 0 {
+			to = []string{""}
+		}
+		for _, a := range to {
+			b.Recipients = append(b.Recipients, Recipient{Address: a, Reason: "vacation"})
+		}
+		return b, nil
+	}
+	if !looksLikeBounce(msg.Header, b.Subject, text) {
+		return nil, ErrNotABounce
+	}
+	b.Kind = "text"
+	b.Recipients = textRecipients(text, append(addresses(msg.Header.Get("From")), addresses(msg.Header.Get("To"))...))
+	return b, nil
+}
+
+// fromDaemon reports a message sent by a mail system, not a person.
+func fromDaemon(h mail.Header) bool {
+	from := strings.ToLower(h.Get("From"))
+	return strings.Contains(from, "mailer-daemon") || strings.Contains(from, "postmaster") || strings.Contains(from, "mail delivery")
+}
+
+// normalize drops an mbox "From " line and makes line endings CRLF-free LF.
+func normalize(raw []byte) []byte {
+	raw = bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))
+	raw = bytes.ReplaceAll(raw, []byte("\r"), []byte("\n"))
+	if bytes.HasPrefix(raw, []byte("From ")) {
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			raw = raw[i+1:]
+		}
+	}
+	return raw
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
+
+func decodeHeader(s string) string {
+	if d, err := wordDecoder.DecodeHeader(s); err == nil {
+		return d
+	}
+	return s
+}
+
+func charsetReader(charset string, r io.Reader) (io.Reader, error) {
+	enc, err := htmlindex.Get(charset)
+	if err != nil {
+		return r, nil
+	}
+	return transform.NewReader(r, enc.NewDecoder()), nil
+}
+
+// walk flattens the MIME tree into decoded leaves (RFC 2045, RFC 2046).
+func walk(h textproto.MIMEHeader, body io.Reader, depth int) []part {
+	ctype, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil || ctype == "" {
+		ctype, params = "text/plain", map[string]string{}
+	}
+	data, _ := io.ReadAll(io.LimitReader(body, 8<<20))
+	if strings.HasPrefix(ctype, "multipart/") && params["boundary"] != "" && depth < 8 {
+		var out []part
+		mr := multipart.NewReader(bytes.NewReader(data), params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if err != nil {
+				break
+			}
+			out = append(out, walk(p.Header, p, depth+1)...)
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
+	case "base64":
+		clean := bytes.Map(func(r rune) rune {
+			if r == ' ' || r == '\n' || r == '\t' || r == '\r' {
+				return -1
+			}
+			return r
+		}, data)
+		if d, err := base64.StdEncoding.DecodeString(strings.TrimRight(string(clean), "=") + strings.Repeat("=", (4-len(strings.TrimRight(string(clean), "="))%4)%4)); err == nil {
+			data = d
+		}
+	case "quoted-printable":
+		if d, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(data))); err == nil {
+			data = d
+		}
+	}
+	text := string(data)
+	if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
+		if r, err := charsetReader(cs, bytes.NewReader(data)); err == nil {
+			if d, err := io.ReadAll(r); err == nil {
+				text = string(d)
+			}
+		}
+	}
+	if ctype == "text/html" {
+		text = htmlToText(text)
+	}
+	return []part{{ctype: ctype, text: text}}
+}
+
+var tags = regexp.MustCompile(`(?s)<[^>]*>`)
+
+func htmlToText(s string) string {
+	s = regexp.MustCompile(`(?i)<br\s*/?>|</p>|</div>|</tr>`).ReplaceAllString(s, "\n")
+	s = tags.ReplaceAllString(s, " ")
+	for _, e := range [][2]string{{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&nbsp;", " "}, {"&quot;", `"`}} {
+		s = strings.ReplaceAll(s, e[0], e[1])
+	}
+	return s
+}
+
+// humanText is the bounce's own words: its text parts before the copy of
+// the original message.
+func humanText(parts []part) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p.ctype == "message/rfc822" || p.ctype == "text/rfc822-headers" || p.ctype == "message/delivery-status" {
+			break
+		}
+		if strings.HasPrefix(p.ctype, "text/") {
+			b.WriteString(p.text)
+			b.WriteString("\n")
+		}
+	}
+	return cutOriginal(b.String())
+}
+
+// originalMarkers start the copy of the original message in a bounce's text.
+var originalMarkers = regexp.MustCompile(`(?im)^\s*(-+\s*)?(original message|this is a copy of the|below this line is a copy|the (headers|text) of (your|the) (original )?message|unsent message below|message header follows|the original message (headers? )?(was|is|are|follows)|content-type: message/rfc822|returned message|original message headers)|^(received|return-path|x-original-to|dkim-signature): `)
+
+func cutOriginal(s string) string {
+	if loc := originalMarkers.FindStringIndex(s); loc != nil && loc[0] > 0 {
+		return s[:loc[0]]
+	}
+	return s
+}
+
+// dsnRecipients reads the per-recipient fields of a delivery-status part
+// (RFC 3464 §2.3).
+func dsnRecipients(text, human string) []Recipient {
+	var out []Recipient
+	for _, block := range regexp.MustCompile(`\n\s*\n`).Split(strings.TrimSpace(text), -1) {
+		f := fields(block)
+		addr := f["final-recipient"]
+		if addr == "" {
+			addr = f["original-recipient"]
+		}
+		if addr == "" {
+			continue
+		}
+		if _, a, ok := strings.Cut(addr, ";"); ok {
+			addr = a
+		}
+		r := Recipient{Address: cleanAddress(addr), Action: strings.ToLower(f["action"]), RemoteMTA: afterSemicolon(f["remote-mta"])}
+		r.Diagnostic = afterSemicolon(f["diagnostic-code"])
+		status := ""
+		if fs := strings.Fields(f["status"]); len(fs) > 0 {
+			status = fs[0]
+		}
+		diag := r.Diagnostic
+		if diag == "" {
+			diag = human
+		}
+		r.Code, r.Enhanced = codes(diag)
+		if _, ok := ParseEnhanced(status); ok && (r.Enhanced == "" || strings.HasSuffix(status, ".0.0") == false) {
+			r.Enhanced = status
+		}
+		r.Permanent = strings.HasPrefix(r.Enhanced, "5") || r.Code >= 500
+		switch r.Action {
+		case "delivered", "relayed", "expanded":
+			r.Reason = "delivered"
+		default:
+			r.Reason = refine(Classify(r.Code, r.Enhanced, diag, human), r.Enhanced, diag+"\n"+human)
+			// RFC 3464 §2.3.3: a transient status on a failed recipient means
+			// the MTA gave up retrying: after connection failures (X.4.1,
+			// X.4.2) or for no stated reason, the message expired.
+			if r.Action == "failed" && strings.HasPrefix(r.Enhanced, "4.") &&
+				(generic[r.Reason] || strings.HasPrefix(r.Enhanced, "4.4.1") || strings.HasPrefix(r.Enhanced, "4.4.2")) {
+				r.Reason = "expired"
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// fields parses header-style lines with continuations.
+func fields(block string) map[string]string {
+	f := map[string]string{}
+	last := ""
+	for _, line := range strings.Split(block, "\n") {
+		if (strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t")) && last != "" {
+			f[last] += " " + strings.TrimSpace(line)
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		last = strings.ToLower(strings.TrimSpace(k))
+		if _, dup := f[last]; !dup {
+			f[last] = strings.TrimSpace(v)
+		}
+	}
+	return f
+}
+
+func afterSemicolon(s string) string {
+	if _, v, ok := strings.Cut(s, ";"); ok {
+		return strings.TrimSpace(v)
+	}
+	return strings.TrimSpace(s)
+}
+
+var addrPattern = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)
+
+func cleanAddress(s string) string {
+	if m := addrPattern.FindString(s); m != "" {
+		return strings.ToLower(m)
+	}
+	return strings.Trim(strings.TrimSpace(s), "<>")
+}
+
+func addresses(s string) []string {
+	var out []string
+	for _, m := range addrPattern.FindAllString(s, -1) {
+		out = append(out, strings.ToLower(m))
+	}
+	return out
+}
+
+var (
+	codePattern     = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5][0-9])(?:[ -]|$)`)
+	enhancedPattern = regexp.MustCompile(`(?:^|[^0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|$)`)
+)
+
+// codes finds the first reply code and enhanced status code in a text.
+func codes(s string) (int, string) {
+	code := 0
+	if m := codePattern.FindStringSubmatch(s); m != nil {
+		code, _ = strconv.Atoi(m[1])
+	}
+	enh := ""
+	if m := enhancedPattern.FindStringSubmatch(s); m != nil {
+		if e, ok := ParseEnhanced(m[1]); ok && (code == 0 || e.Class == code/100) {
+			enh = m[1]
+		}
+	}
+	return code, enh
+}
+
+func feedback(b *Bounce, report part, parts []part) *Bounce {
+	b.Kind = "feedback"
+	f := fields(report.text)
+	// RFC 5965 §3.2: Original-Rcpt-To may repeat, one per recipient.
+	var addrs []string
+	for _, line := range strings.Split(report.text, "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "original-rcpt-to") {
+			addrs = append(addrs, cleanAddress(v))
+		}
+	}
+	if len(addrs) == 0 {
+		for _, p := range parts {
+			if p.ctype == "message/rfc822" || p.ctype == "text/rfc822-headers" {
+				if m, err := mail.ReadMessage(strings.NewReader(p.text)); err == nil {
+					addrs = addresses(m.Header.Get("To"))
+				}
+			}
+		}
+	}
+	if len(addrs) == 0 {
+		addrs = []string{""} // one complaint, whoever it was about
+	}
+	for _, a := range addrs {
+		b.Recipients = append(b.Recipients, Recipient{Address: a, Diagnostic: f["feedback-type"], Reason: "feedback"})
+	}
+	return b
+}
+
+// autoReply recognises automatic replies (RFC 3834 §5) and vacation notes.
+func autoReply(h mail.Header, subject string) bool {
+	if as := strings.ToLower(h.Get("Auto-Submitted")); strings.HasPrefix(as, "auto-replied") {
+		return true
+	}
+	s := strings.ToLower(subject)
+	for _, p := range []string{"out of office", "out of the office", "auto-reply", "autoreply", "auto reply", "automatic reply", "vacation", "away from"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return h.Get("X-Autoreply") != "" || strings.EqualFold(h.Get("Precedence"), "auto_reply")
+}
+
+func looksLikeBounce(h mail.Header, subject, text string) bool {
+	from := strings.ToLower(h.Get("From"))
+	s := strings.ToLower(subject)
+	for _, p := range []string{"mailer-daemon", "postmaster", "mail delivery", "maildelivery", "bounce"} {
+		if strings.Contains(from, p) {
+			return true
+		}
+	}
+	for _, p := range []string{"undeliver", "undelivered", "delivery fail", "delivery status", "returned mail", "failure notice", "could not be delivered", "nondeliverable", "non-delivery", "delivery notification", "returned to sender", "mail delivery"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return h.Get("X-Failed-Recipients") != ""
+}
+
+// textRecipients finds failed recipients in a non-standard bounce: the
+// addresses its text names, each with the words that follow it.
+func textRecipients(text string, fromAddrs []string) []Recipient {
+	var out []Recipient
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	for i, line := range lines {
+		if strings.Contains(strings.ToLower(line), "generated from") {
+			continue
+		}
+		for _, a := range addresses(line) {
+			if seen[a] || contains(fromAddrs, a) || strings.HasPrefix(a, "mailer-daemon@") || strings.HasPrefix(a, "postmaster@") {
+				continue
+			}
+			seen[a] = true
+			ctx := strings.Join(lines[i:min(len(lines), i+8)], "\n")
+			r := Recipient{Address: a}
+			r.Code, r.Enhanced = codes(ctx)
+			if r.Code == 0 && r.Enhanced == "" {
+				r.Code, r.Enhanced = codes(text)
+			}
+			r.Diagnostic = strings.TrimSpace(ctx)
+			r.Reason = refine(Classify(r.Code, r.Enhanced, ctx, text), r.Enhanced, ctx+"\n"+text)
+			r.Permanent = r.Code >= 500 || strings.HasPrefix(r.Enhanced, "5")
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		c, e := codes(text)
+		out = append(out, Recipient{Code: c, Enhanced: e, Diagnostic: strings.TrimSpace(text), Reason: Classify(c, e, text), Permanent: c >= 500 || strings.HasPrefix(e, "5")})
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// generic reasons say only that delivery failed, not why.
+var generic = map[string]bool{"systemerror": true, "onhold": true, "undefined": true}
+
+var (
+	inReplyTo  = regexp.MustCompile(`(?i)(?:in reply to|after|smtp command:?) (?:end of )?(rcpt|mail|data|helo|ehlo|starttls|auth)\b`)
+	transcript = regexp.MustCompile(`(?im)^\s*>>> (\w+)|^\s*<<< [45]\d\d`)
+)
+
+// command finds the SMTP command the failing reply answered: Postfix's
+// "in reply to X command", or the last ">>> X" before the first "<<< 5yz"
+// of a Sendmail transcript. "" when the bounce does not say.
+func command(text string) string {
+	if m := inReplyTo.FindStringSubmatch(text); m != nil {
+		return strings.ToUpper(m[1])
+	}
+	last := ""
+	for _, m := range transcript.FindAllStringSubmatch(text, -1) {
+		if m[1] == "" {
+			return last
+		}
+		last = strings.ToUpper(m[1])
+	}
+	return ""
+}
+
+// refine adjusts a reason by the SMTP command that was refused: an unknown
+// user reported at DATA, not at RCPT, was refused by a content filter.
+func refine(reason, enhanced, text string) string {
+	switch cmd := command(text); {
+	case reason == "userunknown" && cmd == "DATA" && !strings.HasPrefix(enhanced[min(2, len(enhanced)):], "1."):
+		return "filtered"
+	case cmd == "MAIL" && (reason == "userunknown" || reason == "hostunknown" || reason == "blocked" || generic[reason]):
+		// A reply to MAIL FROM refuses the sender, not a recipient.
+		return "rejected"
+	}
+	return reason
+}

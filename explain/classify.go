@@ -1,0 +1,162 @@
+package explain
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Reasons are the bounce classification of Sisimai, the reference bounce
+// classifier, so that results can be compared with it (FINDINGS.md).
+var Reasons = []string{"userunknown", "mailboxfull", "hostunknown", "norelaying", "blocked", "spamdetected",
+	"virusdetected", "policyviolation", "rejected", "securityerror", "authfailure", "requireptr", "badreputation",
+	"toomanyconn", "speeding", "mesgtoobig", "exceedlimit", "contenterror", "notcompliantrfc", "syntaxerror",
+	"systemerror", "systemfull", "networkerror", "failedstarttls", "expired", "suspend", "hasmoved", "filtered",
+	"notaccept", "onhold", "mailererror", "vacation", "delivered", "feedback", "undefined"}
+
+// rule is a reason and the phrases (regular expressions, matched on lower
+// case text) that reveal it. Rules are tried in order: specific first.
+type rule struct {
+	reason string
+	re     *regexp.Regexp
+}
+
+func phrases(reason string, ps ...string) rule {
+	return rule{reason, regexp.MustCompile(`(?:` + strings.Join(ps, `|`) + `)`)}
+}
+
+var rules = []rule{
+	phrases("expired", `delivery time expired`, `retry time (has been )?exceeded`, `retry timeout exceeded`, `message (has )?expired`,
+		`could not be delivered (with)?in`, `has not been delivered .*(for|within)`, `(too long|timed out) in (the )?queue`,
+		`maximum time (for delivery|in queue)`, `queue ?time ?(out|expired)`, `was not delivered within`,
+		`has been (undeliverable|delayed) for (more than )?\d`, `delivery attempts? (will continue|expired)`, `message timed out`,
+		`(retry|delivery) (period|time) (expired|exceeded)`, `\b4\.4\.7\b`, `did not reach the following recipient.*within`,
+		`failing for a long time`, `did not accept our requests to connect`, `unable to deliver in \d+`),
+	phrases("mailboxfull", `mailbox (is )?(full|over|exceeded)`, `quota (has been |was )?exceeded`, `over (the )?quota`, `exceed(ed|s)? (the |its )?(mailbox |storage |disk )?quota`,
+		`mailbox size limit`, `(mailbox|mail ?box|inbox|mail ?folder) (is |has become )?(currently )?full`, `insufficient (storage|disk) for (this )?(mailbox|user)`,
+		`user.{0,30}(has )?(exceeded|over) .{0,20}(quota|storage|limit)`, `not enough (storage|space) (in|on) (the )?(mailbox|account)`,
+		`account is full`, `full mailbox`, `storage (allocation|quota)`, `too many messages in (this|the) mailbox`, `\b[45]\.2\.2\b`),
+	phrases("mesgtoobig", `message (size |length )?(is )?too (big|large|long)`, `message (size |length )?exceeds`, `size (of the message )?exceeds`,
+		`message is larger than`, `exceeds? (the )?(maximum|max|fixed|size) (message )?(size|length)`, `mail (is )?too (big|large)`,
+		`too big for (the )?system`, `message size limit`, `\b[45]\.3\.4\b`),
+	phrases("exceedlimit", `exceed(s|ed)? (the )?(administrative|message) (size )?limit`, `\b5\.2\.3\b`),
+	phrases("hasmoved", `has moved`, `address (has )?changed`, `no longer (at|with) this`, `\b5\.1\.6\b`),
+	phrases("suspend", `(account|mailbox|user|address) (is |has been )?(temporarily )?(disabled|deactivated|suspended|locked|inactive|frozen|blocked by the user)`,
+		`suspended (account|mailbox)`, `inactive (account|mailbox|user)`, `is not active`, `account (is )?(expired|closed)`, `mailbox (is )?unavailable.{0,20}disabled`,
+		`recipient.{0,20}(is )?(suspended|disabled|deactivated)`, `this account has been (disabled|suspended)`, `user (is )?(terminated|expired|disabled)`, `\b5\.2\.1\b`),
+	phrases("userunknown", `user unknown`, `unknown user`, `no such (user|mailbox|recipient|address|local user)`, `user (not found|doesn'?t exist|does not exist)`,
+		`(mailbox|recipient|address|account|user|destination).{0,40}(does not|doesn'?t|did not) exist`, `does not exist`, `recipient (address )?(unknown|not found|rejected: user)`,
+		`unknown (recipient|local[- ]part|address|mailbox|user name)`, `invalid (recipient|mailbox|address|user)`, `(mailbox|recipient) not found`,
+		`no (mailbox|account) (here|by that name|for)`, `not (a )?valid (recipient|mailbox|user)`, `unrouteable address`, `bad (recipient|destination mailbox)`,
+		`address (is )?(unknown|invalid|not found)`, `is not a known user`, `user ?id .{0,20}(not found|unknown)`, `unknown or illegal alias`, `no valid recipients`,
+		`not listed in (the )?(domino )?directory`, `recipient .{0,40} (was )?not found`, `mailbox unavailable`, `undeliverable address`, `no such person`,
+		`(user|recipient|mailbox) (is )?unknown`, `account (does not exist|not found)`, `addressee unknown`, `invalid address`,
+		`invalid .{0,20}user ?id`, `check if (the )?address is correct`, `\b5\.1\.1\b`, `\b5\.1\.0\b`, `\b4\.1\.1\b`),
+	phrases("networkerror", `dns error`, `dns (lookup|query) (failed|failure|error)`, `temporary (dns|lookup) failure`),
+	phrases("hostunknown", `host (or domain name )?(unknown|not found)`, `unknown (host|domain)`, `domain (name )?(not found|does not exist|unknown)`,
+		`no such (host|domain)`, `unrouteable (mail )?domain`, `name or service not known`, `host .{0,40}(could not be found|not found)`, `nxdomain`,
+		`mx (record|lookup).{0,30}(failed|not found|does not exist)`, `domain .{0,40}(has no|without) (mx|dns)`, `\b5\.1\.2\b`, `\b5\.4\.4\b`),
+	phrases("norelaying", `relay(ing)? (access )?(denied|not (permitted|allowed))`, `not permitted to relay`, `we do not relay`, `unable to relay`,
+		`relay(ing)? (is )?prohibited`, `cannot relay`, `not (a )?(local|our) (domain|customer)`, `relay not allowed`, `relaying mail to .{0,40} is not allowed`),
+	phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your hostname`, `cannot resolve your (ip|address)`,
+		`hostname .{0,40}(does not|doesn'?t) (resolve|match)`, `client host .{0,40} (has no|without) (reverse|ptr)`, `\b5\.7\.25\b`),
+	phrases("authfailure", `\bspf\b`, `\bdkim\b`, `\bdmarc\b`, `sender policy framework`, `authentication (check )?(failed|failure)`, `unauthenticated (email|mail|message)`,
+		`not (properly )?authenticated`, `\b5\.7\.2[0-46]\b`),
+	phrases("failedstarttls", `starttls (failed|negotiation)`, `tls (negotiation|handshake) failed`, `could not (start|establish) tls`, `must issue a starttls`, `tls is required`, `\b5\.7\.10\b`),
+	phrases("securityerror", `authentication (is )?required`, `(smtp )?auth(entication)? (failed|rejected|credentials invalid)`, `encryption required`),
+	phrases("virusdetected", `virus`, `malware`, `infected`, `trojan`, `worm\b`),
+	phrases("spamdetected", `spam`, `junk mail`, `bulk mail`, `unsolicited`, `content filter`, `message content rejected`, `looks like (spam|junk)`, `suspicious`, `phish`),
+	phrases("badreputation", `(poor|low|bad) reputation`, `reputation (is )?(too low|poor)`, `sender score`),
+	phrases("blocked", `blocked`, `block ?list`, `black ?list`, `listed (in|on|at)`, `spamhaus`, `spamcop`, `\brbl\b`, `dnsbl`, `barracuda`, `sorbs`,
+		`client host .{0,60}rejected`, `connection (refused|rejected) .{0,30}(policy|ip|host)`, `your ip`, `ip address .{0,40}(rejected|not allowed|banned)`, `banned`,
+		`access denied`, `not allowed to (send|connect)`, `dynamic (ip|address)`, `dial-?up`, `residential`, `refused to talk`),
+	phrases("toomanyconn", `too many (connections|concurrent|simultaneous|sessions)`, `connection limit`, `maximum (number of )?connections`),
+	phrases("speeding", `rate limit`, `too many (messages|emails|mails|recipients per)`, `sending rate`, `throttl`, `slow down`, `too fast`, `try again later.{0,20}(rate|volume)`),
+	phrases("notcompliantrfc", `rfc ?(2)?822`, `rfc ?5322`, `not (rfc|standards?) compliant`, `multiple (from|to|subject|date|message-id) headers`, `duplicate header`, `malformed header`),
+	phrases("contenterror", `content (type|error|rejected)`, `(invalid|illegal|bad) (header|mime|character|content)`, `header .{0,30}(too long|invalid)`, `\b5\.6\.[0-9]\b`),
+	phrases("policyviolation", `polic(y|ies)`, `violat`, `prohibited`, `not authori[sz]ed`, `attachment .{0,30}(not allowed|blocked|rejected)`, `executable`),
+	phrases("rejected", `sender (address )?(rejected|denied|refused|blocked|unknown|verify failed|domain)`, `domain of sender`, `mail from .{0,40}rejected`,
+		`envelope (sender|from)`, `return path`, `sender .{0,40}(does not|doesn'?t) exist`, `sender (is )?not (allowed|permitted)`, `your (address|domain) .{0,30}(rejected|not allowed)`,
+		`not (allowed|permitted) to post`, `not a member`, `members? (only|of the group)`, `(do not|don'?t|not) have permission to post`, `permission to post`, `\b5\.1\.[78]\b`),
+	phrases("filtered", `filtered`, `refused by (the )?recipient`, `rejected by (the )?(recipient|user|filter)`, `recipient (has )?(refused|rejected|blocked)`, `does not accept (mail|messages?) from`,
+		`user has (chosen|blocked)`, `will not accept`),
+	phrases("notaccept", `does not accept (mail|e-?mail)`, `not accepting (mail|messages)`, `null mx`, `no mail(box)? (service|accepted)`, `accepts no mail`, `\b5\.1\.10\b`, `\b5\.7\.27\b`),
+	phrases("syntaxerror", `syntax error`, `command (not )?(unrecognized|recognized|implemented)`, `bad sequence`, `invalid command`, `unknown command`, `\b5\.5\.[0-9]\b`),
+	phrases("systemfull", `insufficient system storage`, `(disk|file ?system|spool) (is )?full`, `out of (disk|storage)`, `no space left`, `\b[45]\.3\.1\b`),
+	phrases("mailererror", `mailer error`, `command (died|failed|exited)`, `pipe to`, `procmail`, `local delivery failed`, `program (failed|exited)`, `exit (status|code) \d`),
+	phrases("networkerror", `connection (refused|timed out|reset|lost|closed)`, `no route to host`, `network (is )?unreachable`, `lost connection`, `dns (error|failure|lookup)`,
+		`host (is )?(not responding|unreachable|down)`, `could not connect`, `unable to connect`, `timed out`, `routing loop`, `mail loop`, `too many hops`, `\b[45]\.4\.[0-6]\b`),
+	phrases("systemerror", `system (error|failure)`, `internal (server )?error`, `local error`, `server error`, `temporar(y|ily) (failure|unavailable|error)`, `try again later`,
+		`service (is )?(not )?available`, `unavailable`, `\b[45]\.3\.[0-9]\b`),
+}
+
+// byStatus maps enhanced status codes to reasons when the words say
+// nothing more specific (RFC 3463, the IANA registry).
+var byStatus = map[string]string{
+	"1.1": "userunknown", "1.0": "userunknown", "1.2": "hostunknown", "1.3": "userunknown", "1.4": "userunknown", "1.6": "hasmoved",
+	"1.7": "rejected", "1.8": "rejected", "1.10": "notaccept", "2.0": "mailboxfull", "2.1": "suspend", "2.2": "mailboxfull",
+	"2.3": "exceedlimit", "2.4": "systemerror", "3.0": "systemerror", "3.1": "systemfull", "3.2": "notaccept", "3.3": "systemerror",
+	"3.4": "mesgtoobig", "3.5": "systemerror", "4.0": "networkerror", "4.1": "networkerror", "4.2": "networkerror", "4.3": "systemerror",
+	"4.4": "hostunknown", "4.5": "toomanyconn", "4.6": "networkerror", "4.7": "expired", "5.0": "syntaxerror", "5.1": "syntaxerror",
+	"5.2": "syntaxerror", "5.3": "exceedlimit", "5.4": "syntaxerror", "5.5": "syntaxerror", "6.0": "contenterror", "6.1": "contenterror",
+	"7.0": "policyviolation", "7.1": "blocked", "7.2": "policyviolation", "7.8": "securityerror", "7.9": "policyviolation",
+	"7.10": "failedstarttls", "7.13": "suspend", "7.17": "hasmoved", "7.20": "authfailure", "7.21": "authfailure", "7.22": "authfailure",
+	"7.23": "authfailure", "7.24": "authfailure", "7.25": "requireptr", "7.26": "authfailure", "7.27": "notaccept", "7.28": "speeding",
+}
+
+// decisive are enhanced codes that name their reason whatever the words
+// around them say.
+var decisive = map[string]string{
+	"4.7": "expired", "2.2": "mailboxfull", "3.4": "mesgtoobig", "2.3": "exceedlimit", "1.6": "hasmoved",
+	"7.20": "authfailure", "7.21": "authfailure", "7.22": "authfailure", "7.23": "authfailure", "7.24": "authfailure",
+	"7.25": "requireptr", "7.26": "authfailure", "1.10": "notaccept", "7.27": "notaccept",
+}
+
+// subjectDetail is "1.1" of "5.1.1".
+func subjectDetail(e Enhanced) string { return fmt.Sprintf("%d.%d", e.Subject, e.Detail) }
+
+// Classify names the reason of a failure from its reply code, enhanced
+// status code and texts, tried in order (the diagnostic first): a decisive
+// enhanced code, then the words of the receivers, which are the most
+// specific, then the enhanced code, then the reply code's class.
+func Classify(code int, enhanced string, texts ...string) string {
+	if e, ok := ParseEnhanced(enhanced); ok && e.Class != 2 {
+		if r, ok := decisive[subjectDetail(e)]; ok {
+			return r
+		}
+	}
+	for _, t := range texts {
+		t = strings.ToLower(t)
+		if strings.TrimSpace(t) == "" {
+			continue
+		}
+		for _, r := range rules {
+			if r.re.MatchString(t) {
+				return r.reason
+			}
+		}
+	}
+	if e, ok := ParseEnhanced(enhanced); ok {
+		if e.Class == 2 {
+			return "delivered"
+		}
+		if r, ok := byStatus[subjectDetail(e)]; ok {
+			return r
+		}
+	}
+	switch {
+	case code >= 200 && code < 300:
+		return "delivered"
+	case code == 421 || code == 450 || code == 451:
+		return "systemerror"
+	case code == 452 || code == 552:
+		return "mailboxfull"
+	case code == 550 || code == 553:
+		return "userunknown"
+	case code == 554:
+		return "rejected"
+	case code > 0:
+		return "undefined"
+	}
+	return "onhold"
+}

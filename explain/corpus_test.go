@@ -1,0 +1,87 @@
+package explain_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/smtptool/smtptool/explain"
+)
+
+// corpus is the shared bounce corpus: real bounces with the reasons that
+// Sisimai, the reference classifier, gives them.
+const corpus = "../../shared/corpora/bounces"
+
+// minAgreement guards against regressions; the figure itself is logged.
+const minAgreement = 0.60
+
+func TestBounceCorpusAgreement(t *testing.T) {
+	f, err := os.Open(filepath.Join(corpus, "expected.tsv"))
+	if err != nil {
+		t.Skipf("the bounce corpus is not here (%v): it lives in ../shared/corpora/bounces beside the repository", err)
+	}
+	defer f.Close()
+	type row struct {
+		path   string
+		index  int
+		reason string
+	}
+	var rows []row
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		c := strings.Split(sc.Text(), "\t")
+		i, _ := strconv.Atoi(c[2])
+		rows = append(rows, row{c[0], i, c[5]})
+	}
+	parsed := map[string]*explain.Bounce{}
+	confusion := map[string]int{}
+	agree := 0
+	var misses []string
+	for _, r := range rows {
+		b, ok := parsed[r.path]
+		if !ok {
+			raw, err := os.ReadFile(filepath.Join(corpus, r.path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ = explain.ParseBounce(raw)
+			parsed[r.path] = b
+		}
+		got := "(not parsed)"
+		if b != nil && r.index-1 < len(b.Recipients) {
+			got = b.Recipients[r.index-1].Reason
+		} else if b != nil {
+			got = "(missing recipient)"
+		}
+		if got == r.reason {
+			agree++
+			continue
+		}
+		confusion[r.reason+" → "+got]++
+		misses = append(misses, fmt.Sprintf("%s #%d: want %s, got %s", filepath.Base(r.path), r.index, r.reason, got))
+	}
+	rate := float64(agree) / float64(len(rows))
+	t.Logf("bounce corpus: %d/%d agree with Sisimai (%.1f%%)", agree, len(rows), 100*rate)
+	var keys []string
+	for k := range confusion {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return confusion[keys[i]] > confusion[keys[j]] || confusion[keys[i]] == confusion[keys[j]] && keys[i] < keys[j] })
+	for _, k := range keys {
+		t.Logf("  %3d  %s", confusion[k], k)
+	}
+	if testing.Verbose() {
+		for _, m := range misses {
+			t.Log(m)
+		}
+	}
+	if rate < minAgreement {
+		t.Errorf("agreement %.1f%% fell below %.1f%%", 100*rate, 100*minAgreement)
+	}
+}
