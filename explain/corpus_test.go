@@ -72,7 +72,9 @@ func TestBounceCorpusAgreement(t *testing.T) {
 	for k := range confusion {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return confusion[keys[i]] > confusion[keys[j]] || confusion[keys[i]] == confusion[keys[j]] && keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool {
+		return confusion[keys[i]] > confusion[keys[j]] || confusion[keys[i]] == confusion[keys[j]] && keys[i] < keys[j]
+	})
 	for _, k := range keys {
 		t.Logf("  %3d  %s", confusion[k], k)
 	}
