@@ -441,7 +441,7 @@ func contains(list []string, s string) bool {
 var generic = map[string]bool{"systemerror": true, "onhold": true, "undefined": true}
 
 var (
-	inReplyTo  = regexp.MustCompile(`(?i)(?:in reply to|after|smtp command:?) (?:end of )?(rcpt|mail|data|helo|ehlo|starttls|auth)\b`)
+	inReplyTo  = regexp.MustCompile(`(?i)(?:in reply to|after|smtp command:?) (?:end of )?(rcpt|mail|data|helo|ehlo|starttls|auth|initial connection)\b`)
 	transcript = regexp.MustCompile(`(?im)^\s*>>> (\w+)|^\s*<<< [45]\d\d`)
 )
 
@@ -468,6 +468,9 @@ func refine(reason, enhanced, text string) string {
 	switch cmd := command(text); {
 	case reason == "userunknown" && cmd == "DATA" && !strings.HasPrefix(enhanced[min(2, len(enhanced)):], "1."):
 		return "filtered"
+	case cmd == "INITIAL CONNECTION" || cmd == "HELO" || cmd == "EHLO":
+		// Refused before any address was given: the client was blocked.
+		return "blocked"
 	case cmd == "MAIL" && (reason == "userunknown" || reason == "hostunknown" || reason == "blocked" || generic[reason]):
 		// A reply to MAIL FROM refuses the sender, not a recipient.
 		return "rejected"

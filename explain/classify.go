@@ -30,60 +30,63 @@ var rules = []rule{
 		`could not be delivered (with)?in`, `has not been delivered .*(for|within)`, `(too long|timed out) in (the )?queue`,
 		`maximum time (for delivery|in queue)`, `queue ?time ?(out|expired)`, `was not delivered within`,
 		`has been (undeliverable|delayed) for (more than )?\d`, `delivery attempts? (will continue|expired)`, `message timed out`,
-		`(retry|delivery) (period|time) (expired|exceeded)`, `\b4\.4\.7\b`, `did not reach the following recipient.*within`,
-		`failing for a long time`, `did not accept our requests to connect`, `unable to deliver in \d+`),
+		`(retry|delivery) (period|time) (expired|exceeded)`, `did not reach the following recipient.*within`,
+		`failing for a long time`, `did not accept our requests to connect`, `unable to deliver in \d+`, `could not deliver for the last`,
+		`delivery failed \d+ attempts`, `envelope expired`, `in the queue too long`, `deferred: connection timed out`),
 	phrases("mailboxfull", `mailbox (is )?(full|over|exceeded)`, `quota (has been |was )?exceeded`, `over (the )?quota`, `exceed(ed|s)? (the |its )?(mailbox |storage |disk )?quota`,
 		`mailbox size limit`, `(mailbox|mail ?box|inbox|mail ?folder) (is |has become )?(currently )?full`, `insufficient (storage|disk) for (this )?(mailbox|user)`,
 		`user.{0,30}(has )?(exceeded|over) .{0,20}(quota|storage|limit)`, `not enough (storage|space) (in|on) (the )?(mailbox|account)`,
 		`account is full`, `full mailbox`, `storage (allocation|quota)`, `too many messages in (this|the) mailbox`, `\b[45]\.2\.2\b`),
-	phrases("mesgtoobig", `message (size |length )?(is )?too (big|large|long)`, `message (size |length )?exceeds`, `size (of the message )?exceeds`,
+	phrases("mesgtoobig", `size limit exceeded`, `message (size |length )?(is )?too (big|large|long)`, `message (size |length )?exceeds`, `size (of the message )?exceeds`,
 		`message is larger than`, `exceeds? (the )?(maximum|max|fixed|size) (message )?(size|length)`, `mail (is )?too (big|large)`,
 		`too big for (the )?system`, `message size limit`, `\b[45]\.3\.4\b`),
-	phrases("exceedlimit", `exceed(s|ed)? (the )?(administrative|message) (size )?limit`, `\b5\.2\.3\b`),
-	phrases("hasmoved", `has moved`, `address (has )?changed`, `no longer (at|with) this`, `\b5\.1\.6\b`),
-	phrases("suspend", `(account|mailbox|user|address) (is |has been )?(temporarily )?(disabled|deactivated|suspended|locked|inactive|frozen|blocked by the user)`,
+	phrases("exceedlimit", `exceed(s|ed)? (the )?(administrative|message) (size )?limit`),
+	phrases("hasmoved", `has moved`, `address (has )?changed`, `no longer (at|with) this`),
+	phrases("suspend", `(recipient |user )?account is blocked`, `(account|mailbox|user|address) (is |has been )?(temporarily )?(disabled|deactivated|suspended|locked|inactive|frozen|blocked by the user)`,
 		`suspended (account|mailbox)`, `inactive (account|mailbox|user)`, `is not active`, `account (is )?(expired|closed)`, `mailbox (is )?unavailable.{0,20}disabled`,
-		`recipient.{0,20}(is )?(suspended|disabled|deactivated)`, `this account has been (disabled|suspended)`, `user (is )?(terminated|expired|disabled)`, `\b5\.2\.1\b`),
+		`recipient.{0,20}(is )?(suspended|disabled|deactivated)`, `this account has been (disabled|suspended)`, `user (is )?(terminated|expired|disabled)`),
+	phrases("networkerror", `dns error`, `temporary (dns|lookup) failure`, `network error`),
+	phrases("mailererror", `mailer error`, `command (died|failed|exited)`, `pipe to`, `procmail`, `local delivery failed`, `program (failed|exited)`, `exit (status|code) \d`),
+	phrases("hostunknown", `unrouteable address`, `does(n'?t| not) receive e-?mail`, `host (or domain name )?(unknown|not found)`, `unknown (host|domain)`, `domain (name )?(not found|does not exist|unknown)`,
+		`no such (host|domain)`, `unrouteable (mail )?domain`, `name or service not known`, `host .{0,40}(could not be found|not found)`, `nxdomain`,
+		`mx (record|lookup).{0,30}(failed|not found|does not exist)`, `dns lookup failed`, `domain is not reachable`, `domain .{0,40}(has no|without) (mx|dns)`),
 	phrases("userunknown", `user unknown`, `unknown user`, `no such (user|mailbox|recipient|address|local user)`, `user (not found|doesn'?t exist|does not exist)`,
 		`(mailbox|recipient|address|account|user|destination).{0,40}(does not|doesn'?t|did not) exist`, `does not exist`, `recipient (address )?(unknown|not found|rejected: user)`,
 		`unknown (recipient|local[- ]part|address|mailbox|user name)`, `invalid (recipient|mailbox|address|user)`, `(mailbox|recipient) not found`,
-		`no (mailbox|account) (here|by that name|for)`, `not (a )?valid (recipient|mailbox|user)`, `unrouteable address`, `bad (recipient|destination mailbox)`,
+		`no (mailbox|account) (here|by that name|for)`, `not (a )?valid (recipient|mailbox|user)`, `recipient address rejected: access denied`, `bad (recipient|destination mailbox)`,
 		`address (is )?(unknown|invalid|not found)`, `is not a known user`, `user ?id .{0,20}(not found|unknown)`, `unknown or illegal alias`, `no valid recipients`,
 		`not listed in (the )?(domino )?directory`, `recipient .{0,40} (was )?not found`, `mailbox unavailable`, `undeliverable address`, `no such person`,
 		`(user|recipient|mailbox) (is )?unknown`, `account (does not exist|not found)`, `addressee unknown`, `invalid address`,
-		`invalid .{0,20}user ?id`, `check if (the )?address is correct`, `\b5\.1\.1\b`, `\b5\.1\.0\b`, `\b4\.1\.1\b`),
-	phrases("networkerror", `dns error`, `dns (lookup|query) (failed|failure|error)`, `temporary (dns|lookup) failure`),
-	phrases("hostunknown", `host (or domain name )?(unknown|not found)`, `unknown (host|domain)`, `domain (name )?(not found|does not exist|unknown)`,
-		`no such (host|domain)`, `unrouteable (mail )?domain`, `name or service not known`, `host .{0,40}(could not be found|not found)`, `nxdomain`,
-		`mx (record|lookup).{0,30}(failed|not found|does not exist)`, `domain .{0,40}(has no|without) (mx|dns)`, `\b5\.1\.2\b`, `\b5\.4\.4\b`),
-	phrases("norelaying", `relay(ing)? (access )?(denied|not (permitted|allowed))`, `not permitted to relay`, `we do not relay`, `unable to relay`,
+		`invalid .{0,20}user ?id`, `check if (the )?address is correct`),
+	phrases("norelaying", `not configured to relay`, `relay(ing)? (access )?(denied|not (permitted|allowed))`, `not permitted to relay`, `we do not relay`, `unable to relay`,
 		`relay(ing)? (is )?prohibited`, `cannot relay`, `not (a )?(local|our) (domain|customer)`, `relay not allowed`, `relaying mail to .{0,40} is not allowed`),
 	phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your hostname`, `cannot resolve your (ip|address)`,
-		`hostname .{0,40}(does not|doesn'?t) (resolve|match)`, `client host .{0,40} (has no|without) (reverse|ptr)`, `\b5\.7\.25\b`),
+		`hostname .{0,40}(does not|doesn'?t) (resolve|match)`, `client host .{0,40} (has no|without) (reverse|ptr)`),
+	phrases("spamdetected", `spam classification`, `classified as spam`, `rejected (due to|as|for) spam`),
 	phrases("authfailure", `\bspf\b`, `\bdkim\b`, `\bdmarc\b`, `sender policy framework`, `authentication (check )?(failed|failure)`, `unauthenticated (email|mail|message)`,
-		`not (properly )?authenticated`, `\b5\.7\.2[0-46]\b`),
-	phrases("failedstarttls", `starttls (failed|negotiation)`, `tls (negotiation|handshake) failed`, `could not (start|establish) tls`, `must issue a starttls`, `tls is required`, `\b5\.7\.10\b`),
-	phrases("securityerror", `authentication (is )?required`, `(smtp )?auth(entication)? (failed|rejected|credentials invalid)`, `encryption required`),
+		`not (properly )?authenticated`),
+	phrases("failedstarttls", `starttls (failed|negotiation)`, `tls (negotiation|handshake) failed`, `could not (start|establish) tls`, `must issue a starttls`, `tls is required`),
+	phrases("securityerror", `unauthenticated senders?`, `authentication (is )?required`, `(smtp )?auth(entication)? (failed|rejected|credentials invalid)`, `encryption required`),
 	phrases("virusdetected", `virus`, `malware`, `infected`, `trojan`, `worm\b`),
-	phrases("spamdetected", `spam`, `junk mail`, `bulk mail`, `unsolicited`, `content filter`, `message content rejected`, `looks like (spam|junk)`, `suspicious`, `phish`),
+	phrases("spamdetected", `blacklisted url`, `spam`, `junk mail`, `bulk mail`, `unsolicited`, `content filter`, `message content rejected`, `looks like (spam|junk)`, `suspicious`, `phish`),
 	phrases("badreputation", `(poor|low|bad) reputation`, `reputation (is )?(too low|poor)`, `sender score`),
-	phrases("blocked", `blocked`, `block ?list`, `black ?list`, `listed (in|on|at)`, `spamhaus`, `spamcop`, `\brbl\b`, `dnsbl`, `barracuda`, `sorbs`,
+	phrases("blocked", `my name was rejected`, `not accepting connections`, `invalid ip for sending`, `blocked`, `block ?list`, `black ?list`, `listed (in|on|at)`, `spamhaus`, `spamcop`, `\brbl\b`, `dnsbl`, `barracuda`, `sorbs`,
 		`client host .{0,60}rejected`, `connection (refused|rejected) .{0,30}(policy|ip|host)`, `your ip`, `ip address .{0,40}(rejected|not allowed|banned)`, `banned`,
 		`access denied`, `not allowed to (send|connect)`, `dynamic (ip|address)`, `dial-?up`, `residential`, `refused to talk`),
-	phrases("toomanyconn", `too many (connections|concurrent|simultaneous|sessions)`, `connection limit`, `maximum (number of )?connections`),
+	phrases("speeding", `too many recipients (this|per|an?) (hour|minute|day)`, `has sent to too many`),
+	phrases("toomanyconn", `too many recipients`, `connection rate limit`, `too many (connections|concurrent|simultaneous|sessions)`, `connection limit`, `maximum (number of )?connections`),
 	phrases("speeding", `rate limit`, `too many (messages|emails|mails|recipients per)`, `sending rate`, `throttl`, `slow down`, `too fast`, `try again later.{0,20}(rate|volume)`),
-	phrases("notcompliantrfc", `rfc ?(2)?822`, `rfc ?5322`, `not (rfc|standards?) compliant`, `multiple (from|to|subject|date|message-id) headers`, `duplicate header`, `malformed header`),
-	phrases("contenterror", `content (type|error|rejected)`, `(invalid|illegal|bad) (header|mime|character|content)`, `header .{0,30}(too long|invalid)`, `\b5\.6\.[0-9]\b`),
-	phrases("policyviolation", `polic(y|ies)`, `violat`, `prohibited`, `not authori[sz]ed`, `attachment .{0,30}(not allowed|blocked|rejected)`, `executable`),
+	phrases("notcompliantrfc", `multiple addresses in from`, `rfc ?5322`, `rfc ?2822`, `rfc ?822 (compliant|complian|violation)`, `not (rfc|standards?) compliant`, `multiple (from|to|subject|date|message-id) headers`, `duplicate header`, `malformed header`),
+	phrases("contenterror", `content (type|error|rejected)`, `(invalid|illegal|bad) (header|mime|character|content)`, `header .{0,30}(too long|invalid)`),
+	phrases("policyviolation", `header error`, `polic(y|ies)`, `violat`, `prohibited`, `not authori[sz]ed`, `attachment .{0,30}(not allowed|blocked|rejected)`, `executable`),
 	phrases("rejected", `sender (address )?(rejected|denied|refused|blocked|unknown|verify failed|domain)`, `domain of sender`, `mail from .{0,40}rejected`,
 		`envelope (sender|from)`, `return path`, `sender .{0,40}(does not|doesn'?t) exist`, `sender (is )?not (allowed|permitted)`, `your (address|domain) .{0,30}(rejected|not allowed)`,
-		`not (allowed|permitted) to post`, `not a member`, `members? (only|of the group)`, `(do not|don'?t|not) have permission to post`, `permission to post`, `\b5\.1\.[78]\b`),
+		`not (allowed|permitted) to post`, `not a member`, `members? (only|of the group)`, `(do not|don'?t|not) have permission to post`, `permission to post`),
 	phrases("filtered", `filtered`, `refused by (the )?recipient`, `rejected by (the )?(recipient|user|filter)`, `recipient (has )?(refused|rejected|blocked)`, `does not accept (mail|messages?) from`,
 		`user has (chosen|blocked)`, `will not accept`),
-	phrases("notaccept", `does not accept (mail|e-?mail)`, `not accepting (mail|messages)`, `null mx`, `no mail(box)? (service|accepted)`, `accepts no mail`, `\b5\.1\.10\b`, `\b5\.7\.27\b`),
-	phrases("syntaxerror", `syntax error`, `command (not )?(unrecognized|recognized|implemented)`, `bad sequence`, `invalid command`, `unknown command`, `\b5\.5\.[0-9]\b`),
+	phrases("notaccept", `couldn'?t find a mail exchanger`, `does not accept (mail|e-?mail)`, `not accepting (mail|messages)`, `null mx`, `no mail(box)? (service|accepted)`, `accepts no mail`),
+	phrases("syntaxerror", `malformed address`, `parameter not implemented`, `syntax error`, `command (not )?(unrecognized|recognized|implemented)`, `bad sequence`, `invalid command`, `unknown command`),
 	phrases("systemfull", `insufficient system storage`, `(disk|file ?system|spool) (is )?full`, `out of (disk|storage)`, `no space left`, `\b[45]\.3\.1\b`),
-	phrases("mailererror", `mailer error`, `command (died|failed|exited)`, `pipe to`, `procmail`, `local delivery failed`, `program (failed|exited)`, `exit (status|code) \d`),
 	phrases("networkerror", `connection (refused|timed out|reset|lost|closed)`, `no route to host`, `network (is )?unreachable`, `lost connection`, `dns (error|failure|lookup)`,
 		`host (is )?(not responding|unreachable|down)`, `could not connect`, `unable to connect`, `timed out`, `routing loop`, `mail loop`, `too many hops`, `\b[45]\.4\.[0-6]\b`),
 	phrases("systemerror", `system (error|failure)`, `internal (server )?error`, `local error`, `server error`, `temporar(y|ily) (failure|unavailable|error)`, `try again later`,
@@ -99,7 +102,8 @@ var byStatus = map[string]string{
 	"3.4": "mesgtoobig", "3.5": "systemerror", "4.0": "networkerror", "4.1": "networkerror", "4.2": "networkerror", "4.3": "systemerror",
 	"4.4": "hostunknown", "4.5": "toomanyconn", "4.6": "networkerror", "4.7": "expired", "5.0": "syntaxerror", "5.1": "syntaxerror",
 	"5.2": "syntaxerror", "5.3": "exceedlimit", "5.4": "syntaxerror", "5.5": "syntaxerror", "6.0": "contenterror", "6.1": "contenterror",
-	"7.0": "policyviolation", "7.1": "blocked", "7.2": "policyviolation", "7.8": "securityerror", "7.9": "policyviolation",
+	"7.0": "policyviolation", "7.1": "blocked", "7.2": "policyviolation", "7.3": "securityerror", "7.4": "securityerror", "7.5": "securityerror", "7.6": "securityerror", "7.7": "securityerror",
+	"7.8": "securityerror", "7.9": "securityerror",
 	"7.10": "failedstarttls", "7.13": "suspend", "7.17": "hasmoved", "7.20": "authfailure", "7.21": "authfailure", "7.22": "authfailure",
 	"7.23": "authfailure", "7.24": "authfailure", "7.25": "requireptr", "7.26": "authfailure", "7.27": "notaccept", "7.28": "speeding",
 }
@@ -125,7 +129,15 @@ func Classify(code int, enhanced string, texts ...string) string {
 			return r
 		}
 	}
-	for _, t := range texts {
+	e, known := ParseEnhanced(enhanced)
+	for i, t := range texts {
+		// After the diagnostic's own words, a specific status code says
+		// more than the generic prose around it.
+		if i > 0 && known && e.Class != 2 && (e.Subject != 0 || e.Detail != 0) {
+			if r, ok := byStatus[subjectDetail(e)]; ok {
+				return r
+			}
+		}
 		t = strings.ToLower(t)
 		if strings.TrimSpace(t) == "" {
 			continue
@@ -136,7 +148,7 @@ func Classify(code int, enhanced string, texts ...string) string {
 			}
 		}
 	}
-	if e, ok := ParseEnhanced(enhanced); ok {
+	if known {
 		if e.Class == 2 {
 			return "delivered"
 		}
