@@ -465,3 +465,20 @@ func TestManPages(t *testing.T) {
 		t.Errorf("%d pages", len(entries))
 	}
 }
+
+func TestExplainBounce(t *testing.T) {
+	raw, err := os.ReadFile("../../shared/corpora/bounces/maildir/bsd/lhost-postfix-01.eml")
+	if err != nil {
+		raw = []byte("From: MAILER-DAEMON@mx.example.test\nSubject: Undelivered Mail Returned to Sender\n\n" +
+			"<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 <bob@example.net>: User unknown (in reply to RCPT TO command)\n")
+	}
+	r := run(t, nil, string(raw), false, "explain", "-", "--format", "json")
+	docs := parseLines(t, r.out)
+	d := docs[0].Checks[0].Data
+	if r.code != cmd.ExitOK || d["reason"] == nil || d["recipients"] == nil || d["permanent"] != true {
+		t.Fatalf("exit %d data %v", r.code, d)
+	}
+	if r := run(t, nil, "hello\nworld\n", false, "explain", "-"); r.code != cmd.ExitUsage || !strings.Contains(r.err, "not a reply or a bounce") {
+		t.Fatalf("garbage: exit %d %q", r.code, r.err)
+	}
+}

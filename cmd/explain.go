@@ -43,9 +43,9 @@ to do.`,
 }
 
 func runExplain(_ context.Context, g *Global, o *explainOptions) error {
-	res, err := explain.Explain(o.Input)
+	res, err := explain.Analyze(o.Input)
 	if errors.Is(err, explain.ErrNotAReply) {
-		return usageError("%q is %v", shorten(o.Input, 80), err)
+		return usageError("%q is not a reply or a bounce: give a reply code (550), an enhanced status code (5.7.26), a reply line, or a whole bounce message on stdin", shorten(o.Input, 80))
 	}
 	if err != nil {
 		return failure(err)
@@ -73,6 +73,20 @@ func shorten(s string, n int) string {
 type explainText struct{ *explain.Result }
 
 func (e explainText) WriteText(p *report.Printer) {
+	if b := e.Bounce; b != nil {
+		p.Line(0, p.S(report.Bold, fmt.Sprintf("%s bounce", b.Kind))+p.S(report.Dim, fmt.Sprintf("  from %s: %s", b.From, b.Subject)))
+		var rows [][]report.Cell
+		for _, r := range b.Recipients {
+			code := strings.TrimSpace(fmt.Sprintf("%s %s", strings.TrimPrefix(fmt.Sprint(r.Code), "0"), r.Enhanced))
+			style := report.Bad
+			if !r.Permanent {
+				style = report.Warn
+			}
+			rows = append(rows, []report.Cell{report.C(r.Address, report.Bold), report.C(r.Reason, style), report.C(code, report.Plain), report.C(shorten(r.Diagnostic, 90), report.Dim)})
+		}
+		p.Table(2, rows)
+		p.Line(0, "")
+	}
 	code := ""
 	if e.Code != 0 {
 		code = fmt.Sprint(e.Code)
@@ -94,6 +108,9 @@ func (e explainText) WriteText(p *report.Printer) {
 	}
 	if e.Actor != "" {
 		rows = append(rows, []report.Cell{report.C("who acts", report.Dim), report.C(string(e.Actor), report.Plain)})
+	}
+	if e.Reason != "" {
+		rows = append(rows, []report.Cell{report.C("reason", report.Dim), report.C(e.Reason, report.Bold)})
 	}
 	rows = append(rows, []report.Cell{report.C("ref", report.Dim), report.C(e.Ref, report.Dim)})
 	p.Table(0, rows)

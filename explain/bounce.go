@@ -376,12 +376,13 @@ func autoReply(h mail.Header, subject string) bool {
 func looksLikeBounce(h mail.Header, subject, text string) bool {
 	from := strings.ToLower(h.Get("From"))
 	s := strings.ToLower(subject)
-	for _, p := range []string{"mailer-daemon", "postmaster", "mail delivery", "maildelivery", "bounce"} {
+	for _, p := range []string{"mailer-daemon", "postmaster", "post_master", "mail delivery", "maildelivery", "bounce"} {
 		if strings.Contains(from, p) {
 			return true
 		}
 	}
-	for _, p := range []string{"undeliver", "undelivered", "delivery fail", "delivery status", "returned mail", "failure notice", "could not be delivered", "nondeliverable", "non-delivery", "delivery notification", "returned to sender", "mail delivery"} {
+	for _, p := range []string{"undeliver", "undelivered", "delivery fail", "delivery status", "returned mail", "failure notice", "could not be delivered", "nondeliverable", "non-delivery", "delivery notification", "returned to sender", "mail delivery",
+		"エラー", "不達", "未達"} { // Japanese carriers: "error", "undelivered"
 		if strings.Contains(s, p) {
 			return true
 		}

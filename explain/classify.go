@@ -32,7 +32,7 @@ var rules = []rule{
 		`has been (undeliverable|delayed) for (more than )?\d`, `delivery attempts? (will continue|expired)`, `message timed out`,
 		`(retry|delivery) (period|time) (expired|exceeded)`, `did not reach the following recipient.*within`,
 		`failing for a long time`, `did not accept our requests to connect`, `unable to deliver in \d+`, `could not deliver for the last`,
-		`delivery failed \d+ attempts`, `envelope expired`, `in the queue too long`, `deferred: connection timed out`),
+		`delivery failed \d+ attempts`, `envelope expired`, `deferred: connection timed out`),
 	phrases("mailboxfull", `mailbox (is )?(full|over|exceeded)`, `quota (has been |was )?exceeded`, `over (the )?quota`, `exceed(ed|s)? (the |its )?(mailbox |storage |disk )?quota`,
 		`mailbox size limit`, `(mailbox|mail ?box|inbox|mail ?folder) (is |has become )?(currently )?full`, `insufficient (storage|disk) for (this )?(mailbox|user)`,
 		`user.{0,30}(has )?(exceeded|over) .{0,20}(quota|storage|limit)`, `not enough (storage|space) (in|on) (the )?(mailbox|account)`,
@@ -45,15 +45,16 @@ var rules = []rule{
 	phrases("suspend", `(recipient |user )?account is blocked`, `(account|mailbox|user|address) (is |has been )?(temporarily )?(disabled|deactivated|suspended|locked|inactive|frozen|blocked by the user)`,
 		`suspended (account|mailbox)`, `inactive (account|mailbox|user)`, `is not active`, `account (is )?(expired|closed)`, `mailbox (is )?unavailable.{0,20}disabled`,
 		`recipient.{0,20}(is )?(suspended|disabled|deactivated)`, `this account has been (disabled|suspended)`, `user (is )?(terminated|expired|disabled)`),
+	phrases("notaccept", `does(n'?t| not) receive e-?mail`, `couldn'?t find a mail exchanger`, `null mx`, `accepts no mail`),
 	phrases("networkerror", `dns error`, `temporary (dns|lookup) failure`, `network error`),
 	phrases("mailererror", `mailer error`, `command (died|failed|exited)`, `pipe to`, `procmail`, `local delivery failed`, `program (failed|exited)`, `exit (status|code) \d`),
-	phrases("hostunknown", `unrouteable address`, `does(n'?t| not) receive e-?mail`, `host (or domain name )?(unknown|not found)`, `unknown (host|domain)`, `domain (name )?(not found|does not exist|unknown)`,
+	phrases("hostunknown", `unrouteable address`, `host (or domain name )?(unknown|not found)`, `unknown (host|domain)`, `domain (name )?(not found|does not exist|unknown)`,
 		`no such (host|domain)`, `unrouteable (mail )?domain`, `name or service not known`, `host .{0,40}(could not be found|not found)`, `nxdomain`,
 		`mx (record|lookup).{0,30}(failed|not found|does not exist)`, `dns lookup failed`, `domain is not reachable`, `domain .{0,40}(has no|without) (mx|dns)`),
 	phrases("userunknown", `user unknown`, `unknown user`, `no such (user|mailbox|recipient|address|local user)`, `user (not found|doesn'?t exist|does not exist)`,
 		`(mailbox|recipient|address|account|user|destination).{0,40}(does not|doesn'?t|did not) exist`, `does not exist`, `recipient (address )?(unknown|not found|rejected: user)`,
 		`unknown (recipient|local[- ]part|address|mailbox|user name)`, `invalid (recipient|mailbox|address|user)`, `(mailbox|recipient) not found`,
-		`no (mailbox|account) (here|by that name|for)`, `not (a )?valid (recipient|mailbox|user)`, `recipient address rejected: access denied`, `bad (recipient|destination mailbox)`,
+		`no (mailbox|account) (here|by that name|for)`, `not (a )?valid (recipient|mailbox|user)`, `recipient address rejected: access denied`, `(doesn'?t|does not) have an? .{0,40}account`, `bad (recipient|destination mailbox)`,
 		`address (is )?(unknown|invalid|not found)`, `is not a known user`, `user ?id .{0,20}(not found|unknown)`, `unknown or illegal alias`, `no valid recipients`,
 		`not listed in (the )?(domino )?directory`, `recipient .{0,40} (was )?not found`, `mailbox unavailable`, `undeliverable address`, `no such person`,
 		`(user|recipient|mailbox) (is )?unknown`, `account (does not exist|not found)`, `addressee unknown`, `invalid address`,
@@ -62,6 +63,8 @@ var rules = []rule{
 		`relay(ing)? (is )?prohibited`, `cannot relay`, `not (a )?(local|our) (domain|customer)`, `relay not allowed`, `relaying mail to .{0,40} is not allowed`),
 	phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your hostname`, `cannot resolve your (ip|address)`,
 		`hostname .{0,40}(does not|doesn'?t) (resolve|match)`, `client host .{0,40} (has no|without) (reverse|ptr)`),
+	phrases("blocked", `client host (\S+ )?blocked`),
+	phrases("policyviolation", `because its content`),
 	phrases("spamdetected", `spam classification`, `classified as spam`, `rejected (due to|as|for) spam`),
 	phrases("authfailure", `\bspf\b`, `\bdkim\b`, `\bdmarc\b`, `sender policy framework`, `authentication (check )?(failed|failure)`, `unauthenticated (email|mail|message)`,
 		`not (properly )?authenticated`),
@@ -76,7 +79,7 @@ var rules = []rule{
 	phrases("speeding", `too many recipients (this|per|an?) (hour|minute|day)`, `has sent to too many`),
 	phrases("toomanyconn", `too many recipients`, `connection rate limit`, `too many (connections|concurrent|simultaneous|sessions)`, `connection limit`, `maximum (number of )?connections`),
 	phrases("speeding", `rate limit`, `too many (messages|emails|mails|recipients per)`, `sending rate`, `throttl`, `slow down`, `too fast`, `try again later.{0,20}(rate|volume)`),
-	phrases("notcompliantrfc", `multiple addresses in from`, `rfc ?5322`, `rfc ?2822`, `rfc ?822 (compliant|complian|violation)`, `not (rfc|standards?) compliant`, `multiple (from|to|subject|date|message-id) headers`, `duplicate header`, `malformed header`),
+	phrases("notcompliantrfc", `multiple .{0,30}addresses in (the )?from`, `rfc ?5322`, `rfc ?2822`, `rfc ?822 (compliant|complian|violation)`, `not (rfc|standards?) compliant`, `multiple (from|to|subject|date|message-id) headers`, `duplicate header`, `malformed header`),
 	phrases("contenterror", `content (type|error|rejected)`, `(invalid|illegal|bad) (header|mime|character|content)`, `header .{0,30}(too long|invalid)`),
 	phrases("policyviolation", `header error`, `polic(y|ies)`, `violat`, `prohibited`, `not authori[sz]ed`, `attachment .{0,30}(not allowed|blocked|rejected)`, `executable`),
 	phrases("rejected", `sender (address )?(rejected|denied|refused|blocked|unknown|verify failed|domain)`, `domain of sender`, `mail from .{0,40}rejected`,
@@ -84,11 +87,12 @@ var rules = []rule{
 		`not (allowed|permitted) to post`, `not a member`, `members? (only|of the group)`, `(do not|don'?t|not) have permission to post`, `permission to post`),
 	phrases("filtered", `filtered`, `refused by (the )?recipient`, `rejected by (the )?(recipient|user|filter)`, `recipient (has )?(refused|rejected|blocked)`, `does not accept (mail|messages?) from`,
 		`user has (chosen|blocked)`, `will not accept`),
-	phrases("notaccept", `couldn'?t find a mail exchanger`, `does not accept (mail|e-?mail)`, `not accepting (mail|messages)`, `null mx`, `no mail(box)? (service|accepted)`, `accepts no mail`),
+	phrases("notaccept", `does not accept (mail|e-?mail)`, `not accepting (mail|messages)`, `null mx`, `no mail(box)? (service|accepted)`, `accepts no mail`),
 	phrases("syntaxerror", `malformed address`, `parameter not implemented`, `syntax error`, `command (not )?(unrecognized|recognized|implemented)`, `bad sequence`, `invalid command`, `unknown command`),
 	phrases("systemfull", `insufficient system storage`, `(disk|file ?system|spool) (is )?full`, `out of (disk|storage)`, `no space left`, `\b[45]\.3\.1\b`),
 	phrases("networkerror", `connection (refused|timed out|reset|lost|closed)`, `no route to host`, `network (is )?unreachable`, `lost connection`, `dns (error|failure|lookup)`,
 		`host (is )?(not responding|unreachable|down)`, `could not connect`, `unable to connect`, `timed out`, `routing loop`, `mail loop`, `too many hops`, `\b[45]\.4\.[0-6]\b`),
+	phrases("expired", `in the queue too long`),
 	phrases("systemerror", `system (error|failure)`, `internal (server )?error`, `local error`, `server error`, `temporar(y|ily) (failure|unavailable|error)`, `try again later`,
 		`service (is )?(not )?available`, `unavailable`, `\b[45]\.3\.[0-9]\b`),
 }
@@ -124,6 +128,9 @@ func subjectDetail(e Enhanced) string { return fmt.Sprintf("%d.%d", e.Subject, e
 // enhanced code, then the words of the receivers, which are the most
 // specific, then the enhanced code, then the reply code's class.
 func Classify(code int, enhanced string, texts ...string) string {
+	if code == 521 || code == 556 {
+		return "notaccept" // RFC 7504: the host or domain takes no mail
+	}
 	if e, ok := ParseEnhanced(enhanced); ok && e.Class != 2 {
 		if r, ok := decisive[subjectDetail(e)]; ok {
 			return r

@@ -61,3 +61,58 @@ func FuzzExplain(f *testing.F) {
 		_ = r.Sentence()
 	})
 }
+
+func TestParseBounceDSN(t *testing.T) {
+	msg := "From MAILER-DAEMON Sun Nov 22 10:00:00 2026\r\n" +
+		"From: Mail Delivery System <MAILER-DAEMON@mx.example.test>\r\nTo: alice@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n" +
+		"--B\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n\r\n" +
+		"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.test\r\n\r\n" +
+		"Final-Recipient: rfc822; bob@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mx.example.net\r\n" +
+		"Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: Recipient address rejected:\r\n    User unknown in local recipient table\r\n\r\n" +
+		"Final-Recipient: rfc822; carol@example.net\r\nAction: failed\r\nStatus: 5.2.2\r\nDiagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n\r\n" +
+		"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: alice@example.org\r\nTo: bob@example.net\r\n\r\n--B--\r\n"
+	b, err := ParseBounce([]byte(msg))
+	if err != nil || b.Kind != "dsn" || len(b.Recipients) != 2 {
+		t.Fatalf("%v %+v", err, b)
+	}
+	bob, carol := b.Recipients[0], b.Recipients[1]
+	if bob.Address != "bob@example.net" || bob.Reason != "userunknown" || bob.Code != 550 || bob.Enhanced != "5.1.1" || !bob.Permanent ||
+		!strings.Contains(bob.Diagnostic, "local recipient table") || bob.RemoteMTA != "mx.example.net" {
+		t.Errorf("bob: %+v", bob)
+	}
+	if carol.Reason != "mailboxfull" || carol.Code != 552 {
+		t.Errorf("carol: %+v", carol)
+	}
+	r, err := Analyze(msg)
+	if err != nil || r.Reason != "userunknown" || len(r.Recipients) != 2 || r.Code != 550 {
+		t.Errorf("Analyze: %v %+v", err, r)
+	}
+}
+
+func TestNotABounce(t *testing.T) {
+	for _, in := range []string{"Subject: hello\n\nJust a note.\n", "garbage", ""} {
+		if _, err := Analyze(in); err == nil {
+			t.Errorf("%q explained", in)
+		}
+	}
+}
+
+// FuzzParseBounce: any input is a bounce with recipients that all have a
+// reason, or ErrNotABounce; never a panic.
+func FuzzParseBounce(f *testing.F) {
+	f.Add([]byte("From: MAILER-DAEMON@x\nSubject: failure notice\n\n<a@b.example>: 550 user unknown\n"))
+	f.Add([]byte("Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@b.example\nStatus: \nAction: failed\n--b--\n"))
+	f.Add([]byte("Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\n--b--\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		b, err := ParseBounce(in)
+		if err != nil {
+			return
+		}
+		for _, r := range b.Recipients {
+			if r.Reason == "" {
+				t.Fatalf("%q: a recipient without a reason: %+v", in, r)
+			}
+		}
+	})
+}

@@ -15,6 +15,44 @@ type Result struct {
 	Explanation
 	// Text is the server's own words, when a reply line was given.
 	Text string `json:"text,omitempty"`
+	// Reason is the failure's classification (FINDINGS.md, Sisimai's
+	// taxonomy); for a bounce, that of its first recipient.
+	Reason string `json:"reason,omitempty"`
+	// Bounce is set when a whole message was given.
+	Bounce     *Bounce     `json:"bounce,omitempty"`
+	Recipients []Recipient `json:"recipients,omitempty"`
+}
+
+// Analyze explains what a user pasted: a whole bounce message, a reply
+// code, an enhanced status code, or a reply or log line.
+func Analyze(input string) (*Result, error) {
+	if looksLikeMessage(input) {
+		if b, err := ParseBounce([]byte(input)); err == nil && len(b.Recipients) > 0 {
+			first := b.Recipients[0]
+			r := &Result{Explanation: Reply(first.Code, first.Enhanced), Reason: first.Reason, Bounce: b, Recipients: b.Recipients, Text: first.Diagnostic}
+			r.Permanent = first.Permanent
+			if r.Meaning == "" {
+				r.Meaning = map[string]string{"feedback": "a recipient reported the message as spam (RFC 5965 feedback report)",
+					"vacation": "an automatic reply, not a failure (RFC 3834)", "delivered": "the message was delivered"}[first.Reason]
+			}
+			return r, nil
+		}
+	}
+	r, err := Explain(input)
+	if err != nil {
+		return nil, err
+	}
+	r.Reason = Classify(r.Code, r.Enhanced, r.Text)
+	return r, nil
+}
+
+// looksLikeMessage tells a message (headers, then a body) from a line.
+func looksLikeMessage(s string) bool {
+	head, _, ok := strings.Cut(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n")
+	if !ok {
+		return false
+	}
+	return strings.HasPrefix(head, "From ") || regexp.MustCompile(`(?m)^[A-Za-z-]+: `).MatchString(head)
 }
 
 var (

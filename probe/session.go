@@ -316,9 +316,10 @@ func timeoutFinding(step, addr string, timeout time.Duration) report.Finding {
 // rejected builds the finding for a negative reply, explained.
 func rejected(id string, what string, r *Reply) report.Finding {
 	e := explain.Reply(r.Code, r.Enhanced)
+	reason := explain.Classify(r.Code, r.Enhanced, r.Text())
 	return report.Finding{
 		ID: id, Severity: report.Error,
-		Message: fmt.Sprintf("%s: %q; %s", what, r.String(), e.Sentence()),
+		Message: fmt.Sprintf("%s: %q; %s; reason: %s", what, r.String(), e.Sentence(), reason),
 		Fix:     e.Action,
 		Ref:     e.Ref,
 	}
