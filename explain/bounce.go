@@ -149,6 +149,7 @@ func walk(h textproto.MIMEHeader, body io.Reader, depth int) []part {
 		if len(out) > 0 {
 			return out
 		}
+		ctype = "text/plain" // a multipart body without parts: read it as text
 	}
 	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
 	case "base64":
@@ -221,7 +222,7 @@ func cutOriginal(s string) string {
 // (RFC 3464 §2.3).
 func dsnRecipients(text, human string) []Recipient {
 	var out []Recipient
-	for _, block := range regexp.MustCompile(`\n\s*\n`).Split(strings.TrimSpace(text), -1) {
+	for _, block := range dsnBlocks(text) {
 		f := fields(block)
 		addr := f["final-recipient"]
 		if addr == "" {
@@ -264,6 +265,37 @@ func dsnRecipients(text, human string) []Recipient {
 		out = append(out, r)
 	}
 	return out
+}
+
+// dsnBlocks splits a delivery-status part into its field groups (RFC 3464
+// §2.1: separated by blank lines). Some MTAs omit the blank lines, so a
+// second recipient field in a group starts a new one.
+func dsnBlocks(text string) []string {
+	var blocks []string
+	var cur []string
+	hasFinal, hasOriginal := false, false
+	flush := func() {
+		if len(cur) > 0 {
+			blocks = append(blocks, strings.Join(cur, "\n"))
+		}
+		cur, hasFinal, hasOriginal = nil, false, false
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			flush()
+			continue
+		}
+		lower := strings.ToLower(line)
+		final := strings.HasPrefix(lower, "final-recipient:")
+		original := strings.HasPrefix(lower, "original-recipient:")
+		if final && hasFinal || original && hasOriginal {
+			flush() // the field repeats: a new recipient begins
+		}
+		hasFinal, hasOriginal = hasFinal || final, hasOriginal || original
+		cur = append(cur, line)
+	}
+	flush()
+	return blocks
 }
 
 // fields parses header-style lines with continuations.
@@ -410,7 +442,13 @@ func textRecipients(text string, fromAddrs []string) []Recipient {
 				continue
 			}
 			seen[a] = true
-			ctx := strings.Join(lines[i:min(len(lines), i+8)], "\n")
+			// The recipient's own words: up to the next line that names
+			// another address, at most 8 lines.
+			end := i + 1
+			for end < len(lines) && end < i+8 && !otherAddress(lines[end], a) {
+				end++
+			}
+			ctx := strings.Join(lines[i:end], "\n")
 			r := Recipient{Address: a}
 			r.Code, r.Enhanced = codes(ctx)
 			if r.Code == 0 && r.Enhanced == "" {
@@ -427,6 +465,16 @@ func textRecipients(text string, fromAddrs []string) []Recipient {
 		out = append(out, Recipient{Code: c, Enhanced: e, Diagnostic: strings.TrimSpace(text), Reason: Classify(c, e, text), Permanent: c >= 500 || strings.HasPrefix(e, "5")})
 	}
 	return out
+}
+
+// otherAddress reports a line that names an address other than a.
+func otherAddress(line, a string) bool {
+	for _, x := range addresses(line) {
+		if x != a {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {
@@ -472,7 +520,7 @@ func refine(reason, enhanced, text string) string {
 	case cmd == "INITIAL CONNECTION" || cmd == "HELO" || cmd == "EHLO":
 		// Refused before any address was given: the client was blocked.
 		return "blocked"
-	case cmd == "MAIL" && (reason == "userunknown" || reason == "hostunknown" || reason == "blocked" || generic[reason]):
+	case cmd == "MAIL" && (reason == "userunknown" || reason == "hostunknown" || generic[reason]):
 		// A reply to MAIL FROM refuses the sender, not a recipient.
 		return "rejected"
 	}

@@ -90,9 +90,9 @@ var rules = []rule{
 	phrases("notaccept", `does not accept (mail|e-?mail)`, `not accepting (mail|messages)`, `null mx`, `no mail(box)? (service|accepted)`, `accepts no mail`),
 	phrases("syntaxerror", `malformed address`, `parameter not implemented`, `syntax error`, `command (not )?(unrecognized|recognized|implemented)`, `bad sequence`, `invalid command`, `unknown command`),
 	phrases("systemfull", `insufficient system storage`, `(disk|file ?system|spool) (is )?full`, `out of (disk|storage)`, `no space left`, `\b[45]\.3\.1\b`),
+	phrases("expired", `in the queue too long`),
 	phrases("networkerror", `connection (refused|timed out|reset|lost|closed)`, `no route to host`, `network (is )?unreachable`, `lost connection`, `dns (error|failure|lookup)`,
 		`host (is )?(not responding|unreachable|down)`, `could not connect`, `unable to connect`, `timed out`, `routing loop`, `mail loop`, `too many hops`, `\b[45]\.4\.[0-6]\b`),
-	phrases("expired", `in the queue too long`),
 	phrases("systemerror", `system (error|failure)`, `internal (server )?error`, `local error`, `server error`, `temporar(y|ily) (failure|unavailable|error)`, `try again later`,
 		`service (is )?(not )?available`, `unavailable`, `\b[45]\.3\.[0-9]\b`),
 }
@@ -146,6 +146,8 @@ func Classify(code int, enhanced string, texts ...string) string {
 			}
 		}
 		t = strings.ToLower(t)
+		// Gmail's preamble before any reason: not a reason itself.
+		t = strings.ReplaceAll(t, "rejected by the recipient domain", "")
 		if strings.TrimSpace(t) == "" {
 			continue
 		}
