@@ -112,6 +112,11 @@ func (e explainText) WriteText(p *report.Printer) {
 	if e.Reason != "" {
 		rows = append(rows, []report.Cell{report.C("reason", report.Dim), report.C(e.Reason, report.Bold)})
 	}
+	if rc := e.Receiver; rc != nil {
+		rows = append(rows,
+			[]report.Cell{report.C(rc.Name+" says", report.Dim), report.C(rc.Meaning, report.Plain)},
+			[]report.Cell{report.C("fix", report.Dim), report.C(rc.Fix, report.Good)})
+	}
 	rows = append(rows, []report.Cell{report.C("ref", report.Dim), report.C(e.Ref, report.Dim)})
 	p.Table(0, rows)
 }

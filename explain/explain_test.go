@@ -116,3 +116,36 @@ func FuzzParseBounce(f *testing.F) {
 		}
 	})
 }
+
+// The big receivers' wording is recognised, with its own reason and fix.
+func TestReceivers(t *testing.T) {
+	for in, want := range map[string]string{
+		"550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy":                                                                          "Gmail authfailure",
+		"550-5.7.1 Our system has detected that this message is likely unsolicited mail":                                                                                          "Gmail spamdetected",
+		"450-4.2.1 The user you are trying to contact is receiving mail too quickly":                                                                                              "Gmail speeding",
+		"550-5.7.25 The IP address sending this message does not have a PTR record setup":                                                                                         "Gmail requireptr",
+		"550-5.1.1 The email account that you tried to reach does not exist":                                                                                                      "Gmail userunknown",
+		"550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150)": "Microsoft blocked",
+		"550 5.4.1 Recipient address rejected: Access denied. AS(201806281)":                                                                                                      "Microsoft userunknown",
+		"451 4.7.650 The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation":                                                                          "Microsoft badreputation",
+		"421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints":                                                              "Yahoo badreputation",
+		"554 5.7.9 Message not accepted for policy reasons":                                                                                                                       "Yahoo policyviolation",
+		"554 5.7.1 [CS01] Message rejected due to local policy":                                                                                                                   "Apple iCloud policyviolation",
+		"550 5.7.0 Blocked - see https://ipcheck.proofpoint.com/?ip=192.0.2.1":                                                                                                    "Proofpoint blocked",
+		"550 Rejected by header based Anti-Spoofing policy":                                                                                                                       "Mimecast policyviolation",
+		"554 Service unavailable; Client host [192.0.2.1] blocked using Barracuda Reputation":                                                                                     "Barracuda blocked",
+		"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org":                                                                                   "Spamhaus blocked",
+		"450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]":                                                                                                  "Postfix requireptr",
+		"550 5.1.1 <x@example.test>: Recipient address rejected: User unknown in local recipient table":                                                                           "Postfix userunknown",
+		"550 Verification failed for <a@example.test>: Unrouteable address":                                                                                                       "Exim rejected",
+	} {
+		r, err := Analyze(in)
+		if err != nil || r.Receiver == nil {
+			t.Errorf("%q: not recognised (%v)", in, err)
+			continue
+		}
+		if got := r.Receiver.Name + " " + r.Reason; got != want || r.Receiver.Fix == "" {
+			t.Errorf("%q: %s, want %s", in, got, want)
+		}
+	}
+}

@@ -18,6 +18,8 @@ type Result struct {
 	// Reason is the failure's classification (FINDINGS.md, Sisimai's
 	// taxonomy); for a bounce, that of its first recipient.
 	Reason string `json:"reason,omitempty"`
+	// Receiver is set when the words are those of a known big receiver.
+	Receiver *Receiver `json:"receiver,omitempty"`
 	// Bounce is set when a whole message was given.
 	Bounce     *Bounce     `json:"bounce,omitempty"`
 	Recipients []Recipient `json:"recipients,omitempty"`
@@ -31,6 +33,7 @@ func Analyze(input string) (*Result, error) {
 			first := b.Recipients[0]
 			r := &Result{Explanation: Reply(first.Code, first.Enhanced), Reason: first.Reason, Bounce: b, Recipients: b.Recipients, Text: first.Diagnostic}
 			r.Permanent = first.Permanent
+			r.recognize(first.Diagnostic)
 			if r.Meaning == "" {
 				r.Meaning = map[string]string{"feedback": "a recipient reported the message as spam (RFC 5965 feedback report)",
 					"vacation": "an automatic reply, not a failure (RFC 3834)", "delivered": "the message was delivered"}[first.Reason]
@@ -43,7 +46,19 @@ func Analyze(input string) (*Result, error) {
 		return nil, err
 	}
 	r.Reason = Classify(r.Code, r.Enhanced, r.Text)
+	r.recognize(input)
 	return r, nil
+}
+
+// recognize adds a big receiver's meaning and fix when its words are there;
+// its reading of its own words outranks the generic one.
+func (r *Result) recognize(text string) {
+	if rc, ok := RecognizeReceiver(text); ok {
+		r.Receiver = &rc
+		if rc.Reason != "" && r.Bounce == nil {
+			r.Reason = rc.Reason
+		}
+	}
 }
 
 // looksLikeMessage tells a message (headers, then a body) from a line.

@@ -317,10 +317,15 @@ func timeoutFinding(step, addr string, timeout time.Duration) report.Finding {
 func rejected(id string, what string, r *Reply) report.Finding {
 	e := explain.Reply(r.Code, r.Enhanced)
 	reason := explain.Classify(r.Code, r.Enhanced, r.Text())
+	fix := e.Action
+	if rc, ok := explain.RecognizeReceiver(r.String()); ok {
+		// The receiver's own words say more than the codes.
+		reason, fix = rc.Reason, rc.Name+": "+rc.Fix
+	}
 	return report.Finding{
 		ID: id, Severity: report.Error,
 		Message: fmt.Sprintf("%s: %q; %s; reason: %s", what, r.String(), e.Sentence(), reason),
-		Fix:     e.Action,
+		Fix:     fix,
 		Ref:     e.Ref,
 	}
 }

@@ -1,0 +1,132 @@
+package explain
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Receiver is what a big mailbox provider or filter means by its own
+// wording, and what fixes it. Their replies carry codes that mean little
+// on their own (550 5.7.1 covers a dozen causes); their words and tags do.
+type Receiver struct {
+	Name    string `json:"name"`
+	Meaning string `json:"meaning"`
+	Fix     string `json:"fix"`
+	// Reason is the classification the wording implies.
+	Reason string `json:"-"`
+	re     *regexp.Regexp
+}
+
+func receiver(name, pattern, reason, meaning, fix string) Receiver {
+	return Receiver{Name: name, Meaning: meaning, Fix: fix, Reason: reason, re: regexp.MustCompile(`(?i)` + pattern)}
+}
+
+// receivers lists the wording of the big receivers, most specific first.
+var receivers = []Receiver{
+	// Gmail (support.google.com/mail/answer/3726730)
+	receiver("Gmail", `5\.7\.26.{0,200}(dmarc|unauthenticated)|unauthenticated email from .{0,80} is not accepted due to domain's dmarc policy`, "authfailure",
+		"Gmail rejected the message because it fails the sender domain's DMARC policy: neither SPF nor DKIM passed in alignment with the From: domain",
+		"publish SPF for the sending servers and sign with DKIM using the From: domain (d= aligned), then check with smtptool spf/dkim/dmarc; see Google's sender guidelines"),
+	receiver("Gmail", `5\.7\.27.{0,120}spf|does not (pass|designate) .{0,40}spf|sender is unauthenticated`, "authfailure",
+		"Gmail requires SPF or DKIM authentication and the message had neither passing",
+		"authorize the sending IP in the domain's SPF record and sign with DKIM"),
+	receiver("Gmail", `likely unsolicited mail|has been blocked. to protect our users from spam|unusual rate of unsolicited mail`, "spamdetected",
+		"Gmail's filters judged the message (or the sending IP's recent mail) as spam",
+		"check the domain and IP in Google Postmaster Tools, authenticate with SPF, DKIM and DMARC, honour unsubscribes and keep the complaint rate under 0.3%"),
+	receiver("Gmail", `receiving mail (too quickly|at a rate that prevents)|user you are trying to contact is receiving mail`, "speeding",
+		"the Gmail recipient receives mail faster than Gmail accepts for one mailbox",
+		"slow down and retry later; the message will usually go through"),
+	receiver("Gmail", `ip address sending this message does not have a ptr record|does not have a ptr record setup`, "requireptr",
+		"Gmail requires a PTR record that matches the sending IP",
+		"set the sending IP's PTR to a host name whose A/AAAA record points back to it (forward-confirmed reverse DNS)"),
+	receiver("Gmail", `the email account that you tried to reach (does not exist|is disabled)`, "userunknown",
+		"the Gmail address does not exist, or the account is disabled",
+		"check the address; remove it from the list if it keeps bouncing"),
+	receiver("Gmail", `(inbox|mailbox) is out of (storage )?space|account that you tried to reach is over quota`, "mailboxfull",
+		"the Gmail mailbox is full", "retry later or contact the recipient another way"),
+
+	// Microsoft 365 and Outlook.com (learn.microsoft.com: NDR codes)
+	receiver("Microsoft", `part of their network is on our block list|\(S3150\)|\(S3140\)|banned sending ip|5\.7\.(606|511)`, "blocked",
+		"Outlook.com / Microsoft 365 blocks the sending IP (its own block list)",
+		"request delisting at https://sender.office.com (Microsoft 365) or the Outlook.com delist portal; fix what made it send spam first"),
+	receiver("Microsoft", `recipient address rejected: access denied|5\.4\.1 .{0,80}access denied|as\(201806281\)`, "userunknown",
+		"Microsoft 365 directory-based edge blocking: the recipient does not exist in the organization's directory",
+		"check the address; the recipient's admin must add it if it should exist"),
+	receiver("Microsoft", `4\.7\.650|temporarily rate limited due to ip reputation|5\.7\.708|traffic not accepted from this ip`, "badreputation",
+		"Microsoft rate-limits or refuses the IP because of its reputation (often a new IP without history)",
+		"warm up the IP gradually, authenticate with SPF/DKIM/DMARC, and join Microsoft SNDS/JMRP to see its standing"),
+	receiver("Microsoft", `5\.7\.(1|133|134).{0,120}(not authorized to send to|delivery not authorized|restricted to)|sender not authorized`, "filtered",
+		"the recipient (a group or a mailbox) accepts mail only from allowed senders",
+		"ask the recipient's admin to allow your address, or send from an address they accept"),
+
+	// Yahoo and AOL (senders.yahooinc.com/smtp-error-codes)
+	receiver("Yahoo", `\[ts0[1-4]\]|temporarily deferred due to unexpected volume or user complaints`, "badreputation",
+		"Yahoo/AOL defers mail from the IP because of its volume or user complaints (TSS04: reputation)",
+		"slow down, remove unengaged recipients, honour unsubscribes, and check the IP in the Yahoo Sender Hub; it retries by itself"),
+	receiver("Yahoo", `\[tss09\]|all messages from .{0,60} will be permanently deferred`, "blocked",
+		"Yahoo/AOL permanently defers the IP (TSS09)", "open a ticket through the Yahoo Sender Hub after fixing the cause"),
+	receiver("Yahoo", `message not accepted for policy reasons`, "policyviolation",
+		"Yahoo/AOL refused the message for policy reasons (content, authentication or reputation)",
+		"authenticate with SPF, DKIM and DMARC, and check the content and links; see the Yahoo sender requirements"),
+	receiver("Yahoo", `this user doesn't have an? .{0,20}account`, "userunknown",
+		"the Yahoo/AOL address does not exist", "check the address; remove it from the list"),
+
+	// Apple iCloud (support.apple.com/HT204137)
+	receiver("Apple iCloud", `\[cs0[0-9]\]|icloud.{0,80}(rejected|blocked)|message rejected due to local policy`, "policyviolation",
+		"iCloud Mail refused the message by its local policy (CS codes: reputation, authentication or content)",
+		"authenticate with SPF, DKIM and DMARC and check the sending IP's reputation; iCloud's postmaster page (support.apple.com/HT204137) lists the CS codes"),
+
+	// Proofpoint
+	receiver("Proofpoint", `ipcheck\.proofpoint\.com|support\.proofpoint\.com/dnsbl-lookup|proofpoint dynamic reputation`, "blocked",
+		"Proofpoint's reputation service blocks the sending IP",
+		"check and request removal at https://ipcheck.proofpoint.com"),
+
+	// Mimecast (community.mimecast.com: SMTP error codes)
+	receiver("Mimecast", `anti-spoofing policy`, "policyviolation",
+		"Mimecast refused a message claiming to come from the recipient's own domain (anti-spoofing)",
+		"send through the recipient organisation's authorised servers, or ask its admin for a spoofing exception"),
+	receiver("Mimecast", `envelope blocked|administrative prohibition`, "filtered",
+		"a Mimecast policy (often a user's or admin's block entry) refuses this sender",
+		"ask the recipient or their admin to remove the block"),
+	receiver("Mimecast", `rejected due to security policies|mimecast.{0,80}(spam|virus)|mcspamsignature`, "spamdetected",
+		"Mimecast's security scanning refused the message", "check the content and attachments; ask the recipient's admin to release it if it is legitimate"),
+
+	// Barracuda
+	receiver("Barracuda", `barracuda reputation|barracudanetworks\.com/reputation|barracudacentral`, "blocked",
+		"the Barracuda Reputation Block List lists the sending IP",
+		"request removal at https://www.barracudacentral.org/rbl/removal-request after fixing the cause"),
+
+	// Spamhaus, through any receiver's DNSBL check
+	receiver("Spamhaus", `spamhaus`, "blocked",
+		"the receiver refused the sending IP because Spamhaus lists it (ZEN: SBL, XBL, PBL, CSS)",
+		"look the IP up and follow the removal steps at https://check.spamhaus.org; a PBL listing means the IP should send through your provider's relay"),
+
+	// Postfix defaults (postfix.org/postconf.5.html)
+	receiver("Postfix", `client host rejected: cannot find your (reverse )?hostname`, "requireptr",
+		"Postfix (reject_unknown_client_hostname) refuses clients whose IP has no forward-confirmed PTR",
+		"set a PTR for the sending IP whose name resolves back to it"),
+	receiver("Postfix", `helo command rejected: need fully-qualified hostname|helo command rejected: host not found`, "blocked",
+		"Postfix refuses the HELO name: it must be a fully qualified, resolvable host name",
+		"configure the sending server to greet with its real FQDN (Postfix: myhostname)"),
+	receiver("Postfix", `sender address rejected: domain not found`, "rejected",
+		"Postfix (reject_unknown_sender_domain) refuses a sender domain without MX or A records",
+		"use a sender address whose domain resolves (MX or A) and accepts bounces"),
+	receiver("Postfix", `user unknown in (local|virtual) (recipient|mailbox|alias) table`, "userunknown",
+		"Postfix has no such mailbox", "check the address"),
+
+	// Exim defaults
+	receiver("Exim", `sender verify failed|verification failed for <`, "rejected",
+		"Exim's sender verification could not confirm the sender address (its domain or a callout failed)",
+		"use a sender address that exists and accepts mail (bounces come back to it)"),
+}
+
+// RecognizeReceiver finds a big receiver's wording in a reply or bounce.
+func RecognizeReceiver(text string) (Receiver, bool) {
+	t := strings.ToLower(text)
+	for _, r := range receivers {
+		if r.re.MatchString(t) {
+			return r, true
+		}
+	}
+	return Receiver{}, false
+}
