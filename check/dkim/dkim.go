@@ -20,6 +20,7 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -128,26 +129,18 @@ func parseKey(sel, name, txt string) (*Key, []report.Finding) {
 			Message: fmt.Sprintf("the DKIM key at %s is malformed: %s", name, fmt.Sprintf(format, args...)),
 			Fix:     "republish the key record exactly as your signer produces it", Ref: ref + " §3.6.1"})
 	}
-	i := -1 // index of the tag among the non-empty parts
-	for _, part := range strings.Split(txt, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		i++
-		tag, value, ok := strings.Cut(part, "=")
-		if !ok {
-			syntax("%q is not tag=value", part)
-			continue
-		}
-		tag = strings.TrimSpace(tag)
+	list, bad := tags.Split(txt)
+	for _, part := range bad {
+		syntax("%q is not tag=value", part)
+	}
+	for i, t := range list {
 		// RFC 6376 §3.6.1: white space inside values (folded p=) is ignored.
-		value = strings.Join(strings.Fields(value), "")
-		if _, dup := k.Tags[tag]; dup {
-			syntax("the %s tag appears twice", tag)
+		value := strings.Join(strings.Fields(t.Value), "")
+		if _, dup := k.Tags[t.Name]; dup {
+			syntax("the %s tag appears twice", t.Name)
 		}
-		k.Tags[tag] = value
-		if tag == "v" && (i != 0 || value != "DKIM1") {
+		k.Tags[t.Name] = value
+		if t.Name == "v" && (i != 0 || value != "DKIM1") {
 			syntax("v= must come first and be DKIM1")
 		}
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/report"
 	"golang.org/x/net/publicsuffix"
 )
@@ -62,19 +63,12 @@ func IsDMARC(txt string) bool {
 func Parse(txt string) *Record {
 	r := &Record{Raw: txt, Tags: map[string]string{}, Percent: 100, AlignDKIM: "r", AlignSPF: "r"}
 	bad := func(format string, args ...any) { r.Errors = append(r.Errors, fmt.Sprintf(format, args...)) }
-	i := -1 // index of the tag among the non-empty parts
-	for _, part := range strings.Split(txt, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		i++
-		tag, value, ok := strings.Cut(part, "=")
-		tag, value = strings.ToLower(strings.TrimSpace(tag)), strings.TrimSpace(value)
-		if !ok || tag == "" {
-			bad("%q is not tag=value", part)
-			continue
-		}
+	list, notTags := tags.Split(txt)
+	for _, part := range notTags {
+		bad("%q is not tag=value", part)
+	}
+	for i, t := range list {
+		tag, value := strings.ToLower(t.Name), t.Value
 		if _, dup := r.Tags[tag]; dup {
 			bad("the %s tag appears twice", tag)
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -142,26 +143,20 @@ func syntax(name, why string) report.Finding {
 }
 
 func parseRecord(txt string) (string, error) {
+	list, bad := tags.Split(txt)
+	if len(bad) > 0 {
+		return "", fmt.Errorf("%q is not name=value", bad[0])
+	}
 	id := ""
-	first := true
-	for _, part := range strings.Split(txt, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(part, "=")
-		if !ok {
-			return "", fmt.Errorf("%q is not name=value", part)
-		}
-		if first && (k != "v" || v != "STSv1") {
+	for i, t := range list {
+		if i == 0 && (t.Name != "v" || t.Value != "STSv1") {
 			return "", errors.New("it must start with v=STSv1")
 		}
-		first = false
-		if k == "id" {
-			if !idPattern.MatchString(v) {
-				return "", fmt.Errorf("id=%s is not 1 to 32 letters or digits", v)
+		if t.Name == "id" {
+			if !idPattern.MatchString(t.Value) {
+				return "", fmt.Errorf("id=%s is not 1 to 32 letters or digits", t.Value)
 			}
-			id = v
+			id = t.Value
 		}
 	}
 	if id == "" {

@@ -14,34 +14,28 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/report"
 )
 
-// Tags parses a "k=v; k=v" list; it fails on a part without "=", on a
-// repeated tag, and when the first tag is not v=version.
+// Tags parses a tag list (package tags) whose first tag must be
+// v=version; a part that is not tag=value or a repeated tag is an error.
 func Tags(txt, version string) (map[string]string, error) {
-	tags := map[string]string{}
-	first := true
-	for _, part := range strings.Split(txt, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
+	list, bad := tags.Split(txt)
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("%q is not tag=value", bad[0])
+	}
+	m := map[string]string{}
+	for i, t := range list {
+		if _, dup := m[t.Name]; dup {
+			return nil, fmt.Errorf("the %s tag appears twice", t.Name)
 		}
-		k, v, ok := strings.Cut(part, "=")
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if !ok || k == "" {
-			return nil, fmt.Errorf("%q is not tag=value", part)
-		}
-		if _, dup := tags[k]; dup {
-			return nil, fmt.Errorf("the %s tag appears twice", k)
-		}
-		if first && (k != "v" || v != version) {
+		if i == 0 && (t.Name != "v" || t.Value != version) {
 			return nil, fmt.Errorf("the record must start with v=%s", version)
 		}
-		first = false
-		tags[k] = v
+		m[t.Name] = t.Value
 	}
-	return tags, nil
+	return m, nil
 }
 
 // records returns the TXT records at name that start with "v=<version>".

@@ -1,0 +1,33 @@
+// Package tags splits the tag lists of mail DNS records: "name=value"
+// pairs separated by semicolons, as DKIM defines them (RFC 6376 §3.2) and
+// DMARC (RFC 7489 §6.4), TLS-RPT (RFC 8460 §3), MTA-STS (RFC 8461 §3.1)
+// and BIMI reuse them. Each record type applies its own rules (which tags,
+// which order, what a repeat means) to the list this package returns.
+package tags
+
+import "strings"
+
+// Tag is one name=value pair, trimmed of surrounding white space.
+type Tag struct {
+	Name, Value string
+}
+
+// Split returns the tags in order. Empty parts (such as after a trailing
+// semicolon) are skipped; parts without "=" or without a name are returned
+// in bad, in order.
+func Split(txt string) (list []Tag, bad []string) {
+	for _, part := range strings.Split(txt, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(part, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			bad = append(bad, part)
+			continue
+		}
+		list = append(list, Tag{Name: name, Value: strings.TrimSpace(value)})
+	}
+	return list, bad
+}
