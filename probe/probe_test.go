@@ -16,18 +16,7 @@ import (
 	"github.com/smtptool/smtptool/report"
 )
 
-func ids(r *report.Report) []string {
-	var out []string
-	for _, c := range r.Checks {
-		for _, f := range c.Findings {
-			if !slices.Contains(out, f.ID) {
-				out = append(out, f.ID)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+func ids(r *report.Report) string { return report.IDs(r.Findings()...) }
 
 func options(l *lab.Lab) probe.RunOptions {
 	return probe.RunOptions{
@@ -88,7 +77,7 @@ func TestFindingsPerLabServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.Join(ids(rep), ","); got != tc.want {
+			if got := ids(rep); got != tc.want {
 				t.Errorf("findings %q, want %q", got, tc.want)
 				for _, c := range rep.Checks {
 					for _, f := range c.Findings {
@@ -165,7 +154,7 @@ func TestAuthMechanismsAndRedaction(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(ids(rep)) != 0 {
+			if ids(rep) != "" {
 				t.Fatalf("findings: %v", ids(rep))
 			}
 			res := session(t, rep)
@@ -202,7 +191,7 @@ func TestDataOnlyWhenAsked(t *testing.T) {
 	o.From, o.Rcpts = "bob@probe.test", []string{"alice@good.test"}
 	o.Data = []byte("Subject: test\n\n.leading dot\nbody\n")
 	rep, err := probe.Run(context.Background(), r, fmt.Sprintf("mx1.good.test:%d", l.Port), o)
-	if err != nil || len(ids(rep)) != 0 {
+	if err != nil || ids(rep) != "" {
 		t.Fatalf("%v %v", err, ids(rep))
 	}
 	if got := l.Messages("mx1.good.test"); got != 1 {
@@ -216,7 +205,7 @@ func TestImplicitTLS(t *testing.T) {
 	o.ImplicitTLS = true
 	o.Auth = &probe.Auth{User: "alice", Password: lab.Users["alice"]}
 	rep, err := probe.Run(context.Background(), r, fmt.Sprintf("mx1.good.test:%d", l.TLSPort), o)
-	if err != nil || len(ids(rep)) != 0 {
+	if err != nil || ids(rep) != "" {
 		t.Fatalf("%v %v", err, ids(rep))
 	}
 	res := session(t, rep)

@@ -10,6 +10,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -163,6 +164,28 @@ func (r *Report) Has(id string) bool {
 		}
 	}
 	return false
+}
+
+// Findings returns the findings of every check, in order.
+func (r *Report) Findings() []Finding {
+	var out []Finding
+	for _, c := range r.Checks {
+		out = append(out, c.Findings...)
+	}
+	return out
+}
+
+// IDs returns the distinct ids of findings, sorted and comma-separated: a
+// compact summary ("mx.cname,spf.missing").
+func IDs(fs ...Finding) string {
+	var ids []string
+	for _, f := range fs {
+		if !slices.Contains(ids, f.ID) {
+			ids = append(ids, f.ID)
+		}
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ",")
 }
 
 // AtLeast reports whether any finding is at or above the given severity.

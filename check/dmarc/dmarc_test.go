@@ -2,13 +2,12 @@ package dmarc_test
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/smtptool/smtptool/check/dmarc"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/report"
 )
 
 func TestFindingsPerLabDomain(t *testing.T) {
@@ -28,17 +27,12 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		"dmarc-servfail.test":    "dns.lookup-failed",
 	} {
 		c, _ := dmarc.Check(context.Background(), r, domain)
-		var ids []string
 		for _, f := range c.Findings {
-			if !slices.Contains(ids, f.ID) {
-				ids = append(ids, f.ID)
-			}
 			if f.Message == "" || f.Fix == "" || f.Ref == "" {
 				t.Errorf("%s: incomplete finding %+v", domain, f)
 			}
 		}
-		slices.Sort(ids)
-		if got := strings.Join(ids, ","); got != want {
+		if got := report.IDs(c.Findings...); got != want {
 			t.Errorf("%s: findings %q, want %q", domain, got, want)
 		}
 	}

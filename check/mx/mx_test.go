@@ -3,7 +3,6 @@ package mx_test
 import (
 	"context"
 	"net/netip"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,17 +11,6 @@ import (
 	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/report"
 )
-
-func ids(fs []report.Finding) []string {
-	var out []string
-	for _, f := range fs {
-		if !slices.Contains(out, f.ID) {
-			out = append(out, f.ID)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
 
 // Every lab domain is wrong in exactly one way and must produce exactly
 // that finding; good.test must produce none.
@@ -52,7 +40,7 @@ func TestFindingsPerLabDomain(t *testing.T) {
 	} {
 		t.Run(tc.domain, func(t *testing.T) {
 			_, fs := mx.Lookup(context.Background(), r, tc.domain, tc.opts)
-			if got := strings.Join(ids(fs), ","); got != tc.want {
+			if got := report.IDs(fs...); got != tc.want {
 				t.Errorf("findings %q, want %q: %+v", got, tc.want, fs)
 			}
 			for _, f := range fs {
@@ -84,7 +72,7 @@ func TestGoodDomainHosts(t *testing.T) {
 func TestPrivateAddressIsFlaggedByDefault(t *testing.T) {
 	_, r := lab.ForTest(t, time.Second)
 	_, fs := mx.Lookup(context.Background(), r, "good.test", mx.Options{})
-	if got := strings.Join(ids(fs), ","); got != "mx.private-address" {
+	if got := report.IDs(fs...); got != "mx.private-address" {
 		t.Fatalf("loopback MX addresses should be flagged without AllowPrivate, got %q", got)
 	}
 }

@@ -2,13 +2,13 @@ package spf_test
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/smtptool/smtptool/check/spf"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/report"
 )
 
 // Every spf-*.test lab domain is wrong in exactly one way; good.test in none.
@@ -35,17 +35,12 @@ func TestLintFindingsPerLabDomain(t *testing.T) {
 		"nosuch.test":             "domain.nxdomain",
 	} {
 		c, _ := spf.Check(context.Background(), r, domain)
-		var ids []string
 		for _, f := range c.Findings {
-			if !slices.Contains(ids, f.ID) {
-				ids = append(ids, f.ID)
-			}
 			if f.Message == "" || f.Fix == "" || f.Ref == "" {
 				t.Errorf("%s: incomplete finding %+v", domain, f)
 			}
 		}
-		slices.Sort(ids)
-		if got := strings.Join(ids, ","); got != want {
+		if got := report.IDs(c.Findings...); got != want {
 			t.Errorf("%s: findings %q, want %q", domain, got, want)
 		}
 	}
