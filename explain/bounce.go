@@ -254,6 +254,7 @@ func dsnRecipients(text, human string) []Recipient {
 			r.Reason = "delivered"
 		default:
 			r.Reason = refine(Classify(r.Code, r.Enhanced, diag, human), r.Enhanced, diag+"\n"+human)
+			r.Reason = receiverReason(r.Reason, diag+"\n"+human)
 			// RFC 3464 §2.3.3: a transient status on a failed recipient means
 			// the MTA gave up retrying: after connection failures (X.4.1,
 			// X.4.2) or for no stated reason, the message expired.
@@ -456,13 +457,15 @@ func textRecipients(text string, fromAddrs []string) []Recipient {
 			}
 			r.Diagnostic = strings.TrimSpace(ctx)
 			r.Reason = refine(Classify(r.Code, r.Enhanced, ctx, text), r.Enhanced, ctx+"\n"+text)
+			r.Reason = receiverReason(r.Reason, ctx+"\n"+text)
 			r.Permanent = r.Code >= 500 || strings.HasPrefix(r.Enhanced, "5")
 			out = append(out, r)
 		}
 	}
 	if len(out) == 0 {
 		c, e := codes(text)
-		out = append(out, Recipient{Code: c, Enhanced: e, Diagnostic: strings.TrimSpace(text), Reason: Classify(c, e, text), Permanent: c >= 500 || strings.HasPrefix(e, "5")})
+		reason := receiverReason(refine(Classify(c, e, text), e, text), text)
+		out = append(out, Recipient{Code: c, Enhanced: e, Diagnostic: strings.TrimSpace(text), Reason: reason, Permanent: c >= 500 || strings.HasPrefix(e, "5")})
 	}
 	return out
 }
@@ -484,6 +487,17 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// receiverReason fills in a generic reason from a big receiver's own
+// wording, when the words of the standards said nothing more specific.
+func receiverReason(reason, text string) string {
+	if generic[reason] {
+		if rc, ok := RecognizeReceiver(text); ok {
+			return rc.Reason
+		}
+	}
+	return reason
 }
 
 // generic reasons say only that delivery failed, not why.

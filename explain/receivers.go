@@ -45,6 +45,11 @@ var receivers = []Receiver{
 	receiver("Gmail", `(inbox|mailbox) is out of (storage )?space|account that you tried to reach is over quota`, "mailboxfull",
 		"the Gmail mailbox is full", "retry later or contact the recipient another way"),
 
+	// Google Groups (every language of its bounce links its help center)
+	receiver("Google Groups", `groups\.google\.com/support|you may not have permission to post|may not exist, or you may not have permission`, "rejected",
+		"the Google Group does not exist, or does not accept posts from your address",
+		"check the group's address; join it or ask its owner to allow your address to post"),
+
 	// Microsoft 365 and Outlook.com (learn.microsoft.com: NDR codes)
 	receiver("Microsoft", `part of their network is on our block list|\(S3150\)|\(S3140\)|banned sending ip|5\.7\.(606|511)`, "blocked",
 		"Outlook.com / Microsoft 365 blocks the sending IP (its own block list)",
