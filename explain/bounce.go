@@ -534,7 +534,7 @@ func refine(reason, enhanced, text string) string {
 	case cmd == "INITIAL CONNECTION" || cmd == "HELO" || cmd == "EHLO":
 		// Refused before any address was given: the client was blocked.
 		return "blocked"
-	case cmd == "MAIL" && (reason == "userunknown" || reason == "hostunknown" || generic[reason]):
+	case cmd == "MAIL" && (reason == "userunknown" || generic[reason]):
 		// A reply to MAIL FROM refuses the sender, not a recipient.
 		return "rejected"
 	}

@@ -61,7 +61,7 @@ var rules = []rule{
 		`invalid .{0,20}user ?id`, `check if (the )?address is correct`),
 	phrases("norelaying", `not configured to relay`, `relay(ing)? (access )?(denied|not (permitted|allowed))`, `not permitted to relay`, `we do not relay`, `unable to relay`,
 		`relay(ing)? (is )?prohibited`, `cannot relay`, `not (a )?(local|our) (domain|customer)`, `relay not allowed`, `relaying mail to .{0,40} is not allowed`),
-	phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your hostname`, `cannot resolve your (ip|address)`,
+	phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your (reverse )?hostname`, `cannot resolve your (ip|address)`,
 		`hostname .{0,40}(does not|doesn'?t) (resolve|match)`, `client host .{0,40} (has no|without) (reverse|ptr)`),
 	phrases("blocked", `client host (\S+ )?blocked`),
 	phrases("policyviolation", `because its content`),
