@@ -3,11 +3,14 @@ package cmd
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 )
 
 // maxInput bounds what a command reads from a file or stdin.
 const maxInput = 64 << 20
+
+var errTooLarge = errors.New("input larger than 64 MiB")
 
 func readAllLimited(r io.Reader) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))

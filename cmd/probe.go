@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -231,5 +230,3 @@ func defaultHelo() string {
 	}
 	return "localhost"
 }
-
-var errTooLarge = errors.New("input larger than 64 MiB")
