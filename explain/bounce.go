@@ -36,8 +36,9 @@ type Recipient struct {
 
 // Bounce is a parsed bounce message.
 type Bounce struct {
-	// Kind is dsn (RFC 3464), feedback (RFC 5965), autoreply (RFC 3834)
-	// or text (a non-standard bounce read from its words).
+	// Kind is dsn (RFC 3464), feedback (RFC 5965), autoreply (RFC 3834),
+	// ses (an Amazon SES JSON notification) or text (a non-standard bounce
+	// read from its words).
 	Kind       string      `json:"kind"`
 	Subject    string      `json:"subject,omitempty"`
 	From       string      `json:"from,omitempty"`
@@ -75,6 +76,12 @@ func ParseBounce(raw []byte) (*Bounce, error) {
 		}
 	}
 	text := humanText(parts)
+	for _, p := range parts {
+		if rs := sesRecipients(p.text); len(rs) > 0 {
+			b.Kind, b.Recipients = "ses", rs
+			return b, nil
+		}
+	}
 	if autoReply(msg.Header, b.Subject) && !fromDaemon(msg.Header) {
 		b.Kind = "autoreply"
 		to := addresses(msg.Header.Get("To"))

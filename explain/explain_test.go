@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -147,5 +148,24 @@ func TestReceivers(t *testing.T) {
 		if got := r.Receiver.Name + " " + r.Reason; got != want || r.Receiver.Fix == "" {
 			t.Errorf("%q: %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestAmazonSESNotifications(t *testing.T) {
+	inner := `{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":"Bob@Example.net","action":"failed","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"}],"reportingMTA":"dsn; a1.smtp-out.amazonses.com"}}`
+	outer, _ := json.Marshal(map[string]string{"Type": "Notification", "Message": inner})
+	msg := "From: no-reply@sns.amazonaws.com\nSubject: AWS Notification Message\nContent-Type: text/plain\n\n" + string(outer) + "\n\n--\nIf you wish to stop receiving notifications, unsubscribe.\n"
+	b, err := ParseBounce([]byte(msg))
+	if err != nil || b.Kind != "ses" || len(b.Recipients) != 1 {
+		t.Fatalf("%v %+v", err, b)
+	}
+	if r := b.Recipients[0]; r.Address != "bob@example.net" || r.Reason != "userunknown" || r.Code != 550 || !r.Permanent {
+		t.Errorf("%+v", r)
+	}
+	complaint := "From: no-reply@sns.amazonaws.com\nSubject: AWS Notification Message\n\n" +
+		`{"notificationType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":"carol@example.net"}],"complaintFeedbackType":"abuse"}}` + "\n"
+	b, err = ParseBounce([]byte(complaint))
+	if err != nil || b.Recipients[0].Reason != "feedback" || b.Recipients[0].Address != "carol@example.net" {
+		t.Fatalf("complaint: %v %+v", err, b)
 	}
 }
