@@ -98,7 +98,36 @@ func ParseBounce(raw []byte) (*Bounce, error) {
 	}
 	b.Kind = "text"
 	b.Recipients = textRecipients(text, append(addresses(msg.Header.Get("From")), addresses(msg.Header.Get("To"))...))
+	if len(b.Recipients) == 1 && b.Recipients[0].Address == "" {
+		// The text names no one: the returned message says whom it was for.
+		if to := originalTo(parts); to != "" {
+			b.Recipients[0].Address = to
+		}
+	}
 	return b, nil
+}
+
+// originalTo is the first To: address of the returned original message,
+// attached (message/rfc822, text/rfc822-headers) or quoted in the text.
+func originalTo(parts []part) string {
+	for _, p := range parts {
+		text := p.text
+		if p.ctype != "message/rfc822" && p.ctype != "text/rfc822-headers" {
+			loc := originalMarkers.FindStringIndex(text)
+			if loc == nil {
+				continue
+			}
+			text = text[loc[0]:]
+		}
+		for _, line := range strings.Split(text, "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "to") {
+				if as := addresses(v); len(as) > 0 {
+					return as[0]
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // fromDaemon reports a message sent by a mail system, not a person.

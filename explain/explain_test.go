@@ -169,3 +169,14 @@ func TestAmazonSESNotifications(t *testing.T) {
 		t.Fatalf("complaint: %v %+v", err, b)
 	}
 }
+
+// A bounce whose text names no recipient takes it from the returned message.
+func TestRecipientFromTheReturnedMessage(t *testing.T) {
+	msg := "From: Mail Delivery Subsystem <mailer-daemon@example.test>\nTo: alice@example.org\nSubject: Delivery Status Notification (Failure)\n\n" +
+		"Hello alice@example.org,\nThe group you tried to contact may not exist, or you may not have permission to post messages to the group.\n\n" +
+		"----- Original message -----\nFrom: alice@example.org\nTo: team@groups.example.test\nSubject: hi\n\nhello\n"
+	b, err := ParseBounce([]byte(msg))
+	if err != nil || len(b.Recipients) != 1 || b.Recipients[0].Address != "team@groups.example.test" || b.Recipients[0].Reason != "rejected" {
+		t.Fatalf("%v %+v", err, b)
+	}
+}
