@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"net/textproto"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -217,10 +218,13 @@ func walk(h textproto.MIMEHeader, body io.Reader, depth int) []part {
 	return []part{{ctype: ctype, text: text}}
 }
 
-var tags = regexp.MustCompile(`(?s)<[^>]*>`)
+var (
+	tags       = regexp.MustCompile(`(?s)<[^>]*>`)
+	lineBreaks = regexp.MustCompile(`(?i)<br\s*/?>|</p>|</div>|</tr>`)
+)
 
 func htmlToText(s string) string {
-	s = regexp.MustCompile(`(?i)<br\s*/?>|</p>|</div>|</tr>`).ReplaceAllString(s, "\n")
+	s = lineBreaks.ReplaceAllString(s, "\n")
 	s = tags.ReplaceAllString(s, " ")
 	for _, e := range [][2]string{{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&nbsp;", " "}, {"&quot;", `"`}} {
 		s = strings.ReplaceAll(s, e[0], e[1])
@@ -475,7 +479,7 @@ func textRecipients(text string, fromAddrs []string) []Recipient {
 			continue
 		}
 		for _, a := range addresses(line) {
-			if seen[a] || contains(fromAddrs, a) || strings.HasPrefix(a, "mailer-daemon@") || strings.HasPrefix(a, "postmaster@") {
+			if seen[a] || slices.Contains(fromAddrs, a) || strings.HasPrefix(a, "mailer-daemon@") || strings.HasPrefix(a, "postmaster@") {
 				continue
 			}
 			seen[a] = true
@@ -510,15 +514,6 @@ func textRecipients(text string, fromAddrs []string) []Recipient {
 func otherAddress(line, a string) bool {
 	for _, x := range addresses(line) {
 		if x != a {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
 			return true
 		}
 	}

@@ -67,10 +67,11 @@ func looksLikeMessage(s string) bool {
 	if !ok {
 		return false
 	}
-	return strings.HasPrefix(head, "From ") || regexp.MustCompile(`(?m)^[A-Za-z-]+: `).MatchString(head)
+	return strings.HasPrefix(head, "From ") || headerLine.MatchString(head)
 }
 
 var (
+	headerLine   = regexp.MustCompile(`(?m)^[A-Za-z-]+: `)
 	basicOnly    = regexp.MustCompile(`^[2-5][0-5][0-9]$`)
 	enhancedOnly = regexp.MustCompile(`^[245]\.[0-9]{1,3}\.[0-9]{1,3}$`)
 	// A reply line, possibly inside a log line: "550-5.1.1 text",
