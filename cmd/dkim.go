@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/smtptool/smtptool/check/dkim"
+	"github.com/smtptool/smtptool/check/resolve"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
 )
@@ -23,21 +24,10 @@ which it tried (selectors cannot be listed through DNS).`,
   smtptool dkim verify message.eml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			for _, d := range args {
-				if err := validDomain(d); err != nil {
-					return err
-				}
-			}
-			r, err := g.resolver()
-			if err != nil {
-				return err
-			}
-			var reports []*report.Report
-			for _, d := range args {
-				check, _ := dkim.Check(c.Context(), r, d, selectors)
-				reports = append(reports, &report.Report{Command: "dkim", Target: d, Checks: []*report.Check{check}})
-			}
-			return g.render(reports...)
+			return perDomain(c.Context(), g, "dkim", args, func(ctx context.Context, r *resolve.Resolver, d string) (*report.Check, bool) {
+				check, _ := dkim.Check(ctx, r, d, selectors)
+				return check, false
+			})
 		},
 	}
 	c.Flags().StringArrayVar(&selectors, "selector", nil, "a selector to look up (repeatable); default: the common ones")

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/smtptool/smtptool/check/dmarc"
+	"github.com/smtptool/smtptool/check/resolve"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
 )
@@ -25,19 +26,8 @@ destination has authorized the reports (RFC 7489 §7.1).`,
 }
 
 func runDMARC(ctx context.Context, g *Global, domains []string) error {
-	for _, d := range domains {
-		if err := validDomain(d); err != nil {
-			return err
-		}
-	}
-	r, err := g.resolver()
-	if err != nil {
-		return err
-	}
-	var reports []*report.Report
-	for _, d := range domains {
+	return perDomain(ctx, g, "dmarc", domains, func(ctx context.Context, r *resolve.Resolver, d string) (*report.Check, bool) {
 		c, _ := dmarc.Check(ctx, r, d)
-		reports = append(reports, &report.Report{Command: "dmarc", Target: d, Checks: []*report.Check{c}})
-	}
-	return g.render(reports...)
+		return c, false
+	})
 }

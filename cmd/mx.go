@@ -35,7 +35,17 @@ MX records (RFC 5321 §5.1), aliases, unresolvable hosts and more.`,
 }
 
 func runMX(ctx context.Context, g *Global, o *mxOptions) error {
-	for _, d := range o.Domains {
+	return perDomain(ctx, g, "mx", o.Domains, func(ctx context.Context, r *resolve.Resolver, d string) (*report.Check, bool) {
+		check, res := mx.Check(ctx, r, d, mx.Options{AllowPrivate: o.AllowPrivate})
+		return check, res.Err != nil
+	})
+}
+
+// perDomain runs one check per domain, one report each. failed marks a
+// check whose own lookup failed: the tool could not do its job (exit 3).
+func perDomain(ctx context.Context, g *Global, command string, domains []string,
+	run func(context.Context, *resolve.Resolver, string) (c *report.Check, failed bool)) error {
+	for _, d := range domains {
 		if err := validDomain(d); err != nil {
 			return err
 		}
@@ -44,16 +54,15 @@ func runMX(ctx context.Context, g *Global, o *mxOptions) error {
 	if err != nil {
 		return err
 	}
-	reports := make([]*report.Report, len(o.Domains))
+	reports := make([]*report.Report, len(domains))
 	failed := false
-	for i, d := range o.Domains {
-		check, res := mx.Check(ctx, r, d, mx.Options{AllowPrivate: o.AllowPrivate})
-		reports[i] = &report.Report{Command: "mx", Target: d, Checks: []*report.Check{check}}
-		failed = failed || res.Err != nil
+	for i, d := range domains {
+		check, f := run(ctx, r, d)
+		reports[i] = &report.Report{Command: command, Target: d, Checks: []*report.Check{check}}
+		failed = failed || f
 	}
 	err = g.render(reports...)
 	if failed && (err == nil || isFindings(err)) {
-		// The MX lookup itself failed: the tool could not do its job.
 		return &exitError{code: ExitFailure}
 	}
 	return err
