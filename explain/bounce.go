@@ -1,7 +1,6 @@
 package explain
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"net/mail"
 	"net/textproto"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -463,63 +461,6 @@ func looksLikeBounce(h mail.Header, subject, text string) bool {
 	return h.Get("X-Failed-Recipients") != ""
 }
 
-// textRecipients finds failed recipients in a non-standard bounce: the
-// addresses its text names, each with the words that follow it.
-func textRecipients(text string, fromAddrs []string) []Recipient {
-	var out []Recipient
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	var lines []string
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	for i, line := range lines {
-		if strings.Contains(strings.ToLower(line), "generated from") {
-			continue
-		}
-		for _, a := range addresses(line) {
-			if seen[a] || slices.Contains(fromAddrs, a) || strings.HasPrefix(a, "mailer-daemon@") || strings.HasPrefix(a, "postmaster@") {
-				continue
-			}
-			seen[a] = true
-			// The recipient's own words: up to the next line that names
-			// another address, at most 8 lines.
-			end := i + 1
-			for end < len(lines) && end < i+8 && !otherAddress(lines[end], a) {
-				end++
-			}
-			ctx := strings.Join(lines[i:end], "\n")
-			r := Recipient{Address: a}
-			r.Code, r.Enhanced = codes(ctx)
-			if r.Code == 0 && r.Enhanced == "" {
-				r.Code, r.Enhanced = codes(text)
-			}
-			r.Diagnostic = strings.TrimSpace(ctx)
-			r.Reason = refine(Classify(r.Code, r.Enhanced, ctx, text), r.Enhanced, ctx+"\n"+text)
-			r.Reason = receiverReason(r.Reason, ctx+"\n"+text)
-			r.Permanent = r.Code >= 500 || strings.HasPrefix(r.Enhanced, "5")
-			out = append(out, r)
-		}
-	}
-	if len(out) == 0 {
-		c, e := codes(text)
-		reason := receiverReason(refine(Classify(c, e, text), e, text), text)
-		out = append(out, Recipient{Code: c, Enhanced: e, Diagnostic: strings.TrimSpace(text), Reason: reason, Permanent: c >= 500 || strings.HasPrefix(e, "5")})
-	}
-	return out
-}
-
-// otherAddress reports a line that names an address other than a.
-func otherAddress(line, a string) bool {
-	for _, x := range addresses(line) {
-		if x != a {
-			return true
-		}
-	}
-	return false
-}
-
 // receiverReason fills in a generic reason from a big receiver's own
 // wording, when the words of the standards said nothing more specific.
 func receiverReason(reason, text string) string {
@@ -565,8 +506,9 @@ func refine(reason, enhanced, text string) string {
 	case cmd == "INITIAL CONNECTION" || cmd == "HELO" || cmd == "EHLO":
 		// Refused before any address was given: the client was blocked.
 		return "blocked"
-	case cmd == "MAIL" && (reason == "userunknown" || generic[reason]):
-		// A reply to MAIL FROM refuses the sender, not a recipient.
+	case cmd == "MAIL" && (reason == "userunknown" || reason == "hostunknown" || generic[reason]):
+		// A reply to MAIL FROM refuses the sender (or its domain), not a
+		// recipient.
 		return "rejected"
 	}
 	return reason

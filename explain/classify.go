@@ -73,7 +73,7 @@ var rules = []rule{
 	phrases("virusdetected", `virus`, `malware`, `infected`, `trojan`, `worm\b`),
 	phrases("spamdetected", `blacklisted url`, `spam`, `junk mail`, `bulk mail`, `unsolicited`, `content filter`, `message content rejected`, `looks like (spam|junk)`, `suspicious`, `phish`),
 	phrases("badreputation", `(poor|low|bad) reputation`, `reputation (is )?(too low|poor)`, `sender score`),
-	phrases("blocked", `my name was rejected`, `not accepting connections`, `invalid ip for sending`, `blocked`, `block ?list`, `black ?list`, `listed (in|on|at)`, `spamhaus`, `spamcop`, `\brbl\b`, `dnsbl`, `barracuda`, `sorbs`,
+	phrases("blocked", `open relay`, `my name was rejected`, `not accepting connections`, `invalid ip for sending`, `blocked`, `block ?list`, `black ?list`, `listed (in|on|at)`, `spamhaus`, `spamcop`, `\brbl\b`, `dnsbl`, `barracuda`, `sorbs`,
 		`client host .{0,60}rejected`, `connection (refused|rejected) .{0,30}(policy|ip|host)`, `your ip`, `ip address .{0,40}(rejected|not allowed|banned)`, `banned`,
 		`access denied`, `not allowed to (send|connect)`, `dynamic (ip|address)`, `dial-?up`, `residential`, `refused to talk`),
 	phrases("speeding", `too many recipients (this|per|an?) (hour|minute|day)`, `has sent to too many`),
@@ -137,6 +137,9 @@ func Classify(code int, enhanced string, texts ...string) string {
 		}
 	}
 	e, known := ParseEnhanced(enhanced)
+	// A generic reason ("service unavailable") in one text gives way to a
+	// specific one in the next.
+	fallback := ""
 	for i, t := range texts {
 		// After the diagnostic's own words, a specific status code says
 		// more than the generic prose around it.
@@ -153,9 +156,18 @@ func Classify(code int, enhanced string, texts ...string) string {
 		}
 		for _, r := range rules {
 			if r.re.MatchString(t) {
-				return r.reason
+				if !generic[r.reason] {
+					return r.reason
+				}
+				if fallback == "" {
+					fallback = r.reason
+				}
+				break
 			}
 		}
+	}
+	if fallback != "" {
+		return fallback
 	}
 	if known {
 		if e.Class == 2 {

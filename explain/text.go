@@ -1,0 +1,162 @@
+package explain
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// A non-standard bounce lists each failed recipient at the start of a line,
+// followed by what the remote server said about it:
+//
+//	  user@example.com
+//	    host mx.example.com [192.0.2.1]
+//	    SMTP error from remote mail server after RCPT TO:<user@example.com>:
+//	    550 5.1.1 User unknown                                   (Exim)
+//	<user@example.com>:
+//	192.0.2.1 does not like recipient.                           (qmail)
+//	>>> RCPT To:<user@example.com>
+//	<<< 550 5.1.1 User unknown
+//	550 <user@example.com>... User unknown                       (Sendmail)
+//	Recipient address: user@example.com                          (Messaging Server)
+//
+// Addresses that appear inside a sentence (the sender in "MAIL FROM:<...>",
+// "generated from ...") are not recipients.
+var (
+	recipientLead = regexp.MustCompile(`(?i)^\s*(?:[>*-]+\s*)?(?:(?:original |final |failed )?recipient(?: address)?\s*:\s*(?:rfc822\s*;\s*)?|rcpt to\s*:\s*|address\s*:\s*|[245]\d\d[ -]+)?[<"(\[]?(` + addrPattern.String() + `)`)
+	// quotedHeader is a header field of the returned message quoted in the text.
+	quotedHeader = regexp.MustCompile(`(?i)^\s*(?:from|to|cc|bcc|reply-to|sender|return-path|message-id|date|subject|received|references|in-reply-to|delivered-to|envelope-to|x-[\w-]+|original-envelope-id|reporting-mta)\s*:`)
+	// sessionLine is a line of an SMTP transcript (Sendmail, Exim): it
+	// belongs to the recipient line that follows it.
+	sessionLine = regexp.MustCompile(`(?i)^\s*(?:>>>|<<<|while talking to |[45]\d\d \S+ \(\w+\)\.\.\. )`)
+	// replyStart is where a remote server's reply begins.
+	replyStart = regexp.MustCompile(`(?:^|[\s:;(])[45]\d\d(?:[ -]|$)`)
+	// notRecipient marks an address that is the sender or an alias source.
+	notRecipient = regexp.MustCompile(`(?i)(?:mail from:?\s*<?|generated from |envelope-from <?|expanded from:?\s*)$`)
+)
+
+// textRecipients finds failed recipients in a non-standard bounce, each
+// with the words the bounce says about it.
+func textRecipients(text string, ignore []string) []Recipient {
+	lines := strings.Split(text, "\n")
+	type lead struct {
+		line int
+		addr string
+	}
+	var leads []lead
+	skip := func(a string) bool {
+		return slices.Contains(ignore, a) || strings.HasPrefix(a, "mailer-daemon@") || strings.HasPrefix(a, "postmaster@")
+	}
+	for i, line := range lines {
+		if quotedHeader.MatchString(line) {
+			continue
+		}
+		if m := recipientLead.FindStringSubmatch(line); m != nil && !skip(strings.ToLower(m[1])) {
+			leads = append(leads, lead{i, strings.ToLower(m[1])})
+		}
+	}
+	if len(leads) == 0 {
+		// No list: take the addresses named anywhere in the bounce's words.
+		for i, line := range lines {
+			if quotedHeader.MatchString(line) {
+				continue
+			}
+			for _, loc := range addrPattern.FindAllStringIndex(line, -1) {
+				a := strings.ToLower(line[loc[0]:loc[1]])
+				if !skip(a) && !notRecipient.MatchString(line[:loc[0]]) {
+					leads = append(leads, lead{i, a})
+				}
+			}
+		}
+	}
+
+	// Each recipient's words run from its first line (and the transcript
+	// just before it) to the line of the next recipient.
+	var out []Recipient
+	index := map[string]int{}
+	for k, l := range leads {
+		if _, dup := index[l.addr]; dup {
+			continue
+		}
+		start := l.line
+		floor := 0
+		if k > 0 {
+			floor = leads[k-1].line + 1
+		}
+		for start > floor && sessionLine.MatchString(lines[start-1]) {
+			start--
+		}
+		end := len(lines)
+		for _, n := range leads[k+1:] {
+			if n.addr != l.addr {
+				end = n.line
+				break
+			}
+		}
+		end = min(end, l.line+12)
+		ctx := strings.TrimSpace(strings.Join(lines[start:end], "\n"))
+		index[l.addr] = len(out)
+		out = append(out, textRecipient(l.addr, ctx, text, len(index) == 1 && k == len(leads)-1))
+	}
+	if len(out) == 0 {
+		out = append(out, textRecipient("", "", text, true))
+	}
+	return out
+}
+
+// textRecipient classifies one recipient of a non-standard bounce from the
+// remote server's reply, its own lines, then the whole bounce. The SMTP
+// command refused is read from its own lines, and from the whole bounce
+// when it is the only recipient.
+func textRecipient(addr, ctx, text string, only bool) Recipient {
+	r := Recipient{Address: addr, Diagnostic: ctx}
+	reply := serverReply(ctx)
+	r.Code, r.Enhanced = codes(reply + "\n" + ctx)
+	if r.Code == 0 && r.Enhanced == "" {
+		r.Code, r.Enhanced = codes(text)
+	}
+	if reply != "" {
+		r.Diagnostic = reply
+	}
+	if ctx == "" {
+		r.Diagnostic = strings.TrimSpace(text)
+	}
+	texts := []string{reply, ctx, text}
+	if reply == "" {
+		texts = texts[1:]
+	}
+	scope := ctx
+	if only {
+		scope += "\n" + text
+	}
+	r.Reason = receiverReason(refine(Classify(r.Code, r.Enhanced, texts...), r.Enhanced, scope), ctx+"\n"+text)
+	r.Permanent = r.Code >= 500 || strings.HasPrefix(r.Enhanced, "5")
+	return r
+}
+
+// serverReply is the first reply of a remote server in a recipient's
+// lines: from its code to the end of the reply, continuation lines
+// included. "" when the lines hold no reply code.
+func serverReply(ctx string) string {
+	lines := strings.Split(ctx, "\n")
+	for i, line := range lines {
+		loc := replyStart.FindStringIndex(line)
+		if loc == nil {
+			continue
+		}
+		reply := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line[loc[0]:]), ":;("))
+		for _, next := range lines[i+1:] {
+			t := strings.TrimSpace(next)
+			// RFC 5321 §4.2.1: "550-" continues a multiline reply; some
+			// bounces wrap a long reply onto indented lines.
+			if t == "" || !(strings.HasPrefix(next, " ") || strings.HasPrefix(next, "\t") || multiline.MatchString(t)) {
+				break
+			}
+			reply += " " + t
+		}
+		return reply
+	}
+	return ""
+}
+
+var multiline = regexp.MustCompile(`^[45]\d\d-`)
