@@ -292,7 +292,6 @@ func dsnRecipients(text, human string) []Recipient {
 			r.Reason = "delivered"
 		default:
 			r.Reason = refine(Classify(r.Code, r.Enhanced, diag, human), r.Enhanced, diag+"\n"+human)
-			r.Reason = receiverReason(r.Reason, diag+"\n"+human)
 			// RFC 3464 §2.3.3: a transient status on a failed recipient means
 			// the MTA gave up retrying: after connection failures (X.4.1,
 			// X.4.2) or for no stated reason, the message expired.
@@ -300,6 +299,7 @@ func dsnRecipients(text, human string) []Recipient {
 				(generic[r.Reason] || strings.HasPrefix(r.Enhanced, "4.4.1") || strings.HasPrefix(r.Enhanced, "4.4.2")) {
 				r.Reason = "expired"
 			}
+			r.Reason = receiverReason(r.Reason, r.Diagnostic, diag+"\n"+human)
 		}
 		out = append(out, r)
 	}
@@ -387,11 +387,19 @@ var (
 	enhancedPattern = regexp.MustCompile(`(?:^|[^0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|$)`)
 )
 
-// codes finds the first reply code and enhanced status code in a text.
+// codes finds the first reply code and enhanced status code in a text:
+// the first failure's code, after any positive reply (a "220" greeting
+// before the "421" that closed the session).
 func codes(s string) (int, string) {
 	code := 0
-	if m := codePattern.FindStringSubmatch(s); m != nil {
-		code, _ = strconv.Atoi(m[1])
+	for _, m := range codePattern.FindAllStringSubmatch(s, -1) {
+		c, _ := strconv.Atoi(m[1])
+		if code == 0 || c >= 400 {
+			code = c
+		}
+		if c >= 400 {
+			break
+		}
 	}
 	enh := ""
 	if m := enhancedPattern.FindStringSubmatch(s); m != nil {
@@ -461,9 +469,13 @@ func looksLikeBounce(h mail.Header, subject, text string) bool {
 	return h.Get("X-Failed-Recipients") != ""
 }
 
-// receiverReason fills in a generic reason from a big receiver's own
-// wording, when the words of the standards said nothing more specific.
-func receiverReason(reason, text string) string {
+// receiverReason applies a big receiver's own wording: found in the
+// server's reply it says more than the words of the standards; found
+// elsewhere in the bounce it only fills in a generic reason.
+func receiverReason(reason, reply, text string) string {
+	if rc, ok := RecognizeReceiver(reply); ok {
+		return rc.Reason
+	}
 	if generic[reason] {
 		if rc, ok := RecognizeReceiver(text); ok {
 			return rc.Reason
@@ -476,16 +488,21 @@ func receiverReason(reason, text string) string {
 var generic = map[string]bool{"systemerror": true, "onhold": true, "undefined": true}
 
 var (
-	inReplyTo  = regexp.MustCompile(`(?i)(?:in reply to|after|smtp command:?) (?:end of )?(rcpt|mail|data|helo|ehlo|starttls|auth|initial connection)\b`)
-	transcript = regexp.MustCompile(`(?im)^\s*>>> (\w+)|^\s*<<< [45]\d\d`)
+	inReplyTo = regexp.MustCompile(`(?i)(?:in reply to|after|smtp command:?)\s+(?:end of )?(rcpt|mail|data|helo|ehlo|starttls|auth|initial connection)\b|\[(rcpt|mail|data)_to\]`)
+	// A greeting that turns into a refusal: "220-mx.example 421 ...".
+	greetingRefusal = regexp.MustCompile(`^\s*220[ -]\S*\s+[45]\d\d[ -]`)
+	transcript      = regexp.MustCompile(`(?im)^\s*>>> (\w+)|^\s*<<< [45]\d\d`)
 )
 
 // command finds the SMTP command the failing reply answered: Postfix's
 // "in reply to X command", or the last ">>> X" before the first "<<< 5yz"
 // of a Sendmail transcript. "" when the bounce does not say.
 func command(text string) string {
+	if greetingRefusal.MatchString(text) {
+		return "INITIAL CONNECTION"
+	}
 	if m := inReplyTo.FindStringSubmatch(text); m != nil {
-		return strings.ToUpper(m[1])
+		return strings.ToUpper(m[1] + m[2]) // one of the two is empty
 	}
 	last := ""
 	for _, m := range transcript.FindAllStringSubmatch(text, -1) {
@@ -497,11 +514,23 @@ func command(text string) string {
 	return ""
 }
 
+// refusedByPolicy reports an enhanced status of a mailbox that refuses
+// mail or of a policy refusal (RFC 3463 §3.3, §3.8).
+func refusedByPolicy(enhanced string) bool {
+	e, ok := ParseEnhanced(enhanced)
+	return ok && (e.Subject == 2 && (e.Detail == 0 || e.Detail == 1) || e.Subject == 7)
+}
+
 // refine adjusts a reason by the SMTP command that was refused: an unknown
 // user reported at DATA, not at RCPT, was refused by a content filter.
 func refine(reason, enhanced, text string) string {
 	switch cmd := command(text); {
 	case reason == "userunknown" && cmd == "DATA" && !strings.HasPrefix(enhanced[min(2, len(enhanced)):], "1."):
+		return "filtered"
+	case reason == "userunknown" && cmd != "RCPT" && refusedByPolicy(enhanced):
+		// "User unknown" with a status that says the mailbox exists but
+		// takes no mail (RFC 3463 X.2.0, X.2.1) or that policy refused the
+		// message (X.7.x): a filter speaking, not a missing mailbox.
 		return "filtered"
 	case cmd == "INITIAL CONNECTION" || cmd == "HELO" || cmd == "EHLO":
 		// Refused before any address was given: the client was blocked.

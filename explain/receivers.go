@@ -39,9 +39,12 @@ var receivers = []Receiver{
 	receiver("Gmail", `ip address sending this message does not have a ptr record|does not have a ptr record setup`, "requireptr",
 		"Gmail requires a PTR record that matches the sending IP",
 		"set the sending IP's PTR to a host name whose A/AAAA record points back to it (forward-confirmed reverse DNS)"),
-	receiver("Gmail", `the email account that you tried to reach (does not exist|is disabled)`, "userunknown",
-		"the Gmail address does not exist, or the account is disabled",
+	receiver("Gmail", `the email account that you tried to reach does not exist`, "userunknown",
+		"the Gmail address does not exist",
 		"check the address; remove it from the list if it keeps bouncing"),
+	receiver("Gmail", `the email account that you tried to reach is disabled`, "suspend",
+		"the Gmail account exists but is disabled",
+		"stop sending to it; try another way to reach the person"),
 	receiver("Gmail", `(inbox|mailbox) is out of (storage )?space|account that you tried to reach is over quota`, "mailboxfull",
 		"the Gmail mailbox is full", "retry later or contact the recipient another way"),
 
@@ -119,10 +122,41 @@ var receivers = []Receiver{
 	receiver("Postfix", `user unknown in (local|virtual) (recipient|mailbox|alias) table`, "userunknown",
 		"Postfix has no such mailbox", "check the address"),
 
+	// au by KDDI (www.au.com/support/service/internet/trouble/mail/01/):
+	// a recipient's reception filter refuses after DATA with no address in
+	// the reply; an address that does not exist is named in it.
+	receiver("au (KDDI)", `[45]\d\d:? : user unknown`, "filtered",
+		"the au (ezweb.ne.jp / au.com) recipient's reception settings refuse mail from this sender or domain",
+		"ask the recipient to allow your address or domain in their au mail filter settings"),
+	receiver("au (KDDI)", `each of the following recipients was rejected by a remote mail server`, "filtered",
+		"an au (ezweb.ne.jp) recipient's filter refused the message",
+		"ask the recipient to allow your address or domain in their au mail filter settings"),
+
+	// Orange and La Poste tag each refusal with a numbered code, e.g.
+	// "OFR_506 [506]" or "LPN007_416" (Orange postmaster documentation).
+	orange(`101|102|103|510|999`, "blocked", "Orange / La Poste block the sending IP (its reputation, or a block list such as Spamhaus)",
+		"find the cause (spam, a compromised account), fix it, then ask for removal through the Orange or La Poste postmaster pages"),
+	orange(`104`, "toomanyconn", "too many connections from the sending IP", "open fewer simultaneous connections to Orange"),
+	orange(`305|402`, "securityerror", "the sender must authenticate", "authenticate (SMTP AUTH) before sending through this server"),
+	orange(`401|517`, "authfailure", "the message failed SPF or DMARC verification", "publish SPF for the sending servers and align SPF or DKIM with the From: domain"),
+	orange(`403|405|415|421`, "rejected", "the sender address is invalid or not owned by the authenticated user", "send from a valid address that the account may use"),
+	orange(`416`, "userunknown", "the recipient address does not exist", "check the address; remove it from the list"),
+	orange(`417`, "mailboxfull", "the recipient's mailbox is full", "retry later or reach the recipient another way"),
+	orange(`420|426`, "suspend", "the recipient's account is archived or blocked", "stop sending to it"),
+	orange(`505`, "systemerror", "Orange refused the message for now (service refused, try later)", "retry later; it usually goes through"),
+	orange(`506`, "spamdetected", "Orange's filter judged the message as spam", "check the content, links and authentication of the message"),
+	orange(`514`, "mesgtoobig", "the message is larger than Orange accepts", "send a smaller message, or share large files by link"),
+	orange(`630`, "policyviolation", "Orange / La Poste refused the client host by policy", "check the sending host's reverse DNS and reputation"),
+
 	// Exim defaults
 	receiver("Exim", `sender verify failed|verification failed for <`, "rejected",
 		"Exim's sender verification could not confirm the sender address (its domain or a callout failed)",
 		"use a sender address that exists and accepts mail (bounces come back to it)"),
+}
+
+// orange is one group of Orange / La Poste refusal codes.
+func orange(codes, reason, meaning, fix string) Receiver {
+	return receiver("Orange / La Poste", `\b(?:ofr|lpn|lpnaaa|ouk)\d*_(?:`+codes+`)\b`, reason, meaning, fix)
 }
 
 // RecognizeReceiver finds a big receiver's wording in a reply or bounce.

@@ -30,7 +30,7 @@ var (
 	// belongs to the recipient line that follows it.
 	sessionLine = regexp.MustCompile(`(?i)^\s*(?:>>>|<<<|while talking to |[45]\d\d \S+ \(\w+\)\.\.\. )`)
 	// replyStart is where a remote server's reply begins.
-	replyStart = regexp.MustCompile(`(?:^|[\s:;(])[45]\d\d(?:[ -]|$)`)
+	replyStart = regexp.MustCompile(`(?:^|[\s:;(])[45]\d\d(?:[ :-]|$)`)
 	// notRecipient marks an address that is the sender or an alias source.
 	notRecipient = regexp.MustCompile(`(?i)(?:mail from:?\s*<?|generated from |envelope-from <?|expanded from:?\s*)$`)
 )
@@ -129,7 +129,7 @@ func textRecipient(addr, ctx, text string, only bool) Recipient {
 	if only {
 		scope += "\n" + text
 	}
-	r.Reason = receiverReason(refine(Classify(r.Code, r.Enhanced, texts...), r.Enhanced, scope), ctx+"\n"+text)
+	r.Reason = receiverReason(refine(Classify(r.Code, r.Enhanced, texts...), r.Enhanced, scope), reply, ctx+"\n"+text)
 	r.Permanent = r.Code >= 500 || strings.HasPrefix(r.Enhanced, "5")
 	return r
 }
