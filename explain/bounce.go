@@ -259,6 +259,12 @@ func cutOriginal(s string) string {
 // dsnRecipients reads the per-recipient fields of a delivery-status part
 // (RFC 3464 §2.3).
 func dsnRecipients(text, human string) []Recipient {
+	// The notification's own words about each recipient ("<a@b>: temporary
+	// failure"), for recipients whose fields carry no diagnostic.
+	said := map[string]string{}
+	for _, l := range listedRecipients(human, nil) {
+		said[l.addr] = l.lines
+	}
 	var out []Recipient
 	for _, block := range dsnBlocks(text) {
 		f := fields(block)
@@ -273,12 +279,16 @@ func dsnRecipients(text, human string) []Recipient {
 			addr = a
 		}
 		r := Recipient{Address: cleanAddress(addr), Action: strings.ToLower(f["action"]), RemoteMTA: afterSemicolon(f["remote-mta"])}
+		diagType, _, _ := strings.Cut(f["diagnostic-code"], ";")
 		r.Diagnostic = afterSemicolon(f["diagnostic-code"])
 		status := ""
 		if fs := strings.Fields(f["status"]); len(fs) > 0 {
 			status = fs[0]
 		}
 		diag := r.Diagnostic
+		if diag == "" {
+			diag = said[r.Address]
+		}
 		if diag == "" {
 			diag = human
 		}
@@ -291,12 +301,22 @@ func dsnRecipients(text, human string) []Recipient {
 		case "delivered", "relayed", "expanded":
 			r.Reason = "delivered"
 		default:
-			r.Reason = refine(Classify(r.Code, r.Enhanced, diag, human), r.Enhanced, diag+"\n"+human)
-			// RFC 3464 §2.3.3: a transient status on a failed recipient means
-			// the MTA gave up retrying: after connection failures (X.4.1,
-			// X.4.2) or for no stated reason, the message expired.
-			if r.Action == "failed" && strings.HasPrefix(r.Enhanced, "4.") &&
-				(generic[r.Reason] || strings.HasPrefix(r.Enhanced, "4.4.1") || strings.HasPrefix(r.Enhanced, "4.4.2")) {
+			reason, fromWords := classify(r.Code, r.Enhanced, diag, human)
+			r.Reason = refine(reason, r.Enhanced, diag+"\n"+human)
+			vague := generic[r.Reason] || !fromWords
+			switch {
+			case strings.EqualFold(strings.TrimSpace(diagType), "x-unix") && vague:
+				// RFC 3464 §2.3.6: an X-Unix diagnostic is the exit status
+				// of a local delivery program (a pipe, procmail).
+				r.Reason = "mailererror"
+			case r.Action == "delayed" && vague:
+				// RFC 3464 §2.3.3: still retrying, for no stated reason.
+				r.Reason = "expired"
+			case r.Action == "failed" && strings.HasPrefix(r.Enhanced, "4.") &&
+				(generic[r.Reason] || strings.HasPrefix(r.Enhanced, "4.4.1") || strings.HasPrefix(r.Enhanced, "4.4.2")):
+				// RFC 3464 §2.3.3: a transient status on a failed recipient
+				// means the MTA gave up retrying: after connection failures
+				// (X.4.1, X.4.2) or for no stated reason, the message expired.
 				r.Reason = "expired"
 			}
 			r.Reason = receiverReason(r.Reason, r.Diagnostic, diag+"\n"+human)

@@ -45,7 +45,8 @@ var rules = []rule{
 	phrases("suspend", `(recipient |user )?account is blocked`, `(account|mailbox|user|address) (is |has been )?(temporarily )?(disabled|deactivated|suspended|locked|inactive|frozen|blocked by the user)`,
 		`suspended (account|mailbox)`, `inactive (account|mailbox|user)`, `is not active`, `account (is )?(expired|closed)`, `mailbox (is )?unavailable.{0,20}disabled`,
 		`recipient.{0,20}(is )?(suspended|disabled|deactivated)`, `this account has been (disabled|suspended)`, `user (is )?(terminated|expired|disabled)`),
-	phrases("notaccept", `does(n'?t| not) receive e-?mail`, `couldn'?t find a mail exchanger`, `null mx`, `accepts no mail`),
+	phrases("notaccept", `does(n'?t| not) receive e-?mail`, `couldn'?t find a mail exchanger`, `null mx`, `accepts no mail`,
+		`indicated no smtp service`, `no mx (records? )?found`),
 	phrases("networkerror", `dns error`, `temporary (dns|lookup) failure`, `network error`),
 	phrases("mailererror", `mailer error`, `command (died|failed|exited)`, `pipe to`, `procmail`, `local delivery failed`, `program (failed|exited)`, `exit (status|code) \d`),
 	phrases("hostunknown", `unrouteable address`, `host (or domain name )?(unknown|not found)`, `unknown (host|domain)`, `domain (name )?(not found|does not exist|unknown)`,
@@ -68,7 +69,7 @@ var rules = []rule{
 	phrases("spamdetected", `spam classification`, `classified as spam`, `rejected (due to|as|for) spam`),
 	phrases("authfailure", `\bspf\b`, `\bdkim\b`, `\bdmarc\b`, `sender policy framework`, `authentication (check )?(failed|failure)`, `unauthenticated (email|mail|message)`,
 		`not (properly )?authenticated`),
-	phrases("failedstarttls", `starttls (failed|negotiation)`, `tls (negotiation|handshake) failed`, `could not (start|establish) tls`, `must issue a starttls`, `tls is required`),
+	phrases("failedstarttls", `(does not|doesn'?t) support (tls|starttls)`, `starttls (failed|negotiation)`, `tls (negotiation|handshake) failed`, `could not (start|establish) tls`, `must issue a starttls`, `tls is required`),
 	phrases("securityerror", `unauthenticated senders?`, `authentication (is )?required`, `(smtp )?auth(entication)? (failed|rejected|credentials invalid)`, `encryption required`),
 	phrases("virusdetected", `virus`, `malware`, `infected`, `trojan`, `worm\b`),
 	phrases("spamdetected", `blacklisted url`, `spam`, `junk mail`, `bulk mail`, `unsolicited`, `content filter`, `message content rejected`, `looks like (spam|junk)`, `suspicious`, `phish`),
@@ -115,7 +116,7 @@ var byStatus = map[string]string{
 // decisive are enhanced codes that name their reason whatever the words
 // around them say.
 var decisive = map[string]string{
-	"4.7": "expired", "2.2": "mailboxfull", "3.4": "mesgtoobig", "2.3": "exceedlimit", "1.6": "hasmoved",
+	"2.2": "mailboxfull", "3.4": "mesgtoobig", "2.3": "exceedlimit", "1.6": "hasmoved", "1.7": "rejected", "1.8": "rejected",
 	"7.20": "authfailure", "7.21": "authfailure", "7.22": "authfailure", "7.23": "authfailure", "7.24": "authfailure",
 	"7.25": "requireptr", "7.26": "authfailure", "1.10": "notaccept", "7.27": "notaccept",
 }
@@ -128,15 +129,31 @@ func subjectDetail(e Enhanced) string { return fmt.Sprintf("%d.%d", e.Subject, e
 // enhanced code, then the words of the receivers, which are the most
 // specific, then the enhanced code, then the reply code's class.
 func Classify(code int, enhanced string, texts ...string) string {
+	reason, _ := classify(code, enhanced, texts...)
+	return reason
+}
+
+// classify is Classify that also tells whether the texts' words named the
+// reason, rather than the codes alone.
+func classify(code int, enhanced string, texts ...string) (reason string, fromWords bool) {
 	if code == 521 || code == 556 {
-		return "notaccept" // RFC 7504: the host or domain takes no mail
-	}
-	if e, ok := ParseEnhanced(enhanced); ok && e.Class != 2 {
-		if r, ok := decisive[subjectDetail(e)]; ok {
-			return r
-		}
+		return "notaccept", false // RFC 7504: the host or domain takes no mail
 	}
 	e, known := ParseEnhanced(enhanced)
+	if known && e.Class != 2 {
+		if r, ok := decisive[subjectDetail(e)]; ok {
+			return r, false
+		}
+		if e.Subject == 4 && e.Detail == 7 {
+			// RFC 3463 X.4.7: the message expired, but "the code for the
+			// actual problem found when delivery was attempted should be
+			// returned rather than this code": the words may name it.
+			if r := specificWords(texts); r != "" && r != "expired" {
+				return r, true
+			}
+			return "expired", false
+		}
+	}
 	// A generic reason ("service unavailable") in one text gives way to a
 	// specific one in the next.
 	fallback := ""
@@ -145,51 +162,75 @@ func Classify(code int, enhanced string, texts ...string) string {
 		// more than the generic prose around it.
 		if i > 0 && known && e.Class != 2 && (e.Subject != 0 || e.Detail != 0) {
 			if r, ok := byStatus[subjectDetail(e)]; ok {
-				return r
+				return r, false
 			}
 		}
-		t = strings.ToLower(t)
-		// Gmail's preamble before any reason: not a reason itself.
-		t = strings.ReplaceAll(t, "rejected by the recipient domain", "")
-		if strings.TrimSpace(t) == "" {
+		r := wordsReason(t)
+		if r == "" {
 			continue
 		}
-		for _, r := range rules {
-			if r.re.MatchString(t) {
-				if !generic[r.reason] {
-					return r.reason
-				}
-				if fallback == "" {
-					fallback = r.reason
-				}
-				break
-			}
+		if !generic[r] {
+			return r, true
+		}
+		if fallback == "" {
+			fallback = r
 		}
 	}
 	if fallback != "" {
-		return fallback
+		return fallback, true
 	}
 	if known {
 		if e.Class == 2 {
-			return "delivered"
+			return "delivered", false
 		}
 		if r, ok := byStatus[subjectDetail(e)]; ok {
-			return r
+			return r, false
 		}
 	}
 	switch {
 	case code >= 200 && code < 300:
-		return "delivered"
+		return "delivered", false
 	case code == 421 || code == 450 || code == 451:
-		return "systemerror"
+		return "systemerror", false
 	case code == 452 || code == 552:
-		return "mailboxfull"
+		return "mailboxfull", false
 	case code == 550 || code == 553:
-		return "userunknown"
+		return "userunknown", false
 	case code == 554:
-		return "rejected"
+		return "rejected", false
 	case code > 0:
-		return "undefined"
+		return "undefined", false
 	}
-	return "onhold"
+	return "onhold", false
+}
+
+// wordsReason is the reason of the first rule whose phrases a text holds.
+func wordsReason(t string) string {
+	t = strings.ToLower(t)
+	// Gmail's preamble before any reason: not a reason itself.
+	t = strings.ReplaceAll(t, "rejected by the recipient domain", "")
+	if strings.TrimSpace(t) == "" {
+		return ""
+	}
+	for _, r := range rules {
+		if r.re.MatchString(t) {
+			return r.reason
+		}
+	}
+	return ""
+}
+
+// specificWords is the first reason that the texts' words name, other
+// than expiry, the generic ones and network errors (the usual cause of an
+// expiry, which says no more than it).
+func specificWords(texts []string) string {
+	for _, t := range texts {
+		t = strings.ToLower(t)
+		for _, r := range rules {
+			if r.reason != "expired" && r.reason != "networkerror" && !generic[r.reason] && r.re.MatchString(t) {
+				return r.reason
+			}
+		}
+	}
+	return ""
 }

@@ -35,9 +35,14 @@ var (
 	notRecipient = regexp.MustCompile(`(?i)(?:mail from:?\s*<?|generated from |envelope-from <?|expanded from:?\s*)$`)
 )
 
-// textRecipients finds failed recipients in a non-standard bounce, each
-// with the words the bounce says about it.
-func textRecipients(text string, ignore []string) []Recipient {
+// listed is a recipient a bounce's text names, with the lines about it.
+type listed struct {
+	addr, lines string
+}
+
+// listedRecipients finds the recipients a bounce's text names, each with
+// the lines about it, in order.
+func listedRecipients(text string, ignore []string) []listed {
 	lines := strings.Split(text, "\n")
 	type lead struct {
 		line int
@@ -72,12 +77,13 @@ func textRecipients(text string, ignore []string) []Recipient {
 
 	// Each recipient's words run from its first line (and the transcript
 	// just before it) to the line of the next recipient.
-	var out []Recipient
-	index := map[string]int{}
+	var out []listed
+	seen := map[string]bool{}
 	for k, l := range leads {
-		if _, dup := index[l.addr]; dup {
+		if seen[l.addr] {
 			continue
 		}
+		seen[l.addr] = true
 		start := l.line
 		floor := 0
 		if k > 0 {
@@ -94,9 +100,18 @@ func textRecipients(text string, ignore []string) []Recipient {
 			}
 		}
 		end = min(end, l.line+12)
-		ctx := strings.TrimSpace(strings.Join(lines[start:end], "\n"))
-		index[l.addr] = len(out)
-		out = append(out, textRecipient(l.addr, ctx, text, len(index) == 1 && k == len(leads)-1))
+		out = append(out, listed{l.addr, strings.TrimSpace(strings.Join(lines[start:end], "\n"))})
+	}
+	return out
+}
+
+// textRecipients finds failed recipients in a non-standard bounce, each
+// with the words the bounce says about it.
+func textRecipients(text string, ignore []string) []Recipient {
+	list := listedRecipients(text, ignore)
+	var out []Recipient
+	for _, l := range list {
+		out = append(out, textRecipient(l.addr, l.lines, text, len(list) == 1))
 	}
 	if len(out) == 0 {
 		out = append(out, textRecipient("", "", text, true))
