@@ -37,7 +37,7 @@ var rules = []rule{
 		`mailbox size limit`, `(mailbox|mail ?box|inbox|mail ?folder) (is |has become )?(currently )?full`, `insufficient (storage|disk) for (this )?(mailbox|user)`,
 		`user.{0,30}(has )?(exceeded|over) .{0,20}(quota|storage|limit)`, `not enough (storage|space) (in|on) (the )?(mailbox|account)`,
 		`account is full`, `full mailbox`, `storage (allocation|quota)`, `too many messages in (this|the) mailbox`, `\b[45]\.2\.2\b`),
-	phrases("mesgtoobig", `size limit exceeded`, `message (size |length )?(is )?too (big|large|long)`, `message (size |length )?exceeds`, `size (of the message )?exceeds`,
+	phrases("mesgtoobig", `size limit exceeded`, `line limit exceeded`, `message (size |length )?(is )?too (big|large|long)`, `message (size |length )?exceeds`, `size (of the message )?exceeds`,
 		`message is larger than`, `exceeds? (the )?(maximum|max|fixed|size) (message )?(size|length)`, `mail (is )?too (big|large)`,
 		`too big for (the )?system`, `message size limit`, `\b[45]\.3\.4\b`),
 	phrases("exceedlimit", `exceed(s|ed)? (the )?(administrative|message) (size )?limit`),
@@ -60,7 +60,7 @@ var rules = []rule{
 		`not listed in (the )?(domino )?directory`, `recipient .{0,40} (was )?not found`, `mailbox unavailable`, `undeliverable address`, `no such person`,
 		`(user|recipient|mailbox) (is )?unknown`, `account (does not exist|not found)`, `addressee unknown`, `invalid address`,
 		`invalid .{0,20}user ?id`, `check if (the )?address is correct`),
-	phrases("norelaying", `not configured to relay`, `relay(ing)? (access )?(denied|not (permitted|allowed))`, `not permitted to relay`, `we do not relay`, `unable to relay`,
+	phrases("norelaying", `\bno relaying\b`, `not configured to relay`, `relay(ing)? (access )?(denied|not (permitted|allowed))`, `not permitted to relay`, `we do not relay`, `unable to relay`,
 		`relay(ing)? (is )?prohibited`, `cannot relay`, `not (a )?(local|our) (domain|customer)`, `relay not allowed`, `relaying mail to .{0,40} is not allowed`),
 	phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your (reverse )?hostname`, `cannot resolve your (ip|address)`,
 		`hostname .{0,40}(does not|doesn'?t) (resolve|match)`, `client host .{0,40} (has no|without) (reverse|ptr)`),
@@ -74,6 +74,8 @@ var rules = []rule{
 	phrases("virusdetected", `virus`, `malware`, `infected`, `trojan`, `worm\b`),
 	phrases("spamdetected", `blacklisted url`, `spam`, `junk mail`, `bulk mail`, `unsolicited`, `content filter`, `message content rejected`, `looks like (spam|junk)`, `suspicious`, `phish`),
 	phrases("badreputation", `(poor|low|bad) reputation`, `reputation (is )?(too low|poor)`, `sender score`),
+	// An address (not the client's IP) on a block list refuses the sender.
+	phrases("rejected", `address that (has been|is) (blacklisted|blocklisted|blocked)`),
 	phrases("blocked", `open relay`, `my name was rejected`, `not accepting connections`, `invalid ip for sending`, `blocked`, `block ?list`, `black ?list`, `listed (in|on|at)`, `spamhaus`, `spamcop`, `\brbl\b`, `dnsbl`, `barracuda`, `sorbs`,
 		`client host .{0,60}rejected`, `connection (refused|rejected) .{0,30}(policy|ip|host)`, `your ip`, `ip address .{0,40}(rejected|not allowed|banned)`, `banned`,
 		`access denied`, `not allowed to (send|connect)`, `dynamic (ip|address)`, `dial-?up`, `residential`, `refused to talk`),
@@ -95,7 +97,7 @@ var rules = []rule{
 	phrases("networkerror", `connection (refused|timed out|reset|lost|closed)`, `no route to host`, `network (is )?unreachable`, `lost connection`, `dns (error|failure|lookup)`,
 		`host (is )?(not responding|unreachable|down)`, `could not connect`, `unable to connect`, `timed out`, `routing loop`, `mail loop`, `too many hops`, `\b[45]\.4\.[0-6]\b`),
 	phrases("systemerror", `system (error|failure)`, `internal (server )?error`, `local error`, `server error`, `temporar(y|ily) (failure|unavailable|error)`, `try again later`,
-		`service (is )?(not )?available`, `unavailable`, `\b[45]\.3\.[0-9]\b`),
+		`service (is )?(not )?available`, `(service|server|system|host|mailbox|resource) (is )?(currently |temporarily )?unavailable`, `\b[45]\.3\.[0-9]\b`),
 }
 
 // byStatus maps enhanced status codes to reasons when the words say

@@ -48,6 +48,10 @@ var receivers = []Receiver{
 	receiver("Gmail", `(inbox|mailbox) is out of (storage )?space|account that you tried to reach is over quota`, "mailboxfull",
 		"the Gmail mailbox is full", "retry later or contact the recipient another way"),
 
+	receiver("Gmail", `'send mail as'|p=customfromdenied`, "rejected",
+		"Gmail refused to send from an address added with 'Send mail as': the settings of that address (its SMTP server, its authentication) are wrong or out of date",
+		"fix the 'Send mail as' settings for the address in Gmail (server, port, credentials), or send from the Gmail address"),
+
 	// Google Groups (every language of its bounce links its help center)
 	receiver("Google Groups", `groups\.google\.com/support|you may not have permission to post|may not exist, or you may not have permission`, "rejected",
 		"the Google Group does not exist, or does not accept posts from your address",
@@ -66,6 +70,10 @@ var receivers = []Receiver{
 	receiver("Microsoft", `5\.7\.(1|133|134).{0,120}(not authorized to send to|delivery not authorized|restricted to)|sender not authorized`, "filtered",
 		"the recipient (a group or a mailbox) accepts mail only from allowed senders",
 		"ask the recipient's admin to allow your address, or send from an address they accept"),
+
+	receiver("Microsoft", `\bsc-00[1-5]\b|messages from \[?\d+\.\d+\.\d+\.\d+\]? weren't sent`, "blocked",
+		"Outlook.com refuses mail from the sending IP (SC codes: its reputation, or too much unwanted mail from it)",
+		"stop what sends unwanted mail from the IP, then request mitigation through the Outlook.com sender support form"),
 
 	// Yahoo and AOL (senders.yahooinc.com/smtp-error-codes)
 	receiver("Yahoo", `\[ts0[1-4]\]|temporarily deferred due to unexpected volume or user complaints`, "badreputation",
@@ -147,6 +155,11 @@ var receivers = []Receiver{
 	orange(`506`, "spamdetected", "Orange's filter judged the message as spam", "check the content, links and authentication of the message"),
 	orange(`514`, "mesgtoobig", "the message is larger than Orange accepts", "send a smaller message, or share large files by link"),
 	orange(`630`, "policyviolation", "Orange / La Poste refused the client host by policy", "check the sending host's reverse DNS and reputation"),
+
+	// Amazon SES (docs.aws.amazon.com/ses: verifying identities)
+	receiver("Amazon SES", `email address is not verified|identities failed the check`, "norelaying",
+		"Amazon SES will not send from an address or domain that is not verified in the region (sandbox or unverified identity)",
+		"verify the sending address or domain in that SES region, or send from a verified identity"),
 
 	// Exim defaults
 	receiver("Exim", `sender verify failed|verification failed for <`, "rejected",

@@ -114,7 +114,11 @@ func textRecipients(text string, ignore []string) []Recipient {
 		out = append(out, textRecipient(l.addr, l.lines, text, len(list) == 1))
 	}
 	if len(out) == 0 {
-		out = append(out, textRecipient("", "", text, true))
+		r := textRecipient("", "", text, true)
+		if r.Reason == "onhold" {
+			r.Reason = "undefined" // neither a recipient nor a reason: nothing to go on
+		}
+		out = append(out, r)
 	}
 	return out
 }
