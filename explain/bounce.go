@@ -53,6 +53,14 @@ type part struct {
 // ParseBounce reads a message (RFC 5322, mbox "From " line allowed, any
 // line endings) and finds what failed for whom.
 func ParseBounce(raw []byte) (*Bounce, error) {
+	return parseBounce(raw, 0)
+}
+
+// forwardedBounce finds a bounce quoted whole in a text part: an mbox
+// "From MAILER-DAEMON" line and the message after it.
+var forwardedBounce = regexp.MustCompile(`(?m)^From MAILER-DAEMON[ \t].*\n`)
+
+func parseBounce(raw []byte, depth int) (*Bounce, error) {
 	raw = normalize(raw)
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
@@ -75,11 +83,29 @@ func ParseBounce(raw []byte) (*Bounce, error) {
 		}
 	}
 	text := humanText(parts)
+	if depth < 2 {
+		// A notice that forwards the bounce it received (OCN, mailing
+		// lists): the forwarded bounce says what failed.
+		for _, p := range parts {
+			if loc := forwardedBounce.FindStringIndex(p.text); loc != nil && strings.HasPrefix(p.ctype, "text/") {
+				if inner, err := parseBounce([]byte(p.text[loc[1]:]), depth+1); err == nil && inner.Recipients[0].Address != "" {
+					return inner, nil
+				}
+			}
+		}
+	}
 	for _, p := range parts {
 		if rs := sesRecipients(p.text); len(rs) > 0 {
 			b.Kind, b.Recipients = "ses", rs
 			return b, nil
 		}
+	}
+	if strings.EqualFold(strings.TrimSpace(msg.Header.Get("X-Apple-Unsubscribe")), "true") {
+		// Apple Mail's unsubscribe request (RFC 2369 List-Unsubscribe by
+		// mail): the recipient opted out.
+		b.Kind = "feedback"
+		b.Recipients = []Recipient{{Address: firstOf(addresses(msg.Header.Get("From"))), Diagnostic: "unsubscribe", Reason: "feedback"}}
+		return b, nil
 	}
 	if autoReply(msg.Header, b.Subject) && !fromDaemon(msg.Header) {
 		b.Kind = "autoreply"
@@ -104,6 +130,13 @@ func ParseBounce(raw []byte) (*Bounce, error) {
 		}
 	}
 	return b, nil
+}
+
+func firstOf(as []string) string {
+	if len(as) == 0 {
+		return ""
+	}
+	return as[0]
 }
 
 // originalTo is the first To: address of the returned original message,
@@ -171,6 +204,13 @@ func walk(h textproto.MIMEHeader, body io.Reader, depth int) []part {
 		ctype, params = "text/plain", map[string]string{}
 	}
 	data, _ := io.ReadAll(io.LimitReader(body, 8<<20))
+	if h.Get("Content-Type") == "" {
+		// The Content-Type was lost (a relay rewrote the headers) but the
+		// body is still a multipart: find its boundary (RFC 2046 §5.1.1).
+		if m := lostBoundary.FindSubmatch(preamble(data)); m != nil && bytes.Contains(data, []byte("\n--"+string(m[1])+"--")) {
+			ctype, params = "multipart/mixed", map[string]string{"boundary": string(m[1])}
+		}
+	}
 	if strings.HasPrefix(ctype, "multipart/") && params["boundary"] != "" && depth < 8 {
 		var out []part
 		mr := multipart.NewReader(bytes.NewReader(data), params["boundary"])
@@ -215,6 +255,22 @@ func walk(h textproto.MIMEHeader, body io.Reader, depth int) []part {
 	}
 	return []part{{ctype: ctype, text: text}}
 }
+
+// preamble is the first three non-blank lines of a body: where a
+// multipart's first boundary must be, after at most a short preamble.
+func preamble(data []byte) []byte {
+	n := 0
+	for i, c := range data {
+		if c == '\n' && i > 0 && data[i-1] != '\n' {
+			if n++; n == 3 {
+				return data[:i]
+			}
+		}
+	}
+	return data
+}
+
+var lostBoundary = regexp.MustCompile(`(?m)^--([0-9A-Za-z'()+_,./:=?-]{1,70})\s*$`)
 
 var (
 	tags       = regexp.MustCompile(`(?s)<[^>]*>`)
