@@ -349,7 +349,9 @@ func dsnRecipients(text, human string) []Recipient {
 			diag = human
 		}
 		r.Code, r.Enhanced = codes(diag)
-		if _, ok := ParseEnhanced(status); ok && (r.Enhanced == "" || strings.HasSuffix(status, ".0.0") == false) {
+		// RFC 3464 §2.3.4, §2.3.6: Status is the reporting MTA's summary;
+		// an enhanced code in the remote server's own reply is more exact.
+		if _, ok := ParseEnhanced(status); ok && (r.Enhanced == "" || !strings.HasSuffix(status, ".0.0") && !replyHasEnhanced(diag)) {
 			r.Enhanced = status
 		}
 		r.Permanent = strings.HasPrefix(r.Enhanced, "5") || r.Code >= 500
@@ -357,7 +359,14 @@ func dsnRecipients(text, human string) []Recipient {
 		case "delivered", "relayed", "expanded":
 			r.Reason = "delivered"
 		default:
-			reason, fromWords := classify(r.Code, r.Enhanced, diag, human)
+			// The remote server's own reply first: a relay may put its own
+			// reading before it ("5.1.0 - Unknown address error 550-'5.7.1
+			// ... Access denied'").
+			texts := []string{diag, human}
+			if reply := serverReply(diag); reply != "" && reply != diag {
+				texts = append([]string{reply}, texts...)
+			}
+			reason, fromWords := classify(r.Code, r.Enhanced, texts...)
 			r.Reason = refine(reason, r.Enhanced, diag+"\n"+human)
 			vague := generic[r.Reason] || !fromWords
 			switch {
@@ -467,15 +476,20 @@ var (
 // the first failure's code, after any positive reply (a "220" greeting
 // before the "421" that closed the session).
 func codes(s string) (int, string) {
-	code := 0
-	for _, m := range codePattern.FindAllStringSubmatch(s, -1) {
-		c, _ := strconv.Atoi(m[1])
+	code, at := 0, 0
+	for _, loc := range codePattern.FindAllStringSubmatchIndex(s, -1) {
+		c, _ := strconv.Atoi(s[loc[2]:loc[3]])
 		if code == 0 || c >= 400 {
-			code = c
+			code, at = c, loc[3]
 		}
 		if c >= 400 {
 			break
 		}
+	}
+	// The enhanced code right after the reply code is the server's own
+	// ("550-'5.7.1 ..."); others may be a relay's summary before it.
+	if m := replyEnhanced.FindStringSubmatch(s[at:]); code != 0 && m != nil && m[1][0]-'0' == byte(code/100) {
+		return code, m[1]
 	}
 	enh := ""
 	if m := enhancedPattern.FindStringSubmatch(s); m != nil {
@@ -485,6 +499,15 @@ func codes(s string) (int, string) {
 	}
 	return code, enh
 }
+
+// replyHasEnhanced reports a reply whose code is followed by an enhanced
+// code ("550 5.7.1 ...").
+func replyHasEnhanced(reply string) bool {
+	loc := codePattern.FindStringSubmatchIndex(reply)
+	return loc != nil && replyEnhanced.MatchString(reply[loc[3]:])
+}
+
+var replyEnhanced = regexp.MustCompile(`^[ '"-]*([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|$)`)
 
 func feedback(b *Bounce, report part, parts []part) *Bounce {
 	b.Kind = "feedback"
