@@ -303,7 +303,7 @@ func humanText(parts []part) string {
 }
 
 // originalMarkers start the copy of the original message in a bounce's text.
-var originalMarkers = regexp.MustCompile(`(?im)^\s*(-+\s*)?(original message|this is a copy of the|below this line is a copy|the (headers|text) of (your|the) (original )?message|unsent message below|message header follows|the original message (headers? )?(was|is|are|follows)|content-type: message/rfc822|returned message|original message headers)|^(received|return-path|x-original-to|dkim-signature): `)
+var originalMarkers = regexp.MustCompile(`(?im)^\s*(-+\s*)?(original message|this is a copy of the|below this line is a copy|the (headers|text) of (your|the) (original )?message|unsent message below|original (mail|message) as follows|message header follows|the original message (headers? )?(was|is|are|follows)|content-type: message/rfc822|returned message|original message headers)|^(received|return-path|x-original-to|dkim-signature): `)
 
 func cutOriginal(s string) string {
 	if loc := originalMarkers.FindStringIndex(s); loc != nil && loc[0] > 0 {
@@ -565,8 +565,19 @@ func looksLikeBounce(h mail.Header, subject, text string) bool {
 			return true
 		}
 	}
-	return h.Get("X-Failed-Recipients") != ""
+	if h.Get("X-Failed-Recipients") != "" || bounceWords.MatchString(text) {
+		return true
+	}
+	// A mailing list manager (fml, ezmlm, Mailman) refusing a post.
+	listHeaders := h.Get("X-MLServer") != "" || h.Get("Mailing-List") != "" || h.Get("List-Id") != "" || h.Get("X-ML-Name") != ""
+	return listHeaders && listRefusal.MatchString(s+"\n"+text)
 }
+
+var (
+	// bounceWords are a delivery failure report's own opening words.
+	bounceWords = regexp.MustCompile(`(?i)could not be delivered to|delivery to the following recipients? failed|(couldn't|could not|unable to) deliver (your|the) (message|mail)`)
+	listRefusal = regexp.MustCompile(`(?i)not (a )?member|loop alert|duplicated message-id|posting (is )?(not allowed|rejected|restricted)`)
+)
 
 // receiverReason applies a big receiver's own wording: found in the
 // server's reply it says more than the words of the standards; found

@@ -96,7 +96,7 @@ var rules = []rule{
 	phrases("expired", `in the queue too long`),
 	phrases("networkerror", `connection (refused|timed out|reset|lost|closed)`, `no route to host`, `network (is )?unreachable`, `lost connection`, `dns (error|failure|lookup)`,
 		`host (is )?(not responding|unreachable|down)`, `could not connect`, `unable to connect`, `timed out`, `routing loop`, `mail loop`, `too many hops`, `\b[45]\.4\.[0-6]\b`),
-	phrases("systemerror", `system (error|failure)`, `internal (server )?error`, `local error`, `server error`, `temporar(y|ily) (failure|unavailable|error)`, `try again later`,
+	phrases("systemerror", `duplicated? message-id`, `system (error|failure)`, `internal (server )?error`, `local error`, `server error`, `temporar(y|ily) (failure|unavailable|error)`, `try again later`,
 		`service (is )?(not )?available`, `(service|server|system|host|mailbox|resource) (is )?(currently |temporarily )?unavailable`, `\b[45]\.3\.[0-9]\b`),
 }
 

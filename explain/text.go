@@ -49,15 +49,23 @@ func listedRecipients(text string, ignore []string) []listed {
 		addr string
 	}
 	var leads []lead
-	skip := func(a string) bool {
-		return slices.Contains(ignore, a) || strings.HasPrefix(a, "mailer-daemon@") || strings.HasPrefix(a, "postmaster@")
+	daemon := func(a string) bool {
+		return strings.HasPrefix(a, "mailer-daemon@") || strings.HasPrefix(a, "postmaster@")
 	}
-	for i, line := range lines {
-		if quotedHeader.MatchString(line) {
-			continue
+	skip := func(a string) bool { return daemon(a) || slices.Contains(ignore, a) }
+	for _, keepIgnored := range []bool{false, true} {
+		// When the only recipient listed is an address set aside (one
+		// who wrote to themselves), take the list as it is.
+		for i, line := range lines {
+			if quotedHeader.MatchString(line) {
+				continue
+			}
+			if m := recipientLead.FindStringSubmatch(line); m != nil && !daemon(strings.ToLower(m[1])) && (keepIgnored || !skip(strings.ToLower(m[1]))) {
+				leads = append(leads, lead{i, strings.ToLower(m[1])})
+			}
 		}
-		if m := recipientLead.FindStringSubmatch(line); m != nil && !skip(strings.ToLower(m[1])) {
-			leads = append(leads, lead{i, strings.ToLower(m[1])})
+		if len(leads) > 0 {
+			break
 		}
 	}
 	if len(leads) == 0 {
