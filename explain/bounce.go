@@ -468,7 +468,7 @@ func addresses(s string) []string {
 }
 
 var (
-	codePattern     = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5][0-9])(?:[ -]|$)`)
+	codePattern     = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5][0-9])(?:[ ,-]|$)`)
 	enhancedPattern = regexp.MustCompile(`(?:^|[^0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|$)`)
 )
 

@@ -25,6 +25,11 @@ func phrases(reason string, ps ...string) rule {
 	return rule{reason, regexp.MustCompile(`(?:` + strings.Join(ps, `|`) + `)`)}
 }
 
+// dnsFailure is a failed DNS lookup of the destination: a network error
+// that, unlike a refused or timed-out connection, names the actual problem
+// behind an expiry.
+var dnsFailure = phrases("networkerror", `dns error`, `temporary (dns|lookup) failure`, `host name lookup failure`, `name server (error|failure|timeout)`)
+
 var rules = []rule{
 	phrases("expired", `delivery time expired`, `retry time (has been )?exceeded`, `retry timeout exceeded`, `message (has )?expired`,
 		`could not be delivered (with)?in`, `has not been delivered .*(for|within)`, `(too long|timed out) in (the )?queue`,
@@ -47,7 +52,8 @@ var rules = []rule{
 		`recipient.{0,20}(is )?(suspended|disabled|deactivated)`, `this account has been (disabled|suspended)`, `user (is )?(terminated|expired|disabled)`),
 	phrases("notaccept", `does(n'?t| not) receive e-?mail`, `couldn'?t find a mail exchanger`, `null mx`, `accepts no mail`,
 		`indicated no smtp service`, `no mx (records? )?found`),
-	phrases("networkerror", `dns error`, `temporary (dns|lookup) failure`, `network error`),
+	dnsFailure,
+	phrases("networkerror", `network error`),
 	phrases("mailererror", `mailer error`, `command (died|failed|exited)`, `pipe to`, `procmail`, `local delivery failed`, `program (failed|exited)`, `exit (status|code) \d`),
 	phrases("hostunknown", `unrouteable address`, `host (or domain name )?(unknown|not found)`, `unknown (host|domain)`, `domain (name )?(not found|does not exist|unknown)`,
 		`no such (host|domain)`, `unrouteable (mail )?domain`, `name or service not known`, `host .{0,40}(could not be found|not found)`, `nxdomain`,
@@ -171,6 +177,16 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 		if r == "" {
 			continue
 		}
+		if r == "expired" && known && e.Class == 4 && e.Subject != 0 && !(e.Subject == 4 && (e.Detail <= 2 || e.Detail == 7)) {
+			// "Gave up after retrying" with the status of the problem
+			// that kept failing (qmail: "Unable to contact LDAP server.
+			// (#4.4.3) ... in the queue too long"): name the problem (RFC
+			// 3463 X.4.7). Connection failures (X.4.0-X.4.2) are what an
+			// expiry usually means, and say no more.
+			if sr, ok := byStatus[subjectDetail(e)]; ok {
+				return sr, false
+			}
+		}
 		if !generic[r] {
 			return r, true
 		}
@@ -223,13 +239,13 @@ func wordsReason(t string) string {
 }
 
 // specificWords is the first reason that the texts' words name, other
-// than expiry, the generic ones and network errors (the usual cause of an
-// expiry, which says no more than it).
+// than expiry, the generic ones and network errors other than DNS failures
+// (a connection that failed is what an expiry usually means).
 func specificWords(texts []string) string {
 	for _, t := range texts {
 		t = strings.ToLower(t)
 		for _, r := range rules {
-			if r.reason != "expired" && r.reason != "networkerror" && !generic[r.reason] && r.re.MatchString(t) {
+			if (r.re == dnsFailure.re || r.reason != "expired" && r.reason != "networkerror" && !generic[r.reason]) && r.re.MatchString(t) {
 				return r.reason
 			}
 		}

@@ -156,7 +156,14 @@ func textRecipient(addr, ctx, text string, only bool) Recipient {
 	if only {
 		scope += "\n" + text
 	}
-	r.Reason = receiverReason(refine(Classify(r.Code, r.Enhanced, texts...), r.Enhanced, scope), reply, ctx+"\n"+text)
+	r.Reason = refine(Classify(r.Code, r.Enhanced, texts...), r.Enhanced, scope)
+	if generic[r.Reason] && r.Code/100 == 4 && r.Enhanced == "" && !stillTrying.MatchString(text) {
+		// A bare transient reply in a final report: the MTA gave up
+		// retrying (as for a DSN's failed recipient with a 4.x.x status
+		// and no stated reason).
+		r.Reason = "expired"
+	}
+	r.Reason = receiverReason(r.Reason, reply, ctx+"\n"+text)
 	r.Permanent = r.Code >= 500 || strings.HasPrefix(r.Enhanced, "5")
 	return r
 }
@@ -185,5 +192,8 @@ func serverReply(ctx string) string {
 	}
 	return ""
 }
+
+// stillTrying marks a delay warning, not a final report.
+var stillTrying = regexp.MustCompile(`(?i)will (keep|continue) trying|warning message only|not yet (been )?delivered|delivery (is )?delayed|do not need to resend`)
 
 var multiline = regexp.MustCompile(`^[45]\d\d-`)
