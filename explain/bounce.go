@@ -2,6 +2,7 @@ package explain
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -384,7 +385,9 @@ func dsnRecipients(text, human string) []Recipient {
 				// (X.4.1, X.4.2) or for no stated reason, the message expired.
 				r.Reason = "expired"
 			}
-			r.Reason = receiverReason(r.Reason, r.Diagnostic, diag+"\n"+human)
+			// Without a Diagnostic-Code, the notification's words are the
+			// receiver's own.
+			r.Reason = receiverReason(r.Reason, cmp.Or(r.Diagnostic, human), diag+"\n"+human)
 		}
 		out = append(out, r)
 	}
