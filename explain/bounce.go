@@ -89,7 +89,7 @@ func parseBounce(raw []byte, depth int) (*Bounce, error) {
 		// lists): the forwarded bounce says what failed.
 		for _, p := range parts {
 			if loc := forwardedBounce.FindStringIndex(p.text); loc != nil && strings.HasPrefix(p.ctype, "text/") {
-				if inner, err := parseBounce([]byte(p.text[loc[1]:]), depth+1); err == nil && inner.Recipients[0].Address != "" {
+				if inner, err := parseBounce([]byte(p.text[loc[1]:]), depth+1); err == nil && len(inner.Recipients) > 0 && inner.Recipients[0].Address != "" {
 					return inner, nil
 				}
 			}

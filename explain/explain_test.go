@@ -105,6 +105,8 @@ func FuzzParseBounce(f *testing.F) {
 	f.Add([]byte("From: MAILER-DAEMON@x\nSubject: failure notice\n\n<a@b.example>: 550 user unknown\n"))
 	f.Add([]byte("Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@b.example\nStatus: \nAction: failed\n--b--\n"))
 	f.Add([]byte("Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\n--b--\n"))
+	f.Add([]byte("From: MAILER-DAEMON@x\nSubject: failure\n\nFrom MAILER-DAEMON Thu\nFrom: MAILER-DAEMON@y\nSubject: failure\n\na@b.example: 550 no\n"))
+	f.Add([]byte("From: MAILER-DAEMON@x\n\npreamble\n--B\n\ntext\n--B\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@b.example\n--B--\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		b, err := ParseBounce(in)
 		if err != nil {
