@@ -84,7 +84,18 @@ func listedRecipients(text string, ignore []string) []listed {
 	}
 
 	// Each recipient's words run from its first line (and the transcript
-	// just before it) to the line of the next recipient.
+	// just before it) to where the next recipient's words begin.
+	starts := make([]int, len(leads))
+	for k, l := range leads {
+		starts[k] = l.line
+		floor := 0
+		if k > 0 {
+			floor = leads[k-1].line + 1
+		}
+		for starts[k] > floor && sessionLine.MatchString(lines[starts[k]-1]) {
+			starts[k]--
+		}
+	}
 	var out []listed
 	seen := map[string]bool{}
 	for k, l := range leads {
@@ -92,23 +103,15 @@ func listedRecipients(text string, ignore []string) []listed {
 			continue
 		}
 		seen[l.addr] = true
-		start := l.line
-		floor := 0
-		if k > 0 {
-			floor = leads[k-1].line + 1
-		}
-		for start > floor && sessionLine.MatchString(lines[start-1]) {
-			start--
-		}
 		end := len(lines)
-		for _, n := range leads[k+1:] {
-			if n.addr != l.addr {
-				end = n.line
+		for n := k + 1; n < len(leads); n++ {
+			if leads[n].addr != l.addr {
+				end = starts[n]
 				break
 			}
 		}
-		end = min(end, l.line+12)
-		out = append(out, listed{l.addr, strings.TrimSpace(strings.Join(lines[start:end], "\n"))})
+		end = max(min(end, l.line+12), l.line+1)
+		out = append(out, listed{l.addr, strings.TrimSpace(strings.Join(lines[starts[k]:end], "\n"))})
 	}
 	return out
 }
