@@ -60,8 +60,12 @@ func listedRecipients(text string, ignore []string) []listed {
 			if quotedHeader.MatchString(line) {
 				continue
 			}
-			if m := recipientLead.FindStringSubmatch(line); m != nil && !daemon(strings.ToLower(m[1])) && (keepIgnored || !skip(strings.ToLower(m[1]))) {
-				leads = append(leads, lead{i, strings.ToLower(m[1])})
+			m := recipientLead.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			if a := strings.ToLower(m[1]); !daemon(a) && (keepIgnored || !skip(a)) {
+				leads = append(leads, lead{i, a})
 			}
 		}
 		if len(leads) > 0 {
