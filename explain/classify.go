@@ -156,7 +156,7 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 			// RFC 3463 X.4.7: the message expired, but "the code for the
 			// actual problem found when delivery was attempted should be
 			// returned rather than this code": the words may name it.
-			if r := specificWords(texts); r != "" && r != "expired" {
+			if r := specificWords(texts); r != "" {
 				return r, true
 			}
 			return "expired", false
