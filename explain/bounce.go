@@ -75,15 +75,15 @@ func parseBounce(raw []byte, depth int) (*Bounce, error) {
 			return feedback(b, p, parts), nil
 		}
 	}
+	text := humanText(parts)
 	for _, p := range parts {
 		if p.ctype == "message/delivery-status" || p.ctype == "message/global-delivery-status" {
-			if rs := dsnRecipients(p.text, humanText(parts)); len(rs) > 0 {
+			if rs := dsnRecipients(p.text, text); len(rs) > 0 {
 				b.Kind, b.Recipients = "dsn", rs
 				return b, nil
 			}
 		}
 	}
-	text := humanText(parts)
 	if depth < 2 {
 		// A notice that forwards the bounce it received (OCN, mailing
 		// lists): the forwarded bounce says what failed.
@@ -105,7 +105,7 @@ func parseBounce(raw []byte, depth int) (*Bounce, error) {
 		// Apple Mail's unsubscribe request (RFC 2369 List-Unsubscribe by
 		// mail): the recipient opted out.
 		b.Kind = "feedback"
-		b.Recipients = []Recipient{{Address: firstOf(addresses(msg.Header.Get("From"))), Diagnostic: "unsubscribe", Reason: "feedback"}}
+		b.Recipients = []Recipient{{Address: strings.ToLower(addrPattern.FindString(msg.Header.Get("From"))), Diagnostic: "unsubscribe", Reason: "feedback"}}
 		return b, nil
 	}
 	if autoReply(msg.Header, b.Subject) && !fromDaemon(msg.Header) {
@@ -131,13 +131,6 @@ func parseBounce(raw []byte, depth int) (*Bounce, error) {
 		}
 	}
 	return b, nil
-}
-
-func firstOf(as []string) string {
-	if len(as) == 0 {
-		return ""
-	}
-	return as[0]
 }
 
 // originalTo is the first To: address of the returned original message,
