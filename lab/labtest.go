@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/report"
 )
 
 // ForTest starts a lab closed at the end of the test, and a resolver that
@@ -21,4 +22,16 @@ func ForTest(t testing.TB, timeout time.Duration) (*Lab, *resolve.Resolver) {
 		t.Fatal(err)
 	}
 	return l, r
+}
+
+// CheckComplete fails the test for every finding that lacks a message, a
+// fix or a reference: each must say what is wrong, what to do, and which
+// rule it applies.
+func CheckComplete(t testing.TB, where string, fs ...report.Finding) {
+	t.Helper()
+	for _, f := range fs {
+		if f.Message == "" || f.Fix == "" || f.Ref == "" {
+			t.Errorf("%s: finding %s lacks a message, fix or ref: %+v", where, f.ID, f)
+		}
+	}
 }

@@ -85,13 +85,7 @@ func TestFindingsPerLabServer(t *testing.T) {
 					}
 				}
 			}
-			for _, c := range rep.Checks {
-				for _, f := range c.Findings {
-					if f.Message == "" || f.Fix == "" || f.Ref == "" {
-						t.Errorf("finding %s lacks message, fix or ref: %+v", f.ID, f)
-					}
-				}
-			}
+			lab.CheckComplete(t, tc.host, rep.Findings()...)
 			// Nothing may take much longer than the per-step timeout: a
 			// hostile server cannot hold the probe (a bound, not a benchmark).
 			if took := time.Since(start); took > 4*o.Timeout {

@@ -9,7 +9,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +16,8 @@ import (
 	msgdkim "github.com/emersion/go-msgauth/dkim"
 	"github.com/smtptool/smtptool/check/dkim"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/report"
 )
-
-func ids(fs []string) string { slices.Sort(fs); return strings.Join(slices.Compact(fs), ",") }
 
 func TestFindingsPerLabDomain(t *testing.T) {
 	_, r := lab.ForTest(t, time.Second)
@@ -41,18 +39,12 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		{"servfail.test", []string{"x"}, ""}, // only MX fails there: the key lookup is NXDOMAIN
 	} {
 		c, _ := dkim.Check(context.Background(), r, tc.domain, tc.selectors)
-		var got []string
-		for _, f := range c.Findings {
-			got = append(got, f.ID)
-			if f.Message == "" || f.Fix == "" || f.Ref == "" {
-				t.Errorf("%s: incomplete finding %+v", tc.domain, f)
-			}
-		}
+		lab.CheckComplete(t, tc.domain, c.Findings...)
 		want := tc.want
 		if tc.domain == "servfail.test" {
 			want = "dkim.selector-missing"
 		}
-		if g := ids(got); g != want {
+		if g := report.IDs(c.Findings...); g != want {
 			t.Errorf("%s %v: findings %q, want %q", tc.domain, tc.selectors, g, want)
 		}
 	}

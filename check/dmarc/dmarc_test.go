@@ -27,11 +27,7 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		"dmarc-servfail.test":    "dns.lookup-failed",
 	} {
 		c, _ := dmarc.Check(context.Background(), r, domain)
-		for _, f := range c.Findings {
-			if f.Message == "" || f.Fix == "" || f.Ref == "" {
-				t.Errorf("%s: incomplete finding %+v", domain, f)
-			}
-		}
+		lab.CheckComplete(t, domain, c.Findings...)
 		if got := report.IDs(c.Findings...); got != want {
 			t.Errorf("%s: findings %q, want %q", domain, got, want)
 		}

@@ -2,13 +2,13 @@ package mtasts_test
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/smtptool/smtptool/check/mtasts"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/report"
 )
 
 func TestFindingsPerLabDomain(t *testing.T) {
@@ -28,18 +28,11 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		"servfail.test":        "",
 	} {
 		c := mtasts.Check(context.Background(), r, domain, mxs, opts)
-		var ids []string
-		for _, f := range c.Findings {
-			ids = append(ids, f.ID)
-			if f.Message == "" || f.Fix == "" || f.Ref == "" {
-				t.Errorf("%s: incomplete %+v", domain, f)
-			}
-		}
-		slices.Sort(ids)
+		lab.CheckComplete(t, domain, c.Findings...)
 		if domain == "servfail.test" {
 			want = "mtasts.missing" // only its MX lookup fails
 		}
-		if got := strings.Join(slices.Compact(ids), ","); got != want {
+		if got := report.IDs(c.Findings...); got != want {
 			t.Errorf("%s: findings %q, want %q %+v", domain, got, want, c.Findings)
 		}
 	}

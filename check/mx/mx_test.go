@@ -43,11 +43,7 @@ func TestFindingsPerLabDomain(t *testing.T) {
 			if got := report.IDs(fs...); got != tc.want {
 				t.Errorf("findings %q, want %q: %+v", got, tc.want, fs)
 			}
-			for _, f := range fs {
-				if f.Message == "" || f.Fix == "" || f.Ref == "" {
-					t.Errorf("finding %s lacks message, fix or ref: %+v", f.ID, f)
-				}
-			}
+			lab.CheckComplete(t, tc.domain, fs...)
 		})
 	}
 }
