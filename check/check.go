@@ -19,7 +19,7 @@ import (
 	"github.com/smtptool/smtptool/check/mtasts"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/check/policy"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/spf"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
@@ -44,9 +44,9 @@ type Options struct {
 	Expect *Expectations
 }
 
-// Domain checks one domain. failed reports that the MX lookup itself
-// failed: the result is then largely inconclusive.
-func Domain(ctx context.Context, r *resolve.Resolver, domain string, o Options) (rep *report.Report, failed bool) {
+// Domain checks one domain. A check that could not reach its verdict
+// carries an inconclusive finding (report.LookupFailed).
+func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *report.Report {
 	var mxCheck *report.Check
 	var mxRes *mx.Result
 	mxDone := make(chan struct{})
@@ -122,8 +122,8 @@ func Domain(ctx context.Context, r *resolve.Resolver, domain string, o Options) 
 	<-mxDone
 	wg.Wait()
 
-	rep = &report.Report{Command: "check", Target: domain}
-	rep.Checks = append(rep.Checks, mxCheck, dane.DNSSEC(mxRes, r.Servers()), spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC)
+	rep := &report.Report{Command: "check", Target: domain}
+	rep.Checks = append(rep.Checks, mxCheck, dane.DNSSEC(mxRes, dns.Address(r)), spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC)
 	rep.Checks = append(rep.Checks, ipBL...)
 	rep.Checks = append(rep.Checks, domainBL)
 	if probed != nil {
@@ -133,5 +133,5 @@ func Domain(ctx context.Context, r *resolve.Resolver, domain string, o Options) 
 		res.mx = mxRes
 		rep.Checks = append(rep.Checks, o.Expect.evaluate(ctx, r, domain, res))
 	}
-	return rep, mxRes.Err != nil
+	return rep
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/smtptool/smtptool/check/mtasts"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/check/policy"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/spf"
 	"github.com/smtptool/smtptool/report"
 	"gopkg.in/yaml.v3"
@@ -106,7 +106,7 @@ func expected(id, msg, fix string) report.Finding {
 }
 
 // evaluate compares a domain's results with the expectations.
-func (e *Expectations) evaluate(ctx context.Context, r *resolve.Resolver, domain string, res results) *report.Check {
+func (e *Expectations) evaluate(ctx context.Context, r dns.Resolver, domain string, res results) *report.Check {
 	c := &report.Check{Name: "expect"}
 	var hosts []string
 	for _, h := range res.mx.Hosts {

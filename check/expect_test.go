@@ -21,7 +21,7 @@ func expectIDs(t *testing.T, l *lab.Lab, domain string, e *check.Expectations) s
 	}
 	o := options(l)
 	o.Expect = e
-	rep, _ := check.Domain(context.Background(), r, domain, o)
+	rep := check.Domain(context.Background(), r, domain, o)
 	last := rep.Checks[len(rep.Checks)-1]
 	if last.Name != "expect" {
 		t.Fatalf("no expect check: %s", last.Name)

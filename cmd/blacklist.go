@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/dnsbl"
+	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
 )
 
@@ -95,17 +96,16 @@ func runBlacklist(ctx context.Context, g *Global, o *blacklistOptions) error {
 	if err != nil {
 		return err
 	}
-	var status error
+	outcome := report.Clean
 	for _, t := range o.Targets {
 		rep, err := dnsbl.Run(ctx, r, t, opts)
 		if errors.Is(err, dnsbl.ErrBadTarget) {
 			return &exitError{ExitUsage, err}
 		}
-		if err := g.render(rep); err != nil && !isFindings(err) {
+		if err := g.write(rep); err != nil {
 			return err
-		} else if err != nil {
-			status = err
 		}
+		outcome = max(outcome, report.Judge(g.failOn(), rep))
 	}
-	return status
+	return exitFor(outcome)
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/smtptool/smtptool/check"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
@@ -144,12 +144,8 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100_000_000))
 	}
 
-	type result struct {
-		rep    *report.Report
-		failed bool
-	}
 	jobs := make(chan string, o.Concurrency)
-	results := make(chan result, o.Concurrency)
+	results := make(chan *report.Report, o.Concurrency)
 	var readErr error
 	go func() {
 		defer close(jobs)
@@ -169,8 +165,7 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 	for range o.Concurrency {
 		wg.Go(func() {
 			for d := range jobs {
-				rep, failed := checkOne(ctx, r, d, opts)
-				results <- result{rep, failed}
+				results <- checkOne(ctx, r, d, opts)
 			}
 		})
 	}
@@ -179,25 +174,21 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 	// Reports are written as they come, except whole-document formats.
 	stream := g.Format == "text" || g.Format == "json"
 	var collected []*report.Report
-	var status error
-	failed, n := false, 0
-	for res := range results {
+	outcome, n := report.Clean, 0
+	for rep := range results {
 		if bar != nil {
 			bar.Add(1)
 		}
-		failed = failed || res.failed
-		if s := g.status(res.rep); s != nil {
-			status = s
-		}
+		outcome = max(outcome, report.Judge(g.failOn(), rep))
 		if !stream {
-			collected = append(collected, res.rep)
+			collected = append(collected, rep)
 			continue
 		}
 		if g.Format == "text" && n > 0 {
 			fmt.Fprintln(g.io.Out)
 		}
 		n++
-		if err := g.write(res.rep); err != nil {
+		if err := g.write(rep); err != nil {
 			return err
 		}
 	}
@@ -212,20 +203,17 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 			return err
 		}
 	}
-	if failed && (status == nil || isFindings(status)) {
-		return &exitError{code: ExitFailure}
-	}
-	return status
+	return exitFor(outcome)
 }
 
 // checkOne checks a domain; a line that is not a domain gets a finding,
 // so one bad line does not stop a bulk scan.
-func checkOne(ctx context.Context, r *resolve.Resolver, d string, opts check.Options) (*report.Report, bool) {
-	if !resolve.ValidName(d) {
+func checkOne(ctx context.Context, r dns.Resolver, d string, opts check.Options) *report.Report {
+	if !dns.ValidName(d) {
 		c := &report.Check{Name: "input"}
 		c.Add(report.Finding{ID: "check.invalid-domain", Severity: report.Error,
 			Message: fmt.Sprintf("%q is not a domain name", d), Fix: "correct or remove the line", Ref: "RFC 1035 §2.3.1"})
-		return &report.Report{Command: "check", Target: d, Checks: []*report.Check{c}}, false
+		return &report.Report{Command: "check", Target: d, Checks: []*report.Check{c}}
 	}
 	return check.Domain(ctx, r, d, opts)
 }

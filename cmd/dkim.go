@@ -5,7 +5,7 @@ import (
 	"os"
 
 	"github.com/smtptool/smtptool/check/dkim"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
 )
@@ -24,9 +24,9 @@ which it tried (selectors cannot be listed through DNS).`,
   smtptool dkim verify message.eml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return perDomain(c.Context(), g, "dkim", args, func(ctx context.Context, r *resolve.Resolver, d string) (*report.Check, bool) {
+			return perDomain(c.Context(), g, "dkim", args, func(ctx context.Context, r dns.Resolver, d string) *report.Check {
 				check, _ := dkim.Check(ctx, r, d, selectors)
-				return check, false
+				return check
 			})
 		},
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/smtptool/smtptool/check/dmarc"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
 )
@@ -26,8 +26,8 @@ destination has authorized the reports (RFC 7489 §7.1).`,
 }
 
 func runDMARC(ctx context.Context, g *Global, domains []string) error {
-	return perDomain(ctx, g, "dmarc", domains, func(ctx context.Context, r *resolve.Resolver, d string) (*report.Check, bool) {
+	return perDomain(ctx, g, "dmarc", domains, func(ctx context.Context, r dns.Resolver, d string) *report.Check {
 		c, _ := dmarc.Check(ctx, r, d)
-		return c, false
+		return c
 	})
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/smtptool/smtptool/check/mx"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
 )
@@ -35,16 +35,15 @@ MX records (RFC 5321 §5.1), aliases, unresolvable hosts and more.`,
 }
 
 func runMX(ctx context.Context, g *Global, o *mxOptions) error {
-	return perDomain(ctx, g, "mx", o.Domains, func(ctx context.Context, r *resolve.Resolver, d string) (*report.Check, bool) {
-		check, res := mx.Check(ctx, r, d, mx.Options{AllowPrivate: o.AllowPrivate})
-		return check, res.Err != nil
+	return perDomain(ctx, g, "mx", o.Domains, func(ctx context.Context, r dns.Resolver, d string) *report.Check {
+		check, _ := mx.Check(ctx, r, d, mx.Options{AllowPrivate: o.AllowPrivate})
+		return check
 	})
 }
 
-// perDomain runs one check per domain, one report each. failed marks a
-// check whose own lookup failed: the tool could not do its job (exit 3).
+// perDomain runs one check per domain, one report each.
 func perDomain(ctx context.Context, g *Global, command string, domains []string,
-	run func(context.Context, *resolve.Resolver, string) (c *report.Check, failed bool)) error {
+	run func(context.Context, dns.Resolver, string) *report.Check) error {
 	for _, d := range domains {
 		if err := validDomain(d); err != nil {
 			return err
@@ -55,26 +54,14 @@ func perDomain(ctx context.Context, g *Global, command string, domains []string,
 		return err
 	}
 	reports := make([]*report.Report, len(domains))
-	failed := false
 	for i, d := range domains {
-		check, f := run(ctx, r, d)
-		reports[i] = &report.Report{Command: command, Target: d, Checks: []*report.Check{check}}
-		failed = failed || f
+		reports[i] = &report.Report{Command: command, Target: d, Checks: []*report.Check{run(ctx, r, d)}}
 	}
-	err = g.render(reports...)
-	if failed && (err == nil || isFindings(err)) {
-		return &exitError{code: ExitFailure}
-	}
-	return err
-}
-
-func isFindings(err error) bool {
-	ee, ok := err.(*exitError)
-	return ok && ee.code == ExitFindings && ee.err == nil
+	return g.render(reports...)
 }
 
 func validDomain(d string) error {
-	if !resolve.ValidName(d) {
+	if !dns.ValidName(d) {
 		return usageError("%q is not a valid domain name", d)
 	}
 	return nil

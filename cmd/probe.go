@@ -10,6 +10,7 @@ import (
 
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/probe"
+	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -101,22 +102,18 @@ func runProbe(ctx context.Context, g *Global, o *probeOptions) error {
 	if err != nil {
 		return err
 	}
-	var failed error
+	outcome := report.Clean
 	for _, t := range o.Targets {
 		rep, err := probe.Run(ctx, r, t, ro)
 		if err != nil {
 			return &exitError{ExitUsage, err}
 		}
-		if rep.Has("dns.lookup-failed") && len(rep.Checks) == 1 {
-			failed = &exitError{code: ExitFailure}
-		}
-		if err := g.render(rep); err != nil && !isFindings(err) {
+		if err := g.write(rep); err != nil {
 			return err
-		} else if err != nil && failed == nil {
-			failed = err
 		}
+		outcome = max(outcome, report.Judge(g.failOn(), rep))
 	}
-	return failed
+	return exitFor(outcome)
 }
 
 func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
 )
@@ -145,7 +145,7 @@ func (g *Global) validate() error {
 		return usageError("--fail-on: %v", err)
 	}
 	for _, r := range g.Resolvers {
-		if _, err := resolve.ParseServer(r); err != nil {
+		if _, err := dns.ParseServer(r); err != nil {
 			return usageError("--resolver: %v", err)
 		}
 	}
@@ -153,10 +153,10 @@ func (g *Global) validate() error {
 }
 
 // resolver builds the run's one DNS client.
-func (g *Global) resolver() (*resolve.Resolver, error) {
-	cfg := resolve.Config{Timeout: g.Timeout}
+func (g *Global) resolver() (*dns.Client, error) {
+	cfg := dns.Config{Timeout: g.Timeout}
 	for _, r := range g.Resolvers {
-		s, _ := resolve.ParseServer(r)
+		s, _ := dns.ParseServer(r)
 		cfg.Servers = append(cfg.Servers, s)
 	}
 	if g.Verbose {
@@ -169,7 +169,7 @@ func (g *Global) resolver() (*resolve.Resolver, error) {
 			fmt.Fprintf(w, ";; %s @%s: %s in %s\n", q, server, rcode, rtt.Round(time.Millisecond))
 		}
 	}
-	r, err := resolve.New(cfg)
+	r, err := dns.New(cfg)
 	if err != nil {
 		return nil, failure(err)
 	}
@@ -222,12 +222,20 @@ func (g *Global) failOn() report.Severity {
 	return s
 }
 
-// status is exit 1 when a report has a finding at or above --fail-on.
+// status is the exit status the reports call for: the one decision, for
+// every command, of exit 1 (a finding at or above --fail-on), exit 3 (no
+// verdict: a lookup or connection failed, and nothing certain at or above
+// --fail-on was found) or 0.
 func (g *Global) status(reports ...*report.Report) error {
-	for _, r := range reports {
-		if r.AtLeast(g.failOn()) {
-			return &exitError{code: ExitFindings}
-		}
+	return exitFor(report.Judge(g.failOn(), reports...))
+}
+
+func exitFor(o report.Outcome) error {
+	switch o {
+	case report.Failing:
+		return &exitError{code: ExitFindings}
+	case report.Inconclusive:
+		return &exitError{code: ExitFailure}
 	}
 	return nil
 }

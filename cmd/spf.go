@@ -93,18 +93,15 @@ func runSPF(ctx context.Context, g *Global, o *spfOptions) error {
 	case spf.ResultPermError, spf.ResultTempError:
 		c.Add(report.Finding{ID: "spf.evaluation-error", Severity: report.Error,
 			Message: fmt.Sprintf("SPF evaluation for %s at %s ends in %s: %s", ip, domain, ev.Result, ev.Reason),
-			Fix:     "run smtptool spf " + domain + " to see what is wrong with the record", Ref: "RFC 7208 §2.6"})
+			Fix:     "run smtptool spf " + domain + " to see what is wrong with the record", Ref: "RFC 7208 §2.6",
+			Inconclusive: ev.Result == spf.ResultTempError})
 	default:
 		c.Add(report.Finding{ID: "spf.not-permitted", Severity: report.Error,
 			Message: fmt.Sprintf("%s is not permitted to send for %s: SPF %s (%s)", ip, domain, ev.Result, ev.Reason),
 			Fix:     fmt.Sprintf("if %s is a legitimate sender, add it to the SPF record of %s (ip4:/ip6: or an include of its provider)", ip, domain),
 			Ref:     "RFC 7208 §2.6"})
 	}
-	err = g.render(&report.Report{Command: "spf", Target: domain, Checks: []*report.Check{c}})
-	if ev.Result == spf.ResultTempError && (err == nil || isFindings(err)) {
-		return &exitError{code: ExitFailure} // DNS did not answer
-	}
-	return err
+	return g.render(&report.Report{Command: "spf", Target: domain, Checks: []*report.Check{c}})
 }
 
 // spfEvaluation renders a check_host() result.

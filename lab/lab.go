@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
-	"github.com/miekg/dns"
+	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/dane"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 )
 
 //go:embed zones/*.zone
@@ -150,7 +150,7 @@ func labZone() (*Zone, error) {
 		}
 	}
 	for _, h := range Hosts {
-		rev, err := dns.ReverseAddr(h.IP)
+		rev, err := mdns.ReverseAddr(h.IP)
 		if err != nil {
 			return nil, err
 		}
@@ -355,8 +355,8 @@ func (l *Lab) Messages(host string) int {
 }
 
 // Resolver returns a DNS client that asks the lab.
-func (l *Lab) Resolver(timeout time.Duration) (*resolve.Resolver, error) {
-	return resolve.New(resolve.Config{Servers: []string{l.DNS.Addr}, Timeout: timeout})
+func (l *Lab) Resolver(timeout time.Duration) (*dns.Client, error) {
+	return dns.New(dns.Config{Servers: []string{l.DNS.Addr}, Timeout: timeout})
 }
 
 // Close stops every server.

@@ -4,13 +4,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 
 // ForTest starts a lab closed at the end of the test, and a resolver that
 // asks it with the given per-lookup timeout.
-func ForTest(t testing.TB, timeout time.Duration) (*Lab, *resolve.Resolver) {
+func ForTest(t testing.TB, timeout time.Duration) (*Lab, *dns.Client) {
 	t.Helper()
 	l, err := Start(Options{})
 	if err != nil {

@@ -11,10 +11,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/miekg/dns"
+	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/dane"
 	"github.com/smtptool/smtptool/check/mx"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -48,7 +48,7 @@ func ParseTarget(s string) (Target, error) {
 			return t, nil
 		}
 	}
-	if !resolve.ValidName(host) {
+	if !dns.ValidName(host) {
 		return t, fmt.Errorf("%w: %q is not a domain, host or address", ErrBadTarget, s)
 	}
 	t.Host = strings.TrimSuffix(host, ".")
@@ -71,7 +71,7 @@ type RunOptions struct {
 // Run probes a target: an address or host:port directly, a name through
 // its MX hosts in preference order (RFC 5321 §5.1). It returns an error
 // only for a target that cannot be parsed.
-func Run(ctx context.Context, r *resolve.Resolver, target string, o RunOptions) (*report.Report, error) {
+func Run(ctx context.Context, r dns.Resolver, target string, o RunOptions) (*report.Report, error) {
 	t, err := ParseTarget(target)
 	if err != nil {
 		return nil, err
@@ -91,17 +91,17 @@ func Run(ctx context.Context, r *resolve.Resolver, target string, o RunOptions) 
 	var candidates [][]Server // per host, its addresses in order
 	switch {
 	case t.IP.IsValid():
-		ptr, _, _ := r.LookupPTR(ctx, t.IP)
+		ptr, _, _ := dns.LookupPTR(ctx, r, t.IP)
 		candidates = [][]Server{{{Addr: net.JoinHostPort(t.IP.String(), fmt.Sprint(port)), PTR: ptr}}}
 	case t.Port != 0:
-		host := mx.Host{Name: dns.CanonicalName(t.Host)}
-		addrs := r.LookupAddrs(ctx, t.Host)
+		host := mx.Host{Name: mdns.CanonicalName(t.Host)}
+		addrs := dns.LookupAddrs(ctx, r, t.Host)
 		if len(addrs.Addrs) == 0 {
 			rep.Checks = append(rep.Checks, noAddress(t.Host, addrs))
 			return rep, nil
 		}
 		for _, ip := range addrs.Addrs {
-			names, _, _ := r.LookupPTR(ctx, ip)
+			names, _, _ := dns.LookupPTR(ctx, r, ip)
 			host.Addresses = append(host.Addresses, mx.Address{IP: ip, PTR: names})
 		}
 		candidates = [][]Server{servers(host, port, o.Network)}
@@ -162,7 +162,7 @@ func Run(ctx context.Context, r *resolve.Resolver, target string, o RunOptions) 
 
 // matchDANE matches the presented chain against the host's TLSA records
 // when DNSSEC validates them (RFC 7672 §2.2, §3).
-func matchDANE(ctx context.Context, r *resolve.Resolver, res *Result, o Options) {
+func matchDANE(ctx context.Context, r dns.Resolver, res *Result, o Options) {
 	if res.TLS == nil || res.Host == "" {
 		return
 	}
@@ -200,10 +200,10 @@ func servers(h mx.Host, port int, network string) []Server {
 	return out
 }
 
-func noAddress(host string, a *resolve.Addrs) *report.Check {
+func noAddress(host string, a *dns.Addrs) *report.Check {
 	c := &report.Check{Name: "dns"}
 	if err := a.Failed(); err != nil {
-		c.Add(resolve.FailedFinding(err))
+		c.Add(report.LookupFailed(err))
 		return c
 	}
 	c.Add(report.Finding{

@@ -66,6 +66,10 @@ type Finding struct {
 	Message  string   `json:"message"`
 	Fix      string   `json:"fix,omitempty"`
 	Ref      string   `json:"ref,omitempty"`
+	// Inconclusive marks a finding that is no verdict about the target: a
+	// lookup or connection the check needed failed (dns.lookup-failed, an
+	// SPF temperror). It decides exit code 3, not 1.
+	Inconclusive bool `json:"-"`
 }
 
 // Status is "ok" or the name of the worst severity found.
@@ -186,6 +190,37 @@ func IDs(fs ...Finding) string {
 	}
 	slices.Sort(ids)
 	return strings.Join(ids, ",")
+}
+
+// Outcome is what a set of reports calls for: a finding at or above the
+// threshold found with certainty, or else a verdict that could not be
+// reached because something asked for failed.
+type Outcome int
+
+// Outcomes, from best to worst for a script's purposes.
+const (
+	Clean        Outcome = iota // nothing certain at or above the threshold, nothing inconclusive
+	Inconclusive                // nothing certain at or above the threshold, but a lookup or connection failed
+	Failing                     // a certain finding at or above the threshold
+)
+
+// Judge decides the outcome of reports against a --fail-on threshold. It is
+// the one place that tells "the target has a problem" from "no verdict".
+func Judge(threshold Severity, reports ...*Report) Outcome {
+	out := Clean
+	for _, r := range reports {
+		for _, c := range r.Checks {
+			for _, f := range c.Findings {
+				switch {
+				case f.Inconclusive:
+					out = Inconclusive
+				case f.Severity >= threshold:
+					return Failing
+				}
+			}
+		}
+	}
+	return out
 }
 
 // AtLeast reports whether any finding is at or above the given severity.

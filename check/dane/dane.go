@@ -17,8 +17,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -44,14 +44,14 @@ func Name(host string, port int) string {
 }
 
 // Lookup returns a host's TLSA records and whether DNSSEC validated them.
-func Lookup(ctx context.Context, r *resolve.Resolver, host string, port int) (*Host, error) {
+func Lookup(ctx context.Context, r dns.Resolver, host string, port int) (*Host, error) {
 	h := &Host{Host: strings.TrimSuffix(host, "."), Name: Name(host, port)}
-	ans, err := r.Lookup(ctx, h.Name, dns.TypeTLSA)
+	ans, err := r.Lookup(ctx, h.Name, mdns.TypeTLSA)
 	if err != nil {
 		return h, err
 	}
 	h.Authentic = ans.Authentic
-	for _, t := range resolve.Records[*dns.TLSA](ans) {
+	for _, t := range dns.Records[*mdns.TLSA](ans) {
 		h.Records = append(h.Records, TLSA{t.Usage, t.Selector, t.MatchingType, strings.ToLower(t.Certificate)})
 	}
 	return h, nil
@@ -64,7 +64,7 @@ type Result struct {
 
 // Check looks up the TLSA records of every MX host: records that DNSSEC
 // does not validate are unusable (RFC 7672 §2.2).
-func Check(ctx context.Context, r *resolve.Resolver, mxHosts []string) *report.Check {
+func Check(ctx context.Context, r dns.Resolver, mxHosts []string) *report.Check {
 	hosts := make([]*Host, len(mxHosts))
 	errs := make([]error, len(mxHosts))
 	var wg sync.WaitGroup
@@ -76,7 +76,7 @@ func Check(ctx context.Context, r *resolve.Resolver, mxHosts []string) *report.C
 	c := &report.Check{Name: "dane"}
 	for i, h := range hosts {
 		if errs[i] != nil {
-			c.Add(resolve.FailedFinding(errs[i]))
+			c.Add(report.LookupFailed(errs[i]))
 			continue
 		}
 		if len(h.Records) == 0 {

@@ -35,7 +35,7 @@ func TestDNSSEC(t *testing.T) {
 	_, r := lab.ForTest(t, time.Second)
 	for domain, want := range map[string]int{"good.test": 0, "nomx.test": 1, "servfail.test": 0} {
 		res, _ := mx.Lookup(context.Background(), r, domain, mx.Options{})
-		if c := dane.DNSSEC(res, []string{"lab"}); len(c.Findings) != want {
+		if c := dane.DNSSEC(res, "lab"); len(c.Findings) != want {
 			t.Errorf("%s: %+v", domain, c.Findings)
 		}
 	}

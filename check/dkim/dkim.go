@@ -18,8 +18,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/report"
 )
@@ -65,7 +65,7 @@ const ref = "RFC 6376"
 
 // Check looks up the keys of the given selectors, or sweeps the common
 // ones concurrently when none are given.
-func Check(ctx context.Context, r *resolve.Resolver, domain string, selectors []string) (*report.Check, *Result) {
+func Check(ctx context.Context, r dns.Resolver, domain string, selectors []string) (*report.Check, *Result) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	given := len(selectors) > 0
 	if !given {
@@ -84,12 +84,12 @@ func Check(ctx context.Context, r *resolve.Resolver, domain string, selectors []
 	for i, sel := range selectors {
 		wg.Go(func() {
 			name := sel + "._domainkey." + domain
-			ans, err := r.Lookup(ctx, name, dns.TypeTXT)
+			ans, err := r.Lookup(ctx, name, mdns.TypeTXT)
 			if err != nil {
-				outs[i].findings = []report.Finding{resolve.FailedFinding(err)}
+				outs[i].findings = []report.Finding{report.LookupFailed(err)}
 				return
 			}
-			txts := resolve.TXT(ans)
+			txts := dns.TXT(ans)
 			if len(txts) == 0 {
 				if given {
 					outs[i].findings = []report.Finding{{ID: "dkim.selector-missing", Severity: report.Error,

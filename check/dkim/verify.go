@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-msgauth/dkim"
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -30,11 +30,11 @@ type Verification struct {
 
 // Verify checks every DKIM signature of a message (RFC 6376 §6) with
 // emersion/go-msgauth, looking keys up through r.
-func Verify(ctx context.Context, r *resolve.Resolver, msg io.Reader) (*report.Check, error) {
+func Verify(ctx context.Context, r dns.Resolver, msg io.Reader) (*report.Check, error) {
 	verifs, err := dkim.VerifyWithOptions(msg, &dkim.VerifyOptions{
 		MaxVerifications: 20,
 		LookupTXT: func(name string) ([]string, error) {
-			ans, err := r.Lookup(ctx, name, dns.TypeTXT)
+			ans, err := r.Lookup(ctx, name, mdns.TypeTXT)
 			if err != nil {
 				// go-msgauth reads a temporary DNSError as temperror.
 				return nil, &net.DNSError{Err: err.Error(), Name: name, IsTemporary: true}
@@ -42,7 +42,7 @@ func Verify(ctx context.Context, r *resolve.Resolver, msg io.Reader) (*report.Ch
 			if ans.Empty() {
 				return nil, &net.DNSError{Err: "no key record", Name: name, IsNotFound: true}
 			}
-			return resolve.TXT(ans), nil
+			return dns.TXT(ans), nil
 		},
 	})
 	if err != nil && !errors.Is(err, dkim.ErrTooManySignatures) {

@@ -17,8 +17,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/report"
 	"golang.org/x/net/publicsuffix"
@@ -163,7 +163,7 @@ func reportAddress(uri string) (string, error) {
 		return "", fmt.Errorf("%q is not a valid address", uri)
 	}
 	_, domain, _ := strings.Cut(addr.Address, "@")
-	if !resolve.ValidName(domain) || !strings.Contains(domain, ".") {
+	if !dns.ValidName(domain) || !strings.Contains(domain, ".") {
 		return "", fmt.Errorf("%q has no valid domain", uri)
 	}
 	return domain, nil
@@ -195,21 +195,21 @@ type Result struct {
 const ref = "RFC 7489"
 
 // Check discovers, parses and lints the DMARC policy of a domain.
-func Check(ctx context.Context, r *resolve.Resolver, domain string) (*report.Check, *Result) {
+func Check(ctx context.Context, r dns.Resolver, domain string) (*report.Check, *Result) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	res := &Result{Domain: domain}
 	c := &report.Check{Name: "dmarc", Data: res}
 
 	records, err := lookup(ctx, r, domain)
 	if err != nil {
-		c.Add(resolve.FailedFinding(err))
+		c.Add(report.LookupFailed(err))
 		return c, res
 	}
 	found := domain
 	if org := OrgDomain(domain); len(records) == 0 && org != domain {
 		// RFC 7489 §6.6.3: fall back to the organizational domain.
 		if records, err = lookup(ctx, r, org); err != nil {
-			c.Add(resolve.FailedFinding(err))
+			c.Add(report.LookupFailed(err))
 			return c, res
 		}
 		found = org
@@ -244,13 +244,13 @@ func Check(ctx context.Context, r *resolve.Resolver, domain string) (*report.Che
 }
 
 // lookup returns the DMARC records at _dmarc.<domain>.
-func lookup(ctx context.Context, r *resolve.Resolver, domain string) ([]string, error) {
-	ans, err := r.Lookup(ctx, "_dmarc."+domain, dns.TypeTXT)
+func lookup(ctx context.Context, r dns.Resolver, domain string) ([]string, error) {
+	ans, err := r.Lookup(ctx, "_dmarc."+domain, mdns.TypeTXT)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, t := range resolve.TXT(ans) {
+	for _, t := range dns.TXT(ans) {
 		if IsDMARC(t) {
 			out = append(out, t)
 		}
@@ -258,7 +258,7 @@ func lookup(ctx context.Context, r *resolve.Resolver, domain string) ([]string, 
 	return out, nil
 }
 
-func lint(ctx context.Context, r *resolve.Resolver, c *report.Check, rec *Record, domain string) {
+func lint(ctx context.Context, r dns.Resolver, c *report.Check, rec *Record, domain string) {
 	for _, e := range rec.Errors {
 		c.Add(report.Finding{ID: "dmarc.syntax", Severity: report.Error,
 			Message: fmt.Sprintf("the DMARC record of %s is malformed: %s", domain, e),
@@ -289,7 +289,7 @@ func lint(ctx context.Context, r *resolve.Resolver, c *report.Check, rec *Record
 
 // checkDestinations validates rua/ruf URIs and, for each external
 // destination, its authorization record (RFC 7489 §7.1).
-func checkDestinations(ctx context.Context, r *resolve.Resolver, c *report.Check, rec *Record, domain string) {
+func checkDestinations(ctx context.Context, r dns.Resolver, c *report.Check, rec *Record, domain string) {
 	var external []string
 	for _, uri := range append(append([]string(nil), rec.RUA...), rec.RUF...) {
 		dest, err := reportAddress(uri)
@@ -308,13 +308,13 @@ func checkDestinations(ctx context.Context, r *resolve.Resolver, c *report.Check
 	for i, dest := range external {
 		wg.Go(func() {
 			name := domain + "._report._dmarc." + dest
-			ans, err := r.Lookup(ctx, name, dns.TypeTXT)
+			ans, err := r.Lookup(ctx, name, mdns.TypeTXT)
 			if err != nil {
-				f := resolve.FailedFinding(err)
+				f := report.LookupFailed(err)
 				findings[i] = &f
 				return
 			}
-			for _, t := range resolve.TXT(ans) {
+			for _, t := range dns.TXT(ans) {
 				if strings.HasPrefix(t, "v=DMARC1") {
 					return
 				}

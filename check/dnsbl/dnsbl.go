@@ -22,9 +22,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/miekg/dns"
+	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/mx"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -82,7 +82,7 @@ type Result struct {
 }
 
 // CheckIP asks the IP lists about an address.
-func CheckIP(ctx context.Context, r *resolve.Resolver, ip netip.Addr, opts Options) *report.Check {
+func CheckIP(ctx context.Context, r dns.Resolver, ip netip.Addr, opts Options) *report.Check {
 	opts.defaults()
 	ip = ip.Unmap()
 	res := &Result{Subject: ip.String(), Kind: IPList, Lists: []ListResult{}}
@@ -108,7 +108,7 @@ func CheckIP(ctx context.Context, r *resolve.Resolver, ip netip.Addr, opts Optio
 }
 
 // CheckDomain asks the domain lists about a domain.
-func CheckDomain(ctx context.Context, r *resolve.Resolver, domain string, opts Options) *report.Check {
+func CheckDomain(ctx context.Context, r dns.Resolver, domain string, opts Options) *report.Check {
 	opts.defaults()
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	res := &Result{Subject: domain, Kind: DomainList, Lists: []ListResult{}}
@@ -125,7 +125,7 @@ func CheckDomain(ctx context.Context, r *resolve.Resolver, domain string, opts O
 
 // reverse writes an address in the order lists are asked (RFC 5782 §2.1, §2.4).
 func reverse(ip netip.Addr) string {
-	rev, _ := dns.ReverseAddr(ip.String()) // "d.c.b.a.in-addr.arpa."
+	rev, _ := mdns.ReverseAddr(ip.String()) // "d.c.b.a.in-addr.arpa."
 	rev = strings.TrimSuffix(rev, "in-addr.arpa.")
 	return strings.TrimSuffix(strings.TrimSuffix(rev, "ip6.arpa."), ".")
 }
@@ -138,7 +138,7 @@ func testName(l List) string {
 	return "1.0.0.127." + l.Zone
 }
 
-func run(ctx context.Context, r *resolve.Resolver, label string, lists []List, opts Options, res *Result, c *report.Check) {
+func run(ctx context.Context, r dns.Resolver, label string, lists []List, opts Options, res *Result, c *report.Check) {
 	res.Lists = make([]ListResult, len(lists))
 	var wg sync.WaitGroup
 	for i, l := range lists {
@@ -158,20 +158,20 @@ func run(ctx context.Context, r *resolve.Resolver, label string, lists []List, o
 
 // ask queries one list: the subject and the list's test entry at once,
 // then the TXT record of a listing.
-func ask(ctx context.Context, r *resolve.Resolver, label string, l List) ListResult {
+func ask(ctx context.Context, r dns.Resolver, label string, l List) ListResult {
 	q := label + "." + l.Zone
 	lr := ListResult{List: l.Name, Zone: l.Zone, Query: q, Delist: l.Delist}
-	var ans, test *resolve.Answer
+	var ans, test *dns.Answer
 	var err, testErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { ans, err = r.Lookup(ctx, q, dns.TypeA) })
-	wg.Go(func() { test, testErr = r.Lookup(ctx, testName(l), dns.TypeA) })
+	wg.Go(func() { ans, err = r.Lookup(ctx, q, mdns.TypeA) })
+	wg.Go(func() { test, testErr = r.Lookup(ctx, testName(l), mdns.TypeA) })
 	wg.Wait()
 	if err != nil {
 		lr.Status, lr.Error = Failed, err.Error()
 		return lr
 	}
-	for _, a := range resolve.Records[*dns.A](ans) {
+	for _, a := range dns.Records[*mdns.A](ans) {
 		lr.Answers = append(lr.Answers, a.A.String())
 	}
 	if len(lr.Answers) == 0 {
@@ -196,14 +196,14 @@ func ask(ctx context.Context, r *resolve.Resolver, label string, l List) ListRes
 	for _, a := range lr.Answers {
 		lr.Reasons = append(lr.Reasons, l.meaning(a)...)
 	}
-	if txt, err := r.Lookup(ctx, q, dns.TypeTXT); err == nil {
-		lr.TXT = strings.Join(resolve.TXT(txt), " ")
+	if txt, err := r.Lookup(ctx, q, mdns.TypeTXT); err == nil {
+		lr.TXT = strings.Join(dns.TXT(txt), " ")
 	}
 	return lr
 }
 
-func refusalOnly(a *resolve.Answer, l List) bool {
-	for _, rr := range resolve.Records[*dns.A](a) {
+func refusalOnly(a *dns.Answer, l List) bool {
+	for _, rr := range dns.Records[*mdns.A](a) {
 		if _, ok := l.Refusals[rr.A.String()]; !ok {
 			return false
 		}
@@ -255,7 +255,7 @@ func finding(subject string, l List, lr ListResult) (report.Finding, bool) {
 			ID: "dnsbl.refused", Severity: report.Warning,
 			Message: fmt.Sprintf("%s did not answer for %s: %s (%s); the result is inconclusive, not a listing", l.Name, subject, strings.Join(lr.Reasons, "; "), strings.Join(lr.Answers, ", ")),
 			Fix:     "query through your own recursive resolver (not a public one such as 8.8.8.8 or 1.1.1.1, nor a busy ISP resolver), or use the list's data-query service with a key",
-			Ref:     "RFC 5782 §2.3",
+			Ref:     "RFC 5782 §2.3", Inconclusive: true,
 		}, true
 	case Broken:
 		return report.Finding{
@@ -269,7 +269,7 @@ func finding(subject string, l List, lr ListResult) (report.Finding, bool) {
 			ID: "dnsbl.lookup-failed", Severity: report.Warning,
 			Message: fmt.Sprintf("%s did not answer for %s (%s): its verdict is unknown", l.Name, subject, lr.Error),
 			Fix:     "retry later; if it lasts, the list may be down or blocking your resolver",
-			Ref:     "RFC 5782 §2",
+			Ref:     "RFC 5782 §2", Inconclusive: true,
 		}, true
 	}
 	return report.Finding{}, false

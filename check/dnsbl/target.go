@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/smtptool/smtptool/check/mx"
-	"github.com/smtptool/smtptool/check/resolve"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -22,13 +22,13 @@ var ErrBadTarget = errors.New("dnsbl: not an IP address or a domain")
 // Run checks a target: an address against the IP lists; a domain's MX
 // addresses against the IP lists and the domain itself against the domain
 // lists, all at once.
-func Run(ctx context.Context, r *resolve.Resolver, target string, opts Options) (*report.Report, error) {
+func Run(ctx context.Context, r dns.Resolver, target string, opts Options) (*report.Report, error) {
 	rep := &report.Report{Command: "blacklist", Target: target}
 	if ip, err := netip.ParseAddr(strings.Trim(target, "[]")); err == nil {
 		rep.Checks = []*report.Check{CheckIP(ctx, r, ip, opts)}
 		return rep, nil
 	}
-	if !resolve.ValidName(target) {
+	if !dns.ValidName(target) {
 		return nil, fmt.Errorf("%w: %q", ErrBadTarget, target)
 	}
 	var domainCheck *report.Check
@@ -71,7 +71,7 @@ func ParseList(spec string) (List, error) {
 		kind, zone = "", kind
 	}
 	zone = strings.ToLower(strings.TrimSuffix(zone, "."))
-	if !resolve.ValidName(zone) || !strings.Contains(zone, ".") {
+	if !dns.ValidName(zone) || !strings.Contains(zone, ".") {
 		return List{}, fmt.Errorf("bad list zone %q", spec)
 	}
 	for _, l := range DefaultLists {

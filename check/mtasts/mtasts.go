@@ -20,8 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/report"
 )
@@ -63,18 +63,18 @@ const ref = "RFC 8461"
 // Check checks the record, fetches and parses the policy, and matches
 // every MX host against its mx: patterns. mxHosts is called only when the
 // policy is in hand, so the MX lookup can run meanwhile.
-func Check(ctx context.Context, r *resolve.Resolver, domain string, mxHosts func() []string, opts Options) *report.Check {
+func Check(ctx context.Context, r dns.Resolver, domain string, mxHosts func() []string, opts Options) *report.Check {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	res := &Result{}
 	c := &report.Check{Name: "mta-sts", Data: res}
 	name := "_mta-sts." + domain
-	ans, err := r.Lookup(ctx, name, dns.TypeTXT)
+	ans, err := r.Lookup(ctx, name, mdns.TypeTXT)
 	if err != nil {
-		c.Add(resolve.FailedFinding(err))
+		c.Add(report.LookupFailed(err))
 		return c
 	}
 	var recs []string
-	for _, t := range resolve.TXT(ans) {
+	for _, t := range dns.TXT(ans) {
 		if strings.HasPrefix(t, "v=STSv1") {
 			recs = append(recs, t)
 		}
@@ -168,7 +168,7 @@ func parseRecord(txt string) (string, error) {
 // fetch gets the policy by the rules of RFC 8461 §3.3: HTTPS with a
 // verified certificate, no redirects, status 200, at most 64 KiB, within
 // the timeout; the host's address through the tool's resolver.
-func fetch(ctx context.Context, r *resolve.Resolver, host string, opts Options) (string, error) {
+func fetch(ctx context.Context, r dns.Resolver, host string, opts Options) (string, error) {
 	if opts.Port == 0 {
 		opts.Port = 443
 	}
@@ -182,7 +182,7 @@ func fetch(ctx context.Context, r *resolve.Resolver, host string, opts Options) 
 			TLSClientConfig: &tls.Config{RootCAs: opts.RootCAs, MinVersion: tls.VersionTLS12},
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 				h, port, _ := net.SplitHostPort(addr)
-				a := r.LookupAddrs(ctx, h)
+				a := dns.LookupAddrs(ctx, r, h)
 				if len(a.Addrs) == 0 {
 					if err := a.Failed(); err != nil {
 						return nil, err

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -64,12 +64,12 @@ type Address struct {
 
 // Lookup resolves the domain's mail hosts and returns them with the
 // findings of the mx check. An invalid domain name is an error.
-func Lookup(ctx context.Context, r *resolve.Resolver, domain string, opts Options) (*Result, []report.Finding) {
+func Lookup(ctx context.Context, r dns.Resolver, domain string, opts Options) (*Result, []report.Finding) {
 	res := &Result{Domain: strings.TrimSuffix(domain, ".")}
-	ans, err := r.Lookup(ctx, domain, dns.TypeMX)
+	ans, err := r.Lookup(ctx, domain, mdns.TypeMX)
 	if err != nil {
 		res.Err = err
-		return res, []report.Finding{resolve.FailedFinding(err)}
+		return res, []report.Finding{report.LookupFailed(err)}
 	}
 	res.Authentic = ans.Authentic
 	if ans.NXDomain() {
@@ -83,8 +83,8 @@ func Lookup(ctx context.Context, r *resolve.Resolver, domain string, opts Option
 	}
 
 	var findings []report.Finding
-	records := resolve.Records[*dns.MX](ans)
-	slices.SortStableFunc(records, func(a, b *dns.MX) int {
+	records := dns.Records[*mdns.MX](ans)
+	slices.SortStableFunc(records, func(a, b *mdns.MX) int {
 		if a.Preference != b.Preference {
 			return int(a.Preference) - int(b.Preference)
 		}
@@ -94,7 +94,7 @@ func Lookup(ctx context.Context, r *resolve.Resolver, domain string, opts Option
 	case len(records) == 0:
 		// RFC 5321 §5.1: no MX, so the domain itself is the implicit MX.
 		res.Implicit = true
-		res.Hosts = []Host{{Name: dns.CanonicalName(domain)}}
+		res.Hosts = []Host{{Name: mdns.CanonicalName(domain)}}
 		findings = append(findings, report.Finding{
 			ID: "mx.missing", Severity: report.Warning,
 			Message: fmt.Sprintf("%s has no MX record: senders fall back to its A/AAAA records", res.Domain),
@@ -107,7 +107,7 @@ func Lookup(ctx context.Context, r *resolve.Resolver, domain string, opts Option
 				res.NullMX = true
 				continue
 			}
-			res.Hosts = append(res.Hosts, Host{Name: dns.CanonicalName(mx.Mx), Preference: mx.Preference})
+			res.Hosts = append(res.Hosts, Host{Name: mdns.CanonicalName(mx.Mx), Preference: mx.Preference})
 		}
 	}
 	if res.NullMX {
@@ -154,7 +154,7 @@ func Lookup(ctx context.Context, r *resolve.Resolver, domain string, opts Option
 }
 
 // Check runs Lookup and wraps it as the "mx" check.
-func Check(ctx context.Context, r *resolve.Resolver, domain string, opts Options) (*report.Check, *Result) {
+func Check(ctx context.Context, r dns.Resolver, domain string, opts Options) (*report.Check, *Result) {
 	res, findings := Lookup(ctx, r, domain, opts)
 	return &report.Check{Name: "mx", Findings: findings, Data: res}, res
 }
@@ -168,7 +168,7 @@ func hasAddresses(hosts []Host) bool {
 	return false
 }
 
-func lookupHost(ctx context.Context, r *resolve.Resolver, h *Host, implicit bool, opts Options) {
+func lookupHost(ctx context.Context, r dns.Resolver, h *Host, implicit bool, opts Options) {
 	name := strings.TrimSuffix(h.Name, ".")
 	if _, err := netip.ParseAddr(strings.Trim(name, "[]")); err == nil {
 		// RFC 5321 §5.1 and RFC 7505 §3: an MX names a host, never an address.
@@ -180,7 +180,7 @@ func lookupHost(ctx context.Context, r *resolve.Resolver, h *Host, implicit bool
 		})
 		return
 	}
-	addrs := r.LookupAddrs(ctx, h.Name)
+	addrs := dns.LookupAddrs(ctx, r, h.Name)
 	h.CNAMEs = addrs.CNAMEs
 	if len(addrs.CNAMEs) > 0 && !implicit {
 		// RFC 2181 §10.3: an MX target must not be an alias.
@@ -192,7 +192,7 @@ func lookupHost(ctx context.Context, r *resolve.Resolver, h *Host, implicit bool
 		})
 	}
 	if err := addrs.Failed(); err != nil {
-		h.findings = append(h.findings, resolve.FailedFinding(err))
+		h.findings = append(h.findings, report.LookupFailed(err))
 	}
 	if len(addrs.Addrs) == 0 && addrs.Failed() == nil {
 		what := "NXDOMAIN"
@@ -215,7 +215,7 @@ func lookupHost(ctx context.Context, r *resolve.Resolver, h *Host, implicit bool
 	wg.Wait()
 }
 
-func lookupAddress(ctx context.Context, r *resolve.Resolver, host string, a *Address, opts Options) {
+func lookupAddress(ctx context.Context, r dns.Resolver, host string, a *Address, opts Options) {
 	a.Scope = Scope(a.IP)
 	if a.Scope != "" && !opts.AllowPrivate {
 		a.findings = append(a.findings, report.Finding{
@@ -225,10 +225,10 @@ func lookupAddress(ctx context.Context, r *resolve.Resolver, host string, a *Add
 			Ref:     "RFC 6890",
 		})
 	}
-	names, _, err := r.LookupPTR(ctx, a.IP)
+	names, _, err := dns.LookupPTR(ctx, r, a.IP)
 	switch {
 	case err != nil:
-		a.findings = append(a.findings, resolve.FailedFinding(err))
+		a.findings = append(a.findings, report.LookupFailed(err))
 		return
 	case len(names) == 0:
 		a.findings = append(a.findings, report.Finding{
@@ -247,7 +247,7 @@ func lookupAddress(ctx context.Context, r *resolve.Resolver, host string, a *Add
 	var wg sync.WaitGroup
 	for i, n := range names {
 		wg.Go(func() {
-			back := r.LookupAddrs(ctx, n)
+			back := dns.LookupAddrs(ctx, r, n)
 			confirmed[i] = slices.Contains(back.Addrs, a.IP)
 			if err := back.Failed(); err != nil && !confirmed[i] {
 				mu.Lock()
@@ -261,7 +261,7 @@ func lookupAddress(ctx context.Context, r *resolve.Resolver, host string, a *Add
 	switch {
 	case a.FCrDNS:
 	case failed != nil:
-		a.findings = append(a.findings, resolve.FailedFinding(failed))
+		a.findings = append(a.findings, report.LookupFailed(failed))
 	default:
 		a.findings = append(a.findings, report.Finding{
 			ID: "mx.fcrdns-mismatch", Severity: report.Warning,

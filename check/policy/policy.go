@@ -12,8 +12,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/report"
 )
@@ -39,13 +39,13 @@ func Tags(txt, version string) (map[string]string, error) {
 }
 
 // records returns the TXT records at name that start with "v=<version>".
-func records(ctx context.Context, r *resolve.Resolver, name, version string) ([]string, error) {
-	ans, err := r.Lookup(ctx, name, dns.TypeTXT)
+func records(ctx context.Context, r dns.Resolver, name, version string) ([]string, error) {
+	ans, err := r.Lookup(ctx, name, mdns.TypeTXT)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, t := range resolve.TXT(ans) {
+	for _, t := range dns.TXT(ans) {
 		if strings.HasPrefix(strings.TrimSpace(t), "v="+version) {
 			out = append(out, t)
 		}
@@ -60,14 +60,14 @@ type TLSRPT struct {
 }
 
 // CheckTLSRPT checks _smtp._tls.<domain> (RFC 8460 §3).
-func CheckTLSRPT(ctx context.Context, r *resolve.Resolver, domain string) *report.Check {
+func CheckTLSRPT(ctx context.Context, r dns.Resolver, domain string) *report.Check {
 	res := &TLSRPT{}
 	c := &report.Check{Name: "tlsrpt", Data: res}
 	name := "_smtp._tls." + strings.TrimSuffix(domain, ".")
 	recs, err := records(ctx, r, name, "TLSRPTv1")
 	switch {
 	case err != nil:
-		c.Add(resolve.FailedFinding(err))
+		c.Add(report.LookupFailed(err))
 		return c
 	case len(recs) == 0:
 		c.Add(report.Finding{ID: "tlsrpt.missing", Severity: report.Info,
@@ -125,14 +125,14 @@ type DMARCState struct {
 
 // CheckBIMI checks default._bimi.<domain>. A domain without BIMI gets no
 // finding: BIMI is optional. With one, DMARC must be enforced.
-func CheckBIMI(ctx context.Context, r *resolve.Resolver, domain string, d DMARCState) *report.Check {
+func CheckBIMI(ctx context.Context, r dns.Resolver, domain string, d DMARCState) *report.Check {
 	res := &BIMI{}
 	c := &report.Check{Name: "bimi", Data: res}
 	name := "default._bimi." + strings.TrimSuffix(domain, ".")
 	recs, err := records(ctx, r, name, "BIMI1")
 	switch {
 	case err != nil:
-		c.Add(resolve.FailedFinding(err))
+		c.Add(report.LookupFailed(err))
 		return c
 	case len(recs) == 0:
 		return c

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/spf"
 	"github.com/smtptool/smtptool/lab"
 	"gopkg.in/yaml.v3"
@@ -77,9 +77,9 @@ func loadSuite(t *testing.T) []suite {
 func zoneFor(t *testing.T, data map[string][]any) *lab.Zone {
 	z := lab.NewZone()
 	for name, records := range data {
-		fqdn := dns.Fqdn(name)
-		hdr := func(typ uint16) dns.RR_Header {
-			return dns.RR_Header{Name: fqdn, Rrtype: typ, Class: dns.ClassINET, Ttl: 300}
+		fqdn := mdns.Fqdn(name)
+		hdr := func(typ uint16) mdns.RR_Header {
+			return mdns.RR_Header{Name: fqdn, Rrtype: typ, Class: mdns.ClassINET, Ttl: 300}
 		}
 		var spfs, txts [][]string
 		present := map[uint16]bool{}
@@ -95,7 +95,7 @@ func zoneFor(t *testing.T, data map[string][]any) *lab.Zone {
 					noTXT = true
 					continue
 				}
-				present[dns.StringToType[typ]] = true
+				present[mdns.StringToType[typ]] = true
 				switch typ {
 				case "SPF", "TXT":
 					var strs []string
@@ -113,16 +113,16 @@ func zoneFor(t *testing.T, data map[string][]any) *lab.Zone {
 						txts = append(txts, strs)
 					}
 				case "A":
-					z.Add(&dns.A{Hdr: hdr(dns.TypeA), A: netip.MustParseAddr(v.(string)).AsSlice()})
+					z.Add(&mdns.A{Hdr: hdr(mdns.TypeA), A: netip.MustParseAddr(v.(string)).AsSlice()})
 				case "AAAA":
-					z.Add(&dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: netip.MustParseAddr(v.(string)).AsSlice()})
+					z.Add(&mdns.AAAA{Hdr: hdr(mdns.TypeAAAA), AAAA: netip.MustParseAddr(v.(string)).AsSlice()})
 				case "PTR":
-					z.Add(&dns.PTR{Hdr: hdr(dns.TypePTR), Ptr: dns.Fqdn(v.(string))})
+					z.Add(&mdns.PTR{Hdr: hdr(mdns.TypePTR), Ptr: mdns.Fqdn(v.(string))})
 				case "CNAME":
-					z.Add(&dns.CNAME{Hdr: hdr(dns.TypeCNAME), Target: dns.Fqdn(v.(string))})
+					z.Add(&mdns.CNAME{Hdr: hdr(mdns.TypeCNAME), Target: mdns.Fqdn(v.(string))})
 				case "MX":
 					mx := v.([]any)
-					z.Add(&dns.MX{Hdr: hdr(dns.TypeMX), Preference: uint16(mx[0].(int)), Mx: dns.Fqdn(mx[1].(string))})
+					z.Add(&mdns.MX{Hdr: hdr(mdns.TypeMX), Preference: uint16(mx[0].(int)), Mx: mdns.Fqdn(mx[1].(string))})
 				default:
 					t.Fatalf("zonedata %s: unknown type %s", name, typ)
 				}
@@ -130,11 +130,11 @@ func zoneFor(t *testing.T, data map[string][]any) *lab.Zone {
 		}
 		if len(txts) == 0 && !timeout && !noTXT {
 			txts = spfs
-			present[dns.TypeTXT] = len(spfs) > 0
+			present[mdns.TypeTXT] = len(spfs) > 0
 		}
 		if timeout {
 			// TIMEOUT answers the types the name has no data for.
-			for _, typ := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeMX, dns.TypePTR, dns.TypeTXT, dns.TypeCNAME} {
+			for _, typ := range []uint16{mdns.TypeA, mdns.TypeAAAA, mdns.TypeMX, mdns.TypePTR, mdns.TypeTXT, mdns.TypeCNAME} {
 				if !present[typ] {
 					z.Misbehave(fqdn, typ, "timeout")
 				}
@@ -143,9 +143,9 @@ func zoneFor(t *testing.T, data map[string][]any) *lab.Zone {
 		for _, strs := range txts {
 			var esc []string
 			for _, s := range strs {
-				esc = append(esc, resolve.Escape(s))
+				esc = append(esc, dns.Escape(s))
 			}
-			z.Add(&dns.TXT{Hdr: hdr(dns.TypeTXT), Txt: esc})
+			z.Add(&mdns.TXT{Hdr: hdr(mdns.TypeTXT), Txt: esc})
 		}
 	}
 	return z
@@ -169,7 +169,7 @@ func TestRFC7208Conformance(t *testing.T) {
 		for _, name := range names {
 			tc := s.Tests[name]
 			total++
-			r, err := resolve.New(resolve.Config{Servers: []string{srv.Addr}, Timeout: 300 * time.Millisecond, Attempts: 1})
+			r, err := dns.New(dns.Config{Servers: []string{srv.Addr}, Timeout: 300 * time.Millisecond, Attempts: 1})
 			if err != nil {
 				t.Fatal(err)
 			}

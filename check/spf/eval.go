@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 )
 
 // Result is what check_host() returns (RFC 7208 §2.6).
@@ -74,7 +74,7 @@ func temperror(err error) error { return &abort{ResultTempError, err.Error()} }
 
 type evaluator struct {
 	ctx     context.Context
-	r       *resolve.Resolver
+	r       dns.Resolver
 	p       Params
 	ip      netip.Addr
 	local   string // the sender's local-part ("postmaster" when none)
@@ -85,7 +85,7 @@ type evaluator struct {
 
 // CheckHost evaluates the SPF record of the domain for the IP address
 // (RFC 7208 §4).
-func CheckHost(ctx context.Context, r *resolve.Resolver, p Params) *Evaluation {
+func CheckHost(ctx context.Context, r dns.Resolver, p Params) *Evaluation {
 	if p.Now == nil {
 		p.Now = time.Now
 	}
@@ -141,15 +141,15 @@ func validDomain(d string) bool {
 // lookupRecord finds the one SPF record of a domain (RFC 7208 §4.4, §4.5).
 // It returns nil with no error when there is none.
 func (e *evaluator) lookupRecord(domain string) (*Record, error) {
-	ans, err := e.r.Lookup(e.ctx, domain, dns.TypeTXT)
+	ans, err := e.r.Lookup(e.ctx, domain, mdns.TypeTXT)
 	if err != nil {
-		if errors.Is(err, resolve.ErrBadName) {
+		if errors.Is(err, dns.ErrBadName) {
 			return nil, nil
 		}
 		return nil, temperror(err)
 	}
 	var found []string
-	for _, t := range resolve.TXT(ans) {
+	for _, t := range dns.TXT(ans) {
 		if IsSPF(t) {
 			found = append(found, t)
 		}
@@ -226,7 +226,7 @@ func (e *evaluator) count() error {
 }
 
 // void charges a lookup that found nothing (RFC 7208 §4.6.4).
-func (e *evaluator) void(a *resolve.Answer) error {
+func (e *evaluator) void(a *dns.Answer) error {
 	if !a.Empty() {
 		return nil
 	}
@@ -238,10 +238,10 @@ func (e *evaluator) void(a *resolve.Answer) error {
 }
 
 // lookup asks DNS; a failure is temperror, a malformed name finds nothing.
-func (e *evaluator) lookup(name string, qtype uint16) (*resolve.Answer, error) {
+func (e *evaluator) lookup(name string, qtype uint16) (*dns.Answer, error) {
 	a, err := e.r.Lookup(e.ctx, name, qtype)
-	if errors.Is(err, resolve.ErrBadName) {
-		return &resolve.Answer{Name: name, Type: qtype, Rcode: dns.RcodeNameError}, nil
+	if errors.Is(err, dns.ErrBadName) {
+		return &dns.Answer{Name: name, Type: qtype, Rcode: mdns.RcodeNameError}, nil
 	}
 	if err != nil {
 		return nil, temperror(err)
@@ -283,14 +283,14 @@ func (e *evaluator) match(m *Mechanism, domain string) (bool, error) {
 	case "a":
 		return e.matchHost(target, m)
 	case "mx":
-		ans, err := e.lookup(target, dns.TypeMX)
+		ans, err := e.lookup(target, mdns.TypeMX)
 		if err != nil {
 			return false, err
 		}
 		if err := e.void(ans); err != nil {
 			return false, err
 		}
-		mxs := resolve.Records[*dns.MX](ans)
+		mxs := dns.Records[*mdns.MX](ans)
 		if len(mxs) > MaxNames {
 			return false, permerror("mx:%s has %d MX records; at most %d may be looked up (RFC 7208 §4.6.4)", target, len(mxs), MaxNames)
 		}
@@ -308,7 +308,7 @@ func (e *evaluator) match(m *Mechanism, domain string) (bool, error) {
 		return len(names) > 0, nil
 	case "exists":
 		// RFC 7208 §5.7: always an A query, whatever the IP's family.
-		ans, err := e.lookup(target, dns.TypeA)
+		ans, err := e.lookup(target, mdns.TypeA)
 		if err != nil {
 			return false, err
 		}
@@ -344,13 +344,13 @@ func (e *evaluator) matchAddrs(name string, m *Mechanism) (bool, error) {
 
 func (e *evaluator) addrType() uint16 {
 	if e.ip.Is4() {
-		return dns.TypeA
+		return mdns.TypeA
 	}
-	return dns.TypeAAAA
+	return mdns.TypeAAAA
 }
 
 // contains applies the a/mx CIDR lengths (RFC 7208 §5.6).
-func (e *evaluator) contains(ans *resolve.Answer, m *Mechanism) bool {
+func (e *evaluator) contains(ans *dns.Answer, m *Mechanism) bool {
 	bits := e.ip.BitLen()
 	if e.ip.Is4() && m.CIDR4 >= 0 {
 		bits = m.CIDR4
@@ -365,15 +365,15 @@ func (e *evaluator) contains(ans *resolve.Answer, m *Mechanism) bool {
 	return false
 }
 
-func addrsOf(a *resolve.Answer) []netip.Addr {
+func addrsOf(a *dns.Answer) []netip.Addr {
 	var out []netip.Addr
 	for _, rr := range a.Records {
 		switch rr := rr.(type) {
-		case *dns.A:
+		case *mdns.A:
 			if ip, ok := netip.AddrFromSlice(rr.A.To4()); ok {
 				out = append(out, ip)
 			}
-		case *dns.AAAA:
+		case *mdns.AAAA:
 			if ip, ok := netip.AddrFromSlice(rr.AAAA); ok {
 				out = append(out, ip)
 			}
@@ -385,8 +385,8 @@ func addrsOf(a *resolve.Answer) []netip.Addr {
 // validatedNames returns the IP's PTR names that resolve back to it and
 // are target or under it (RFC 7208 §5.5); target "" accepts any.
 func (e *evaluator) validatedNames(target string) ([]string, error) {
-	rev, _ := dns.ReverseAddr(e.ip.String())
-	ans, err := e.lookup(rev, dns.TypePTR)
+	rev, _ := mdns.ReverseAddr(e.ip.String())
+	ans, err := e.lookup(rev, mdns.TypePTR)
 	if err != nil {
 		return nil, err
 	}
@@ -394,13 +394,13 @@ func (e *evaluator) validatedNames(target string) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	ptrs := resolve.Records[*dns.PTR](ans)
+	ptrs := dns.Records[*mdns.PTR](ans)
 	if len(ptrs) > MaxNames {
 		ptrs = ptrs[:MaxNames] // RFC 7208 §4.6.4: ignore the rest
 	}
-	target = strings.ToLower(dns.Fqdn(target))
+	target = strings.ToLower(mdns.Fqdn(target))
 	for _, p := range ptrs {
-		name := strings.ToLower(dns.Fqdn(p.Ptr))
+		name := strings.ToLower(mdns.Fqdn(p.Ptr))
 		if target != "." && name != target && !strings.HasSuffix(name, "."+target) {
 			continue
 		}
@@ -428,11 +428,11 @@ func (e *evaluator) explanation(rec *Record, domain string) string {
 	if err != nil {
 		return ""
 	}
-	ans, err := e.r.Lookup(e.ctx, target, dns.TypeTXT)
+	ans, err := e.r.Lookup(e.ctx, target, mdns.TypeTXT)
 	if err != nil {
 		return ""
 	}
-	txts := resolve.TXT(ans)
+	txts := dns.TXT(ans)
 	if len(txts) != 1 {
 		return ""
 	}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -46,7 +46,7 @@ type Lint struct {
 
 type linter struct {
 	ctx      context.Context
-	r        *resolve.Resolver
+	r        dns.Resolver
 	mu       sync.Mutex
 	findings []report.Finding
 }
@@ -66,7 +66,7 @@ const refSPF = "RFC 7208"
 
 // Check lints a domain's SPF record and every record it includes or
 // redirects to, and returns the "spf" check.
-func Check(ctx context.Context, r *resolve.Resolver, domain string) (*report.Check, *Lint) {
+func Check(ctx context.Context, r dns.Resolver, domain string) (*report.Check, *Lint) {
 	domain = strings.TrimSuffix(domain, ".")
 	l := &linter{ctx: ctx, r: r}
 	res := &Lint{Domain: domain}
@@ -84,13 +84,13 @@ func Check(ctx context.Context, r *resolve.Resolver, domain string) (*report.Che
 // fetch finds the one SPF record of a domain: nil with a finding when
 // there is none, or when the lookup failed.
 func (l *linter) fetch(domain string, top bool, via string) (*Record, string, bool) {
-	ans, err := l.r.Lookup(l.ctx, domain, dns.TypeTXT)
+	ans, err := l.r.Lookup(l.ctx, domain, mdns.TypeTXT)
 	if err != nil {
-		l.add(resolve.FailedFinding(err))
+		l.add(report.LookupFailed(err))
 		return nil, "lookup failed", false
 	}
 	var found []string
-	for _, t := range resolve.TXT(ans) {
+	for _, t := range dns.TXT(ans) {
 		if IsSPF(t) {
 			found = append(found, t)
 		}
@@ -256,14 +256,14 @@ func (l *linter) mechanism(wg *sync.WaitGroup, tn *TermNode, m *Mechanism, domai
 	wg.Go(func() {
 		switch m.Name {
 		case "a":
-			a := l.r.LookupAddrs(l.ctx, target)
+			a := dns.LookupAddrs(l.ctx, l.r, target)
 			tn.Void = a.Failed() == nil && len(a.Addrs) == 0
 		case "exists":
-			if ans, err := l.r.Lookup(l.ctx, target, dns.TypeA); err == nil {
+			if ans, err := l.r.Lookup(l.ctx, target, mdns.TypeA); err == nil {
 				tn.Void = ans.Empty()
 			}
 		case "mx":
-			ans, err := l.r.Lookup(l.ctx, target, dns.TypeMX)
+			ans, err := l.r.Lookup(l.ctx, target, mdns.TypeMX)
 			if err != nil {
 				return
 			}

@@ -1,6 +1,7 @@
-// Package resolve is smtptool's one DNS client, built on miekg/dns.
+// Package dns is smtptool's one DNS client, built on miekg/dns, behind the
+// Resolver interface that every check takes.
 //
-// Every lookup the tool makes goes through a Resolver: the system's
+// Every lookup the tool makes goes through a Client: the system's
 // resolvers from /etc/resolv.conf or the servers given with --resolver.
 // Queries carry EDNS0 (RFC 6891) with a 1232-byte buffer and set the AD bit
 // to ask a validating resolver whether the answer is DNSSEC-authentic
@@ -14,9 +15,17 @@
 //   - no data: the name exists but has no record of that type (Answer.NoData),
 //   - failure: SERVFAIL, REFUSED, timeouts, network errors (a *LookupError).
 //
-// A Resolver caches every answer for its lifetime (one run of the tool) and
+// A Client caches every answer for its lifetime (one run of the tool) and
 // de-duplicates identical queries in flight, so nothing is asked twice.
-package resolve
+//
+// Only answers to the question asked are believed (RFC 5452 §9.1): a reply
+// must be a response (QR=1) to a standard query with exactly the question
+// that was sent, by name (case-insensitively), type and class. Anything
+// else is a failed lookup, never data and never absence.
+//
+// This package imports nothing of the project: findings about failed
+// lookups are made by report.LookupFailed.
+package dns
 
 import (
 	"context"
@@ -29,7 +38,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/miekg/dns"
+	mdns "github.com/miekg/dns"
 )
 
 // Errors a LookupError wraps.
@@ -65,24 +74,24 @@ func (e *LookupError) Query() string { return e.Type + " " + e.Name }
 type Answer struct {
 	Name      string   // the name asked, as a FQDN
 	Type      uint16   // the type asked
-	Rcode     int      // dns.RcodeSuccess or dns.RcodeNameError
-	Records   []dns.RR // records of Type for Name, after any CNAME chain
+	Rcode     int      // mdns.RcodeSuccess or mdns.RcodeNameError
+	Records   []mdns.RR // records of Type for Name, after any CNAME chain
 	CNAMEs    []string // aliases followed, in order: Name → CNAMEs[0] → ...
 	Authentic bool     // the AD bit: a validating resolver checked the DNSSEC chain
 	Server    string   // the server that answered
 }
 
 // NXDomain reports whether the name does not exist.
-func (a *Answer) NXDomain() bool { return a.Rcode == dns.RcodeNameError }
+func (a *Answer) NXDomain() bool { return a.Rcode == mdns.RcodeNameError }
 
 // NoData reports whether the name exists but has no record of the type.
-func (a *Answer) NoData() bool { return a.Rcode == dns.RcodeSuccess && len(a.Records) == 0 }
+func (a *Answer) NoData() bool { return a.Rcode == mdns.RcodeSuccess && len(a.Records) == 0 }
 
 // Empty reports whether there are no records: NXDOMAIN or no data.
 func (a *Answer) Empty() bool { return len(a.Records) == 0 }
 
 // Records returns the answer's records of type T.
-func Records[T dns.RR](a *Answer) []T {
+func Records[T mdns.RR](a *Answer) []T {
 	var out []T
 	for _, rr := range a.Records {
 		if t, ok := rr.(T); ok {
@@ -96,7 +105,7 @@ func Records[T dns.RR](a *Answer) []T {
 // and RFC 6376 §3.6.2.2 require, as the bytes that were published.
 func TXT(a *Answer) []string {
 	var out []string
-	for _, t := range Records[*dns.TXT](a) {
+	for _, t := range Records[*mdns.TXT](a) {
 		var b strings.Builder
 		for _, s := range t.Txt {
 			b.WriteString(Unescape(s))
@@ -149,6 +158,15 @@ func Escape(s string) string {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+// Resolver answers DNS questions: a Client on the network, or a
+// dnstest.Mock in tests. Lookup returns an Answer for NOERROR and NXDOMAIN,
+// and an error (a *LookupError) for anything else.
+type Resolver interface {
+	Lookup(ctx context.Context, name string, qtype uint16) (*Answer, error)
+}
+
+var _ Resolver = (*Client)(nil)
+
 // Config says how to reach DNS.
 type Config struct {
 	// Servers are "host:port" addresses; empty means the system's resolvers.
@@ -164,9 +182,9 @@ type Config struct {
 	Trace func(server, question string, rtt time.Duration, rcode string, err error)
 }
 
-// Resolver answers DNS questions. It is safe for concurrent use; its cache
-// lives as long as the Resolver.
-type Resolver struct {
+// Client is the Resolver that asks servers on the network. It is safe for
+// concurrent use; its cache lives as long as the Client.
+type Client struct {
 	servers  []string
 	timeout  time.Duration
 	attempts int
@@ -180,13 +198,13 @@ type Resolver struct {
 	// idle UDP sockets by server, reused from one exchange to the next:
 	// a run asks thousands of questions, and a socket each is costly.
 	poolMu sync.Mutex
-	idle   map[string][]*dns.Conn
+	idle   map[string][]*mdns.Conn
 }
 
 // maxIdle bounds the idle sockets kept per server.
 const maxIdle = 64
 
-func (r *Resolver) getConn(ctx context.Context, server string) (*dns.Conn, error) {
+func (r *Client) getConn(ctx context.Context, server string) (*mdns.Conn, error) {
 	r.poolMu.Lock()
 	if conns := r.idle[server]; len(conns) > 0 {
 		c := conns[len(conns)-1]
@@ -199,16 +217,16 @@ func (r *Resolver) getConn(ctx context.Context, server string) (*dns.Conn, error
 	if err != nil {
 		return nil, err
 	}
-	return &dns.Conn{Conn: nc, UDPSize: 1232}, nil
+	return &mdns.Conn{Conn: nc, UDPSize: 1232}, nil
 }
 
 // putConn keeps a socket after a clean exchange; any error closes it, so a
 // late answer can never be read as the next one's.
-func (r *Resolver) putConn(server string, c *dns.Conn, err error) {
+func (r *Client) putConn(server string, c *mdns.Conn, err error) {
 	if err == nil {
 		r.poolMu.Lock()
 		if r.idle == nil {
-			r.idle = map[string][]*dns.Conn{}
+			r.idle = map[string][]*mdns.Conn{}
 		}
 		if len(r.idle[server]) < maxIdle {
 			r.idle[server] = append(r.idle[server], c)
@@ -236,9 +254,9 @@ type entry struct {
 // SystemConfigFile is where the system's resolvers are read from.
 const SystemConfigFile = "/etc/resolv.conf"
 
-// New returns a Resolver for cfg.
-func New(cfg Config) (*Resolver, error) {
-	r := &Resolver{
+// New returns a Client for cfg.
+func New(cfg Config) (*Client, error) {
+	r := &Client{
 		servers:  cfg.Servers,
 		timeout:  cfg.Timeout,
 		attempts: cfg.Attempts,
@@ -252,7 +270,7 @@ func New(cfg Config) (*Resolver, error) {
 		r.attempts = 3
 	}
 	if len(r.servers) == 0 {
-		cc, err := dns.ClientConfigFromFile(SystemConfigFile)
+		cc, err := mdns.ClientConfigFromFile(SystemConfigFile)
 		if err != nil {
 			return nil, fmt.Errorf("resolve: reading system resolvers: %w (use --resolver)", err)
 		}
@@ -282,7 +300,7 @@ func ParseServer(s string) (string, error) {
 		}
 		return net.JoinHostPort(host, port), nil
 	}
-	if _, ok := dns.IsDomainName(s); !ok || strings.ContainsAny(s, ": \t") {
+	if _, ok := mdns.IsDomainName(s); !ok || strings.ContainsAny(s, ": \t") {
 		return "", fmt.Errorf("bad resolver address %q", s)
 	}
 	return net.JoinHostPort(s, "53"), nil
@@ -292,24 +310,33 @@ func ParseServer(s string) (string, error) {
 // (RFC 1035 §2.3.4 lengths) and holds no white space or characters that
 // mark an address, URL or e-mail address.
 func ValidName(s string) bool {
-	_, ok := dns.IsDomainName(s)
+	_, ok := mdns.IsDomainName(s)
 	return ok && s != "" && s != "." && !strings.ContainsAny(s, " \t\r\n/@:[]\\")
 }
 
-// Servers returns the addresses the resolver asks.
-func (r *Resolver) Servers() []string { return r.servers }
+// Servers returns the addresses the client asks.
+func (r *Client) Servers() []string { return r.servers }
+
+// Address names the servers a Resolver asks, for messages; "the resolver"
+// when it cannot say.
+func Address(r Resolver) string {
+	if s, ok := r.(interface{ Servers() []string }); ok && len(s.Servers()) > 0 {
+		return strings.Join(s.Servers(), ", ")
+	}
+	return "the resolver"
+}
 
 // Queries returns how many queries went to the network so far.
-func (r *Resolver) Queries() int64 { return r.queries.Load() }
+func (r *Client) Queries() int64 { return r.queries.Load() }
 
 // Lookup asks for records of qtype at name. It returns an Answer for
 // NOERROR and NXDOMAIN, and a *LookupError for anything else.
-func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Answer, error) {
-	fqdn := dns.CanonicalName(name)
-	typ := dns.TypeToString[qtype]
+func (r *Client) Lookup(ctx context.Context, name string, qtype uint16) (*Answer, error) {
+	fqdn := mdns.CanonicalName(name)
+	typ := mdns.TypeToString[qtype]
 	// Any name DNS can carry may be asked (SPF macros build names with
 	// spaces and punctuation); ValidName is for what users type.
-	if _, ok := dns.IsDomainName(fqdn); !ok || fqdn == "." {
+	if _, ok := mdns.IsDomainName(fqdn); !ok || fqdn == "." {
 		return nil, &LookupError{Name: fqdn, Type: typ, Err: ErrBadName}
 	}
 	key := cacheKey{fqdn, qtype}
@@ -340,13 +367,13 @@ func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) (*Answ
 // exchange asks the servers in turn until one gives NOERROR or NXDOMAIN.
 // A lost packet is retried soon, then later: each attempt waits twice as
 // long as the one before, all within the lookup's time budget.
-func (r *Resolver) exchange(ctx context.Context, fqdn string, qtype uint16) (*Answer, error) {
+func (r *Client) exchange(ctx context.Context, fqdn string, qtype uint16) (*Answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	tries := r.attempts * len(r.servers)
 	wait := max(r.timeout>>tries, 250*time.Millisecond) // the waits sum to about the budget
 
-	lastErr := &LookupError{Name: fqdn, Type: dns.TypeToString[qtype], Err: ErrTimeout}
+	lastErr := &LookupError{Name: fqdn, Type: mdns.TypeToString[qtype], Err: ErrTimeout}
 	for i := 0; i < tries && ctx.Err() == nil; i, wait = i+1, wait*2 {
 		server := r.servers[i%len(r.servers)]
 		resp, err := r.ask(ctx, server, fqdn, qtype, wait)
@@ -355,14 +382,14 @@ func (r *Resolver) exchange(ctx context.Context, fqdn string, qtype uint16) (*An
 		case err != nil:
 			lastErr.Err = err
 			continue
-		case resp.Rcode == dns.RcodeSuccess || resp.Rcode == dns.RcodeNameError:
+		case resp.Rcode == mdns.RcodeSuccess || resp.Rcode == mdns.RcodeNameError:
 			return answerFrom(resp, fqdn, qtype, server)
-		case resp.Rcode == dns.RcodeRefused:
+		case resp.Rcode == mdns.RcodeRefused:
 			lastErr.Err = ErrRefused
-		case resp.Rcode == dns.RcodeServerFailure:
+		case resp.Rcode == mdns.RcodeServerFailure:
 			lastErr.Err = ErrServerFailure
 		default:
-			lastErr.Err = fmt.Errorf("server answered %s", dns.RcodeToString[resp.Rcode])
+			lastErr.Err = fmt.Errorf("server answered %s", mdns.RcodeToString[resp.Rcode])
 		}
 	}
 	return nil, lastErr
@@ -370,8 +397,8 @@ func (r *Resolver) exchange(ctx context.Context, fqdn string, qtype uint16) (*An
 
 // ask sends one query to one server, over UDP and then over TCP if the
 // answer was truncated (RFC 7766 §5).
-func (r *Resolver) ask(ctx context.Context, server, fqdn string, qtype uint16, timeout time.Duration) (*dns.Msg, error) {
-	m := new(dns.Msg)
+func (r *Client) ask(ctx context.Context, server, fqdn string, qtype uint16, timeout time.Duration) (*mdns.Msg, error) {
+	m := new(mdns.Msg)
 	m.SetQuestion(fqdn, qtype)
 	m.RecursionDesired = true
 	m.AuthenticatedData = true // RFC 6840 §5.7: ask for the AD bit without DO
@@ -384,16 +411,16 @@ func (r *Resolver) ask(ctx context.Context, server, fqdn string, qtype uint16, t
 	return resp, err
 }
 
-func (r *Resolver) send(ctx context.Context, network, server string, m *dns.Msg, timeout time.Duration) (*dns.Msg, error) {
+func (r *Client) send(ctx context.Context, network, server string, m *mdns.Msg, timeout time.Duration) (*mdns.Msg, error) {
 	r.queries.Add(1)
-	c := &dns.Client{Net: network, Timeout: timeout}
+	c := &mdns.Client{Net: network, Timeout: timeout}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var resp *dns.Msg
+	var resp *mdns.Msg
 	var rtt time.Duration
 	var err error
 	if network == "udp" {
-		var conn *dns.Conn
+		var conn *mdns.Conn
 		if conn, err = r.getConn(ctx, server); err == nil {
 			resp, rtt, err = c.ExchangeWithConnContext(ctx, m, conn)
 			r.putConn(server, conn, err)
@@ -408,18 +435,18 @@ func (r *Resolver) send(ctx context.Context, network, server string, m *dns.Msg,
 	if r.trace != nil {
 		rcode := ""
 		if resp != nil {
-			rcode = dns.RcodeToString[resp.Rcode]
+			rcode = mdns.RcodeToString[resp.Rcode]
 		}
 		r.traceMu.Lock()
 		defer r.traceMu.Unlock()
-		r.trace(server, network+" "+dns.TypeToString[m.Question[0].Qtype]+" "+m.Question[0].Name, rtt, rcode, err)
+		r.trace(server, network+" "+mdns.TypeToString[m.Question[0].Qtype]+" "+m.Question[0].Name, rtt, rcode, err)
 	}
 	return resp, err
 }
 
 // answerFrom keeps the records of qtype owned by fqdn or by the end of its
 // CNAME chain (RFC 1034 §3.6.2).
-func answerFrom(resp *dns.Msg, fqdn string, qtype uint16, server string) (*Answer, error) {
+func answerFrom(resp *mdns.Msg, fqdn string, qtype uint16, server string) (*Answer, error) {
 	a := &Answer{Name: fqdn, Type: qtype, Rcode: resp.Rcode, Authentic: resp.AuthenticatedData, Server: server}
 	// Owner names come back unpacked in presentation form (a space is
 	// "\032"); the response's question is in that same form.
@@ -438,15 +465,15 @@ func answerFrom(resp *dns.Msg, fqdn string, qtype uint16, server string) (*Answe
 			switch {
 			case h.Rrtype == qtype:
 				a.Records = append(a.Records, rr)
-			case h.Rrtype == dns.TypeCNAME && qtype != dns.TypeCNAME:
-				next = dns.CanonicalName(rr.(*dns.CNAME).Target)
+			case h.Rrtype == mdns.TypeCNAME && qtype != mdns.TypeCNAME:
+				next = mdns.CanonicalName(rr.(*mdns.CNAME).Target)
 			}
 		}
 		if len(a.Records) > 0 || next == "" {
 			return a, nil
 		}
 		if seen[next] || len(seen) > 16 {
-			return nil, &LookupError{Name: fqdn, Type: dns.TypeToString[qtype], Server: server, Err: ErrCNAMELoop}
+			return nil, &LookupError{Name: fqdn, Type: mdns.TypeToString[qtype], Server: server, Err: ErrCNAMELoop}
 		}
 		seen[next] = true
 		a.CNAMEs = append(a.CNAMEs, next)

@@ -1,11 +1,11 @@
-package resolve
+package dns
 
 import (
 	"context"
 	"net/netip"
 	"sync"
 
-	"github.com/miekg/dns"
+	mdns "github.com/miekg/dns"
 )
 
 // Addrs is the result of looking up a host's A and AAAA records together.
@@ -28,12 +28,12 @@ func (a *Addrs) Failed() error {
 
 // LookupAddrs asks for a host's A and AAAA records at once. IPv4 addresses
 // come first.
-func (r *Resolver) LookupAddrs(ctx context.Context, host string) *Addrs {
+func LookupAddrs(ctx context.Context, r Resolver, host string) *Addrs {
 	var out Addrs
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); out.V4, out.Err4 = r.Lookup(ctx, host, dns.TypeA) }()
-	go func() { defer wg.Done(); out.V6, out.Err6 = r.Lookup(ctx, host, dns.TypeAAAA) }()
+	go func() { defer wg.Done(); out.V4, out.Err4 = r.Lookup(ctx, host, mdns.TypeA) }()
+	go func() { defer wg.Done(); out.V6, out.Err6 = r.Lookup(ctx, host, mdns.TypeAAAA) }()
 	wg.Wait()
 
 	out.Authentic = out.V4 != nil && out.V6 != nil
@@ -48,11 +48,11 @@ func (r *Resolver) LookupAddrs(ctx context.Context, host string) *Addrs {
 		}
 		for _, rr := range a.Records {
 			switch rr := rr.(type) {
-			case *dns.A:
+			case *mdns.A:
 				if ip, ok := netip.AddrFromSlice(rr.A.To4()); ok {
 					out.Addrs = append(out.Addrs, ip)
 				}
-			case *dns.AAAA:
+			case *mdns.AAAA:
 				if ip, ok := netip.AddrFromSlice(rr.AAAA); ok {
 					out.Addrs = append(out.Addrs, ip)
 				}
@@ -63,18 +63,18 @@ func (r *Resolver) LookupAddrs(ctx context.Context, host string) *Addrs {
 }
 
 // LookupPTR asks for the PTR names of an address (RFC 1035 §3.5, RFC 3596 §2.5).
-func (r *Resolver) LookupPTR(ctx context.Context, ip netip.Addr) ([]string, *Answer, error) {
-	name, err := dns.ReverseAddr(ip.Unmap().String())
+func LookupPTR(ctx context.Context, r Resolver, ip netip.Addr) ([]string, *Answer, error) {
+	name, err := mdns.ReverseAddr(ip.Unmap().String())
 	if err != nil {
 		return nil, nil, &LookupError{Name: ip.String(), Type: "PTR", Err: ErrBadName}
 	}
-	a, err := r.Lookup(ctx, name, dns.TypePTR)
+	a, err := r.Lookup(ctx, name, mdns.TypePTR)
 	if err != nil {
 		return nil, nil, err
 	}
 	var names []string
-	for _, p := range Records[*dns.PTR](a) {
-		names = append(names, dns.CanonicalName(p.Ptr))
+	for _, p := range Records[*mdns.PTR](a) {
+		names = append(names, mdns.CanonicalName(p.Ptr))
 	}
 	return names, a, nil
 }

@@ -1,4 +1,4 @@
-package resolve_test
+package dns_test
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
-	"github.com/smtptool/smtptool/check/resolve"
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/lab"
 )
 
@@ -57,9 +57,9 @@ func startLab(t testing.TB) *lab.DNSServer {
 	return s
 }
 
-func newResolver(t testing.TB, s *lab.DNSServer, timeout time.Duration) *resolve.Resolver {
+func newResolver(t testing.TB, s *lab.DNSServer, timeout time.Duration) *dns.Client {
 	t.Helper()
-	r, err := resolve.New(resolve.Config{Servers: []string{s.Addr}, Timeout: timeout})
+	r, err := dns.New(dns.Config{Servers: []string{s.Addr}, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,19 +71,19 @@ func TestOutcomesAreDistinct(t *testing.T) {
 	r := newResolver(t, s, 2*time.Second)
 	ctx := context.Background()
 
-	a, err := r.Lookup(ctx, "host.r.test", dns.TypeA)
-	if err != nil || len(resolve.Records[*dns.A](a)) != 1 || a.NXDomain() || a.NoData() {
+	a, err := r.Lookup(ctx, "host.r.test", mdns.TypeA)
+	if err != nil || len(dns.Records[*mdns.A](a)) != 1 || a.NXDomain() || a.NoData() {
 		t.Fatalf("host A: %+v, %v", a, err)
 	}
-	a, err = r.Lookup(ctx, "host.r.test", dns.TypeMX)
+	a, err = r.Lookup(ctx, "host.r.test", mdns.TypeMX)
 	if err != nil || !a.NoData() || a.NXDomain() {
 		t.Fatalf("host MX should be no-data: %+v, %v", a, err)
 	}
-	a, err = r.Lookup(ctx, "nosuch.r.test", dns.TypeA)
+	a, err = r.Lookup(ctx, "nosuch.r.test", mdns.TypeA)
 	if err != nil || !a.NXDomain() || a.NoData() {
 		t.Fatalf("nosuch should be NXDOMAIN: %+v, %v", a, err)
 	}
-	a, err = r.Lookup(ctx, "b.c.r.test", dns.TypeTXT)
+	a, err = r.Lookup(ctx, "b.c.r.test", mdns.TypeTXT)
 	if err != nil || !a.NoData() {
 		t.Fatalf("an empty non-terminal is no-data, not NXDOMAIN: %+v, %v", a, err)
 	}
@@ -94,14 +94,14 @@ func TestFailuresAreErrorsNotAbsence(t *testing.T) {
 	r := newResolver(t, s, 600*time.Millisecond)
 	ctx := context.Background()
 	for name, want := range map[string]error{
-		"broken.r.test":                     resolve.ErrServerFailure,
-		"refusing.r.test":                   resolve.ErrRefused,
-		"silent.r.test":                     resolve.ErrTimeout,
-		"loop1.r.test":                      resolve.ErrServerFailure, // the lab, like real resolvers, gives up on loops
-		strings.Repeat("x", 64) + ".r.test": resolve.ErrBadName,       // a label over 63 octets
+		"broken.r.test":                     dns.ErrServerFailure,
+		"refusing.r.test":                   dns.ErrRefused,
+		"silent.r.test":                     dns.ErrTimeout,
+		"loop1.r.test":                      dns.ErrServerFailure, // the lab, like real resolvers, gives up on loops
+		strings.Repeat("x", 64) + ".r.test": dns.ErrBadName,       // a label over 63 octets
 	} {
-		a, err := r.Lookup(ctx, name, dns.TypeA)
-		var le *resolve.LookupError
+		a, err := r.Lookup(ctx, name, mdns.TypeA)
+		var le *dns.LookupError
 		if a != nil || !errors.As(err, &le) || !errors.Is(err, want) {
 			t.Errorf("%s: got %+v, %v; want %v", name, a, err, want)
 			continue
@@ -115,11 +115,11 @@ func TestFailuresAreErrorsNotAbsence(t *testing.T) {
 func TestTruncatedAnswerIsReadOverTCP(t *testing.T) {
 	s := startLab(t)
 	r := newResolver(t, s, 2*time.Second)
-	a, err := r.Lookup(context.Background(), "big.r.test", dns.TypeTXT)
+	a, err := r.Lookup(context.Background(), "big.r.test", mdns.TypeTXT)
 	if err != nil {
 		t.Fatal(err)
 	}
-	txt := resolve.TXT(a)
+	txt := dns.TXT(a)
 	if len(txt) != 1 || !strings.HasPrefix(txt[0], "part00-") || !strings.Contains(txt[0], "part59-") {
 		t.Fatalf("big TXT not read whole: %d records", len(txt))
 	}
@@ -132,11 +132,11 @@ func TestAuthenticDataBit(t *testing.T) {
 	s := startLab(t)
 	r := newResolver(t, s, 2*time.Second)
 	ctx := context.Background()
-	a, err := r.Lookup(ctx, "signed.test", dns.TypeTXT)
+	a, err := r.Lookup(ctx, "signed.test", mdns.TypeTXT)
 	if err != nil || !a.Authentic {
 		t.Fatalf("signed.test should be authentic: %+v %v", a, err)
 	}
-	a, err = r.Lookup(ctx, "host.r.test", dns.TypeA)
+	a, err = r.Lookup(ctx, "host.r.test", mdns.TypeA)
 	if err != nil || a.Authentic {
 		t.Fatalf("host.r.test should not be authentic: %+v %v", a, err)
 	}
@@ -146,11 +146,11 @@ func TestCNAMEsAreFollowed(t *testing.T) {
 	s := startLab(t)
 	r := newResolver(t, s, 2*time.Second)
 	ctx := context.Background()
-	a, err := r.Lookup(ctx, "alias.r.test", dns.TypeA)
+	a, err := r.Lookup(ctx, "alias.r.test", mdns.TypeA)
 	if err != nil || len(a.Records) != 1 || len(a.CNAMEs) != 1 || a.CNAMEs[0] != "host.r.test." {
 		t.Fatalf("alias: %+v %v", a, err)
 	}
-	a, err = r.Lookup(ctx, "dangling.r.test", dns.TypeA)
+	a, err = r.Lookup(ctx, "dangling.r.test", mdns.TypeA)
 	if err != nil || !a.NXDomain() || len(a.CNAMEs) != 1 {
 		t.Fatalf("dangling CNAME should be NXDOMAIN through the alias: %+v %v", a, err)
 	}
@@ -163,16 +163,16 @@ func TestAddrsAndPTR(t *testing.T) {
 	}
 	r := newResolver(t, s, 600*time.Millisecond)
 	ctx := context.Background()
-	got := r.LookupAddrs(ctx, "host.r.test")
+	got := dns.LookupAddrs(ctx, r, "host.r.test")
 	if got.Failed() != nil || fmt.Sprint(got.Addrs) != "[127.0.0.5 ::1]" {
 		t.Fatalf("addrs: %v %v", got.Addrs, got.Failed())
 	}
-	names, _, err := r.LookupPTR(ctx, got.Addrs[0])
+	names, _, err := dns.LookupPTR(ctx, r, got.Addrs[0])
 	if err != nil || len(names) != 1 || names[0] != "host.r.test." {
 		t.Fatalf("PTR: %v %v", names, err)
 	}
-	half := r.LookupAddrs(ctx, "half.r.test")
-	if !errors.Is(half.Err6, resolve.ErrTimeout) || half.Err4 != nil || len(half.Addrs) != 1 {
+	half := dns.LookupAddrs(ctx, r, "half.r.test")
+	if !errors.Is(half.Err6, dns.ErrTimeout) || half.Err4 != nil || len(half.Addrs) != 1 {
 		t.Fatalf("half: A must succeed and AAAA time out: %+v", half)
 	}
 }
@@ -185,13 +185,13 @@ func TestNothingIsAskedTwice(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			if _, err := r.Lookup(ctx, "HOST.r.test.", dns.TypeA); err != nil {
+			if _, err := r.Lookup(ctx, "HOST.r.test.", mdns.TypeA); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	if _, err := r.Lookup(ctx, "host.r.test", dns.TypeA); err != nil {
+	if _, err := r.Lookup(ctx, "host.r.test", mdns.TypeA); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.Queries(); got != 1 {
@@ -204,7 +204,7 @@ func TestCallerCancellation(t *testing.T) {
 	r := newResolver(t, s, 5*time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := r.Lookup(ctx, "silent.r.test", dns.TypeA); !errors.Is(err, context.Canceled) {
+	if _, err := r.Lookup(ctx, "silent.r.test", mdns.TypeA); !errors.Is(err, context.Canceled) {
 		t.Fatalf("want context.Canceled, got %v", err)
 	}
 }
@@ -218,12 +218,12 @@ func TestParseServer(t *testing.T) {
 		"[::1]":          "[::1]:53",
 		"ns.example":     "ns.example:53",
 	} {
-		if got, err := resolve.ParseServer(in); err != nil || got != want {
+		if got, err := dns.ParseServer(in); err != nil || got != want {
 			t.Errorf("ParseServer(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"", ":53", "a b", "1.2.3.4:"} {
-		if _, err := resolve.ParseServer(bad); err == nil {
+		if _, err := dns.ParseServer(bad); err == nil {
 			t.Errorf("ParseServer(%q) should fail", bad)
 		}
 	}
@@ -238,7 +238,7 @@ func BenchmarkConcurrentLookups(b *testing.B) {
 		r := newResolver(b, s, 2*time.Second)
 		var wg sync.WaitGroup
 		for i := range 50 {
-			wg.Go(func() { r.Lookup(context.Background(), fmt.Sprintf("n%d.r.test", i), dns.TypeA) })
+			wg.Go(func() { r.Lookup(context.Background(), fmt.Sprintf("n%d.r.test", i), mdns.TypeA) })
 		}
 		wg.Wait()
 	}
@@ -249,14 +249,14 @@ func BenchmarkConcurrentLookups(b *testing.B) {
 func TestTraceIsSerialised(t *testing.T) {
 	s := startLab(t)
 	var seen []string
-	r, err := resolve.New(resolve.Config{Servers: []string{s.Addr}, Timeout: time.Second,
+	r, err := dns.New(dns.Config{Servers: []string{s.Addr}, Timeout: time.Second,
 		Trace: func(server, q string, _ time.Duration, _ string, _ error) { seen = append(seen, q) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	for i := range 10 {
-		wg.Go(func() { r.Lookup(context.Background(), fmt.Sprintf("n%d.r.test", i), dns.TypeA) })
+		wg.Go(func() { r.Lookup(context.Background(), fmt.Sprintf("n%d.r.test", i), mdns.TypeA) })
 	}
 	wg.Wait()
 	if len(seen) != 10 || !strings.HasPrefix(seen[0], "udp A n") {
@@ -268,15 +268,15 @@ func TestTraceIsSerialised(t *testing.T) {
 func TestTXTBytesRoundTrip(t *testing.T) {
 	s := startLab(t)
 	raw := "v=spf1 a:\xEF\xBB\xBFx.test \"quoted\" back\\slash \x80 tab\t"
-	if err := s.Zone.AddString(`odd.r.test. TXT "` + resolve.Escape(raw) + `" "` + resolve.Escape("tail") + `"`); err != nil {
+	if err := s.Zone.AddString(`odd.r.test. TXT "` + dns.Escape(raw) + `" "` + dns.Escape("tail") + `"`); err != nil {
 		t.Fatal(err)
 	}
 	r := newResolver(t, s, time.Second)
-	a, err := r.Lookup(context.Background(), "odd.r.test", dns.TypeTXT)
+	a, err := r.Lookup(context.Background(), "odd.r.test", mdns.TypeTXT)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := resolve.TXT(a); len(got) != 1 || got[0] != raw+"tail" {
+	if got := dns.TXT(a); len(got) != 1 || got[0] != raw+"tail" {
 		t.Fatalf("got %q", got)
 	}
 }
