@@ -13,8 +13,8 @@ import (
 	"github.com/smtptool/smtptool/check/mtasts"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/check/policy"
-	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/spf"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 	"gopkg.in/yaml.v3"
 )

@@ -72,13 +72,13 @@ func (e *LookupError) Query() string { return e.Type + " " + e.Name }
 
 // Answer is a successful response: NOERROR or NXDOMAIN.
 type Answer struct {
-	Name      string   // the name asked, as a FQDN
-	Type      uint16   // the type asked
-	Rcode     int      // mdns.RcodeSuccess or mdns.RcodeNameError
+	Name      string    // the name asked, as a FQDN
+	Type      uint16    // the type asked
+	Rcode     int       // mdns.RcodeSuccess or mdns.RcodeNameError
 	Records   []mdns.RR // records of Type for Name, after any CNAME chain
-	CNAMEs    []string // aliases followed, in order: Name → CNAMEs[0] → ...
-	Authentic bool     // the AD bit: a validating resolver checked the DNSSEC chain
-	Server    string   // the server that answered
+	CNAMEs    []string  // aliases followed, in order: Name → CNAMEs[0] → ...
+	Authentic bool      // the AD bit: a validating resolver checked the DNSSEC chain
+	Server    string    // the server that answered
 }
 
 // NXDomain reports whether the name does not exist.

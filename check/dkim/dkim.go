@@ -19,8 +19,8 @@ import (
 	"sync"
 
 	mdns "github.com/miekg/dns"
-	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/tags"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 

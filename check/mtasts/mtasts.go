@@ -21,8 +21,8 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
-	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/tags"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 

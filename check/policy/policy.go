@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	mdns "github.com/miekg/dns"
-	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/tags"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
 

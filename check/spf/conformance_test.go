@@ -14,8 +14,8 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
-	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/check/spf"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/lab"
 	"gopkg.in/yaml.v3"
 )
