@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/cmd"
-	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 )
 
 // lineCounter counts the JSON lines written, and drops them.
@@ -29,7 +29,7 @@ func (c *lineCounter) Write(p []byte) (int, error) {
 // peak heap (the lab's included). The goal: 150 domains/s or more, under
 // 100 MiB.
 func BenchmarkBulkCheck(b *testing.B) {
-	l, _ := lab.ForTest(b, 5*time.Second)
+	l, _ := labtest.ForTest(b, 5*time.Second)
 	var domains []string
 	for i := range 300 {
 		d := fmt.Sprintf("d%03d.bulk.test", i)

@@ -11,10 +11,10 @@ import (
 	"sync"
 
 	"github.com/schollz/progressbar/v3"
-	"github.com/smtptool/smtptool/check"
 	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
+	"github.com/smtptool/smtptool/scan"
 	"github.com/spf13/cobra"
 )
 
@@ -108,9 +108,9 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 			return err
 		}
 	}
-	var expect *check.Expectations
+	var expect *scan.Expectations
 	if o.Expect != "" {
-		if expect, err = check.LoadExpectations(o.Expect); err != nil {
+		if expect, err = scan.LoadExpectations(o.Expect); err != nil {
 			return usageError("--expect: %v", err)
 		}
 	}
@@ -120,7 +120,7 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 		return err
 	}
 	probeOpts.AllMX = true
-	opts := check.Options{AllowPrivate: o.AllowPrivate, Selectors: o.Selectors, RootCAs: probeOpts.RootCAs,
+	opts := scan.Options{AllowPrivate: o.AllowPrivate, Selectors: o.Selectors, RootCAs: probeOpts.RootCAs,
 		MTASTSPort: o.MTASTSPort, Timeout: g.Timeout, Expect: expect}
 	if o.Probe {
 		opts.Probe = &probeOpts
@@ -208,14 +208,14 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 
 // checkOne checks a domain; a line that is not a domain gets a finding,
 // so one bad line does not stop a bulk scan.
-func checkOne(ctx context.Context, r dns.Resolver, d string, opts check.Options) *report.Report {
+func checkOne(ctx context.Context, r dns.Resolver, d string, opts scan.Options) *report.Report {
 	if !dns.ValidName(d) {
 		c := &report.Check{Name: "input"}
 		c.Add(report.Finding{ID: "check.invalid-domain", Severity: report.Error,
 			Message: fmt.Sprintf("%q is not a domain name", d), Fix: "correct or remove the line", Ref: "RFC 1035 §2.3.1"})
 		return &report.Report{Command: "check", Target: d, Checks: []*report.Check{c}}
 	}
-	return check.Domain(ctx, r, d, opts)
+	return scan.Domain(ctx, r, d, opts)
 }
 
 // domainSource streams the domains of the arguments and of --domains, in

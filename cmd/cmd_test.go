@@ -15,6 +15,7 @@ import (
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 	"github.com/smtptool/smtptool/cmd"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 )
 
 type result struct {
@@ -82,7 +83,7 @@ func parseLines(t *testing.T, out string) []document {
 }
 
 func TestMXJSONAndExitCodes(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	res := "--resolver=" + l.DNS.Addr
 	for _, tc := range []struct {
 		args   []string
@@ -137,7 +138,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestColourOnlyOnATerminal(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	args := []string{"mx", "cname.test", "--resolver", l.DNS.Addr}
 	if r := run(t, nil, "", true, args...); !strings.Contains(r.out, "\x1b[") {
 		t.Error("no colour on a terminal")
@@ -166,7 +167,7 @@ func caFile(t *testing.T, l *lab.Lab) string {
 }
 
 func TestProbeCommand(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	secret := lab.Users["alice"]
 	common := []string{"--resolver", l.DNS.Addr, "--ca-file", caFile(t, l), "--port", fmt.Sprint(l.Port), "--allow-private", "--helo", "cli.test"}
 
@@ -248,7 +249,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestBlacklistCommand(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	res := []string{"--resolver", l.DNS.Addr, "--allow-private", "--format", "json"}
 	r := run(t, nil, "", false, append([]string{"blacklist", "127.0.0.2", "127.0.0.9", "listedmx.test"}, res...)...)
 	docs := parseLines(t, r.out)
@@ -280,7 +281,7 @@ func TestBlacklistCommand(t *testing.T) {
 }
 
 func TestCheckCommand(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--format", "json", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
 	domains := filepath.Join(t.TempDir(), "domains")
 	os.WriteFile(domains, []byte("good.test\n# a comment\nlistedmx.test\n"), 0o600)
@@ -313,7 +314,7 @@ func TestCheckCommand(t *testing.T) {
 }
 
 func TestSPFCommand(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	res := []string{"--resolver", l.DNS.Addr, "--format", "json"}
 	r := run(t, nil, "", false, append([]string{"spf", "spf-lookups.test"}, res...)...)
 	docs := parseLines(t, r.out)
@@ -349,7 +350,7 @@ func TestSPFCommand(t *testing.T) {
 }
 
 func TestDMARCCommand(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	r := run(t, nil, "", false, "dmarc", "good.test", "dmarc-none.test", "--resolver", l.DNS.Addr, "--format", "json")
 	docs := parseLines(t, r.out)
 	if r.code != cmd.ExitOK || docs[0].Status != "ok" || docs[1].Status != "warning" || docs[0].Checks[0].Data["policy"] != "reject" {
@@ -362,7 +363,7 @@ func TestDMARCCommand(t *testing.T) {
 }
 
 func TestDKIMCommand(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	r := run(t, nil, "", false, "dkim", "good.test", "--selector", "google", "--selector", "nosuch", "--resolver", l.DNS.Addr, "--format", "json")
 	docs := parseLines(t, r.out)
 	if r.code != cmd.ExitFindings || findingIDs(docs[0].Checks[0].Findings) != "dkim.selector-missing" {
@@ -380,7 +381,7 @@ func sortByTarget(docs []document) {
 }
 
 func TestCheckBulkAndFormats(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
 	list := filepath.Join(t.TempDir(), "domains")
 	os.WriteFile(list, []byte("good.test\nnomx.test\nnot a domain\nspf-plusall.test\ndmarc-none.test\n"), 0o600)
@@ -424,7 +425,7 @@ func TestCheckBulkAndFormats(t *testing.T) {
 	}
 
 	// --expect adds the expect check.
-	r = run(t, nil, "", false, append([]string{"check", "nomx.test", "--expect", "../check/testdata/expect.yaml", "--format", "json"}, common...)...)
+	r = run(t, nil, "", false, append([]string{"check", "nomx.test", "--expect", "../scan/testdata/expect.yaml", "--format", "json"}, common...)...)
 	docs = parseLines(t, r.out)
 	if last := docs[0].Checks[len(docs[0].Checks)-1]; last.Name != "expect" || strings.Count(findingIDs(last.Findings), ",") != 8 {
 		t.Errorf("expect: %+v", last)
@@ -438,7 +439,7 @@ func TestCheckBulkAndFormats(t *testing.T) {
 
 // The progress bar goes to stderr, and only when stderr is a terminal.
 func TestProgressOnlyOnATerminal(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	args := []string{"check", "good.test", "nomx.test", "--resolver", l.DNS.Addr, "--allow-private", "--format", "json"}
 	var out, errOut bytes.Buffer
 	ios := &cmd.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, ErrTTY: true, Getenv: func(string) string { return "" }}

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/smtptool/smtptool/check"
 	"github.com/smtptool/smtptool/check/dnsbl"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
+	"github.com/smtptool/smtptool/scan"
 	"github.com/spf13/cobra"
 )
 
@@ -91,7 +91,7 @@ func runDemo(ctx context.Context, g *Global) error {
 		{"A CI check of a domain: MX, DNSSEC, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, BIMI, DANE, blocklists, and the probe of each MX.",
 			"check good.test --probe --allow-private --port " + port, func(ctx context.Context) (*report.Report, error) {
 				po := probeOpts(func(o *probe.RunOptions) { o.AllMX, o.QuitAfter = true, probe.StepStartTLS })
-				return check.Domain(ctx, r, "good.test", check.Options{AllowPrivate: true, RootCAs: l.CA.Pool,
+				return scan.Domain(ctx, r, "good.test", scan.Options{AllowPrivate: true, RootCAs: l.CA.Pool,
 					MTASTSPort: l.HTTPSPort, Timeout: g.Timeout, Probe: &po}), nil
 			}},
 		probeStep("A server that greets with 421.", "busy.smtp.test:"+port, "busy.smtp.test:"+port, nil),

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 )
 
 // The Postfix that scripts/postfix-lab.sh sets up on 127.0.0.1:25.
@@ -41,7 +41,7 @@ func postfix(t *testing.T) (caFile, password string) {
 
 func TestRealPostfix(t *testing.T) {
 	ca, password := postfix(t)
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	if err := l.DNS.Zone.AddString(postfixHost+". A 127.0.0.1", "1.0.0.127.in-addr.arpa. PTR "+postfixHost+"."); err != nil {
 		t.Fatal(err)
 	}

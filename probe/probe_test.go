@@ -12,6 +12,7 @@ import (
 
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
 )
@@ -29,7 +30,7 @@ func options(l *lab.Lab) probe.RunOptions {
 // Every lab server is wrong in exactly one way and must produce exactly
 // that finding; the good ones must produce none.
 func TestFindingsPerLabServer(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	for _, tc := range []struct {
 		host string
 		tune func(*probe.RunOptions)
@@ -85,7 +86,7 @@ func TestFindingsPerLabServer(t *testing.T) {
 					}
 				}
 			}
-			lab.CheckComplete(t, tc.host, rep.Findings()...)
+			labtest.CheckComplete(t, tc.host, rep.Findings()...)
 			// Nothing may take much longer than the per-step timeout: a
 			// hostile server cannot hold the probe (a bound, not a benchmark).
 			if took := time.Since(start); took > 4*o.Timeout {
@@ -107,7 +108,7 @@ func session(t *testing.T, rep *report.Report) *probe.Result {
 }
 
 func TestGoodSessionIsWalkedWhole(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	o := options(l)
 	o.From, o.Rcpts = "bob@probe.test", []string{"alice@good.test"}
 	rep, err := probe.Run(context.Background(), r, "good.test", o)
@@ -137,7 +138,7 @@ func TestGoodSessionIsWalkedWhole(t *testing.T) {
 }
 
 func TestAuthMechanismsAndRedaction(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	secret := lab.Users["alice"]
 	for _, mech := range []string{"", "PLAIN", "LOGIN", "CRAM-MD5"} {
 		t.Run(mech, func(t *testing.T) {
@@ -180,7 +181,7 @@ func assertNoSecret(t *testing.T, rep *report.Report, secret string) {
 }
 
 func TestDataOnlyWhenAsked(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	o := options(l)
 	o.From, o.Rcpts = "bob@probe.test", []string{"alice@good.test"}
 	o.Data = []byte("Subject: test\n\n.leading dot\nbody\n")
@@ -194,7 +195,7 @@ func TestDataOnlyWhenAsked(t *testing.T) {
 }
 
 func TestImplicitTLS(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	o := options(l)
 	o.ImplicitTLS = true
 	o.Auth = &probe.Auth{User: "alice", Password: lab.Users["alice"]}
@@ -209,7 +210,7 @@ func TestImplicitTLS(t *testing.T) {
 }
 
 func TestMXOrderAndFallback(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	rep, err := probe.Run(context.Background(), r, "fallback.test", options(l))
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +234,7 @@ func TestMXOrderAndFallback(t *testing.T) {
 }
 
 func TestIPv6AndAddressTargets(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	o := options(l)
 	o.Network = "tcp6"
 	rep, err := probe.Run(context.Background(), r, "good.test", o)
@@ -248,7 +249,7 @@ func TestIPv6AndAddressTargets(t *testing.T) {
 }
 
 func TestQuitAfter(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	for step, want := range map[string]string{
 		probe.StepConnect:  "connect",
 		probe.StepBanner:   "connect banner quit",
@@ -273,7 +274,7 @@ func TestQuitAfter(t *testing.T) {
 }
 
 func TestCancellationEndsTheWalk(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	o := options(l)

@@ -12,10 +12,11 @@ import (
 	"github.com/smtptool/smtptool/check/dane"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 )
 
 func TestCheck(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	c := dane.Check(context.Background(), r, []string{"mx1.good.test.", "mx2.good.test."})
 	hosts := c.Data.(*dane.Result).Hosts
 	if len(c.Findings) != 0 || len(hosts) != 2 || !hosts[0].Authentic || hosts[0].Records[0].Usage != 3 {
@@ -32,7 +33,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestDNSSEC(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	for domain, want := range map[string]int{"good.test": 0, "nomx.test": 1, "servfail.test": 0} {
 		res, _ := mx.Lookup(context.Background(), r, domain, mx.Options{})
 		if c := dane.DNSSEC(res, "lab"); len(c.Findings) != want {
@@ -42,7 +43,7 @@ func TestDNSSEC(t *testing.T) {
 }
 
 func TestMatch(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
+	l, _ := labtest.ForTest(t, time.Second)
 	cert, err := l.CA.Leaf(lab.LeafOptions{Names: []string{"mx.example.test"}})
 	if err != nil {
 		t.Fatal(err)

@@ -16,11 +16,12 @@ import (
 	msgdkim "github.com/emersion/go-msgauth/dkim"
 	"github.com/smtptool/smtptool/check/dkim"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
 )
 
 func TestFindingsPerLabDomain(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	for _, tc := range []struct {
 		domain    string
 		selectors []string
@@ -39,7 +40,7 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		{"servfail.test", []string{"x"}, ""}, // only MX fails there: the key lookup is NXDOMAIN
 	} {
 		c, _ := dkim.Check(context.Background(), r, tc.domain, tc.selectors)
-		lab.CheckComplete(t, tc.domain, c.Findings...)
+		labtest.CheckComplete(t, tc.domain, c.Findings...)
 		want := tc.want
 		if tc.domain == "servfail.test" {
 			want = "dkim.selector-missing"
@@ -51,7 +52,7 @@ func TestFindingsPerLabDomain(t *testing.T) {
 }
 
 func TestKeySizesAndSeverity(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	_, res := dkim.Check(context.Background(), r, "good.test", nil)
 	if len(res.Keys) != 1 || res.Keys[0].Selector != "google" || res.Keys[0].Bits != 2048 || len(res.Tried) < 25 {
 		t.Fatalf("%+v", res)
@@ -86,7 +87,7 @@ func sign(t *testing.T, l *lab.Lab, selector string, signer crypto.Signer, pub [
 }
 
 func TestVerify(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	rsaPub, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
 	edPub, edKey, _ := ed25519.GenerateKey(rand.Reader)

@@ -6,36 +6,51 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/dmarc"
-	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/dns"
+	"github.com/smtptool/smtptool/dns/dnstest"
+	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
 )
 
-func TestFindingsPerLabDomain(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
-	for domain, want := range map[string]string{
-		"good.test":              "",
-		"dmarc-missing.test":     "dmarc.missing",
-		"dmarc-multiple.test":    "dmarc.multiple",
-		"dmarc-syntax.test":      "dmarc.syntax",
-		"dmarc-none.test":        "dmarc.policy-none",
-		"dmarc-pct.test":         "dmarc.pct-partial",
-		"dmarc-sp.test":          "dmarc.sp-weaker",
-		"dmarc-norua.test":       "dmarc.no-rua",
-		"dmarc-uri.test":         "dmarc.uri-invalid",
-		"dmarc-unauth.test":      "dmarc.rua-unauthorized",
-		"sub.dmarc-inherit.test": "dmarc.inherited",
-		"dmarc-servfail.test":    "dns.lookup-failed",
+// Each case is a zone wrong in exactly one way, beside the finding it must give.
+func TestFindings(t *testing.T) {
+	for _, tc := range []struct{ domain, zone, want string }{
+		{"good.test", `_dmarc.good.test. 300 TXT "v=DMARC1; p=reject; adkim=s; rua=mailto:dmarc@good.test,mailto:reports@reports.test"
+good.test._report._dmarc.reports.test. 300 TXT "v=DMARC1"`, ""},
+		{"dmarc-missing.test", `dmarc-missing.test. 300 TXT "v=spf1 -all"`, "dmarc.missing"},
+		{"dmarc-multiple.test", `_dmarc.dmarc-multiple.test. 300 TXT "v=DMARC1; p=reject; rua=mailto:d@dmarc-multiple.test"
+_dmarc.dmarc-multiple.test. 300 TXT "v=DMARC1; p=none; rua=mailto:d@dmarc-multiple.test"`, "dmarc.multiple"},
+		{"dmarc-syntax.test", `_dmarc.dmarc-syntax.test. 300 TXT "v=DMARC1; p=maybe; rua=mailto:d@dmarc-syntax.test"`, "dmarc.syntax"},
+		{"dmarc-none.test", `_dmarc.dmarc-none.test. 300 TXT "v=DMARC1; p=none; rua=mailto:d@dmarc-none.test"`, "dmarc.policy-none"},
+		{"dmarc-pct.test", `_dmarc.dmarc-pct.test. 300 TXT "v=DMARC1; p=reject; pct=50; rua=mailto:d@dmarc-pct.test"`, "dmarc.pct-partial"},
+		{"dmarc-sp.test", `_dmarc.dmarc-sp.test. 300 TXT "v=DMARC1; p=reject; sp=none; rua=mailto:d@dmarc-sp.test"`, "dmarc.sp-weaker"},
+		{"dmarc-norua.test", `_dmarc.dmarc-norua.test. 300 TXT "v=DMARC1; p=reject"`, "dmarc.no-rua"},
+		{"dmarc-uri.test", `_dmarc.dmarc-uri.test. 300 TXT "v=DMARC1; p=reject; rua=d@dmarc-uri.test"`, "dmarc.uri-invalid"},
+		{"dmarc-unauth.test", `_dmarc.dmarc-unauth.test. 300 TXT "v=DMARC1; p=reject; rua=mailto:d@elsewhere.test"
+elsewhere.test. 300 TXT "v=spf1 -all"`, "dmarc.rua-unauthorized"},
+		{"sub.dmarc-inherit.test", `_dmarc.dmarc-inherit.test. 300 TXT "v=DMARC1; p=reject; rua=mailto:d@dmarc-inherit.test"
+sub.dmarc-inherit.test. 300 A 192.0.2.1`, "dmarc.inherited"},
 	} {
-		c, _ := dmarc.Check(context.Background(), r, domain)
-		lab.CheckComplete(t, domain, c.Findings...)
-		if got := report.IDs(c.Findings...); got != want {
-			t.Errorf("%s: findings %q, want %q", domain, got, want)
+		c, _ := dmarc.Check(context.Background(), dnstest.New(tc.zone), tc.domain)
+		labtest.CheckComplete(t, tc.domain, c.Findings...)
+		if got := report.IDs(c.Findings...); got != tc.want {
+			t.Errorf("%s: findings %q, want %q", tc.domain, got, tc.want)
 		}
 	}
 }
 
+// A failed lookup is inconclusive, never "missing".
+func TestFailedLookupIsNotMissing(t *testing.T) {
+	m := dnstest.New(`dmarc-servfail.test. 300 A 192.0.2.1`)
+	m.Fail("_dmarc.dmarc-servfail.test", dns.ErrServerFailure)
+	c, _ := dmarc.Check(context.Background(), m, "dmarc-servfail.test")
+	if got := report.IDs(c.Findings...); got != "dns.lookup-failed" || report.Judge(report.Error, &report.Report{Checks: []*report.Check{c}}) != report.Inconclusive {
+		t.Fatalf("findings %q", got)
+	}
+}
+
 func TestInheritedPolicyIsTheSubdomainPolicy(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	_, res := dmarc.Check(context.Background(), r, "sub.dmarc-inherit.test")
 	if !res.Inherited || res.Found != "dmarc-inherit.test" || res.Policy != dmarc.Reject {
 		t.Fatalf("%+v", res)

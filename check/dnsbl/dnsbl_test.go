@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/dnsbl"
-	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -33,7 +33,7 @@ func ids(c *report.Check) []string {
 }
 
 func TestListedWithDecodedReasons(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"), private)
 	lists := byList(c)
 	zen := lists["zen.spamhaus.org"]
@@ -63,7 +63,7 @@ func TestListedWithDecodedReasons(t *testing.T) {
 }
 
 func TestNotListed(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.9"), private)
 	if len(c.Findings) != 0 || c.Status() != report.StatusOK {
 		t.Fatalf("%+v", c.Findings)
@@ -71,7 +71,7 @@ func TestNotListed(t *testing.T) {
 }
 
 func TestRefusedIsNotListed(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.3"), private)
 	if got := strings.Join(ids(c), ","); got != "dnsbl.refused" || !strings.Contains(c.Findings[0].Message, "public or open resolver") {
 		t.Fatalf("%s %+v", got, c.Findings)
@@ -93,7 +93,7 @@ func TestRefusedIsNotListed(t *testing.T) {
 }
 
 func TestBrokenListIsIgnored(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	broken, _ := dnsbl.ParseList("broken.lab-dnsbl.test")
 	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"), dnsbl.Options{Lists: []dnsbl.List{broken}, AllowPrivate: true})
 	if got := strings.Join(ids(c), ","); got != "dnsbl.broken" {
@@ -102,7 +102,7 @@ func TestBrokenListIsIgnored(t *testing.T) {
 }
 
 func TestIPv6InNibbleForm(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("2001:db8::25"), private)
 	zen := byList(c)["zen.spamhaus.org"]
 	if zen.Status != dnsbl.Listed || !strings.HasPrefix(zen.Query, "5.2.0.0.") || !strings.HasPrefix(zen.Reasons[0], "SBL CSS") {
@@ -116,7 +116,7 @@ func TestIPv6InNibbleForm(t *testing.T) {
 }
 
 func TestPrivateAddressesStayPrivate(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	before := l.DNS.Queries()
 	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("10.1.2.3"), dnsbl.Options{})
 	if got := strings.Join(ids(c), ","); got != "dnsbl.skipped" || l.DNS.Queries() != before {
@@ -127,7 +127,7 @@ func TestPrivateAddressesStayPrivate(t *testing.T) {
 // A list that never answers ends in its own finding within the per-list
 // timeout and does not hold the others back.
 func TestSilentListDelaysNobody(t *testing.T) {
-	_, r := lab.ForTest(t, 10*time.Second)
+	_, r := labtest.ForTest(t, 10*time.Second)
 	silent, _ := dnsbl.ParseList("silent.lab-dnsbl.test")
 	zen, _ := dnsbl.ParseList("zen.spamhaus.org")
 	start := time.Now()
@@ -142,7 +142,7 @@ func TestSilentListDelaysNobody(t *testing.T) {
 }
 
 func TestDomainTarget(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	rep, err := dnsbl.Run(context.Background(), r, "listedmx.test", private)
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +208,7 @@ func TestDefaultListSet(t *testing.T) {
 // address with 50 ms added to every DNS answer: concurrency keeps a run at
 // about one round trip (~50 ms), where asking in turn would take 25 × 2.
 func BenchmarkAllListsOneRoundTrip(b *testing.B) {
-	l, _ := lab.ForTest(b, 5*time.Second)
+	l, _ := labtest.ForTest(b, 5*time.Second)
 	l.DNS.SetDelay(50 * time.Millisecond)
 	for b.Loop() {
 		r, err := l.Resolver(5 * time.Second) // a fresh cache each run

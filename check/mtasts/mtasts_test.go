@@ -7,12 +7,12 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/mtasts"
-	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
 )
 
 func TestFindingsPerLabDomain(t *testing.T) {
-	l, r := lab.ForTest(t, time.Second)
+	l, r := labtest.ForTest(t, time.Second)
 	opts := mtasts.Options{Port: l.HTTPSPort, RootCAs: l.CA.Pool, Timeout: 2 * time.Second}
 	mxs := func() []string { return []string{"mx1.good.test.", "mx2.good.test."} }
 	for domain, want := range map[string]string{
@@ -28,7 +28,7 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		"servfail.test":        "",
 	} {
 		c := mtasts.Check(context.Background(), r, domain, mxs, opts)
-		lab.CheckComplete(t, domain, c.Findings...)
+		labtest.CheckComplete(t, domain, c.Findings...)
 		if domain == "servfail.test" {
 			want = "mtasts.missing" // only its MX lookup fails
 		}

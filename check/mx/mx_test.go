@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/mx"
-	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
 )
 
 // Every lab domain is wrong in exactly one way and must produce exactly
 // that finding; good.test must produce none.
 func TestFindingsPerLabDomain(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	opts := mx.Options{AllowPrivate: true}
 	for _, tc := range []struct {
 		domain string
@@ -43,13 +43,13 @@ func TestFindingsPerLabDomain(t *testing.T) {
 			if got := report.IDs(fs...); got != tc.want {
 				t.Errorf("findings %q, want %q: %+v", got, tc.want, fs)
 			}
-			lab.CheckComplete(t, tc.domain, fs...)
+			labtest.CheckComplete(t, tc.domain, fs...)
 		})
 	}
 }
 
 func TestGoodDomainHosts(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	res, _ := mx.Lookup(context.Background(), r, "good.test", mx.Options{AllowPrivate: true})
 	if len(res.Hosts) != 2 || res.Hosts[0].Name != "mx1.good.test." || res.Hosts[1].Name != "mx2.good.test." {
 		t.Fatalf("hosts not in preference order: %+v", res.Hosts)
@@ -66,7 +66,7 @@ func TestGoodDomainHosts(t *testing.T) {
 }
 
 func TestPrivateAddressIsFlaggedByDefault(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	_, fs := mx.Lookup(context.Background(), r, "good.test", mx.Options{})
 	if got := report.IDs(fs...); got != "mx.private-address" {
 		t.Fatalf("loopback MX addresses should be flagged without AllowPrivate, got %q", got)
@@ -74,7 +74,7 @@ func TestPrivateAddressIsFlaggedByDefault(t *testing.T) {
 }
 
 func TestImplicitMX(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	res, _ := mx.Lookup(context.Background(), r, "nomx.test", mx.Options{AllowPrivate: true})
 	if !res.Implicit || len(res.Hosts) != 1 || res.Hosts[0].Name != "nomx.test." || len(res.Hosts[0].Addresses) != 2 {
 		t.Fatalf("implicit MX: %+v", res)
@@ -83,7 +83,7 @@ func TestImplicitMX(t *testing.T) {
 
 // The lookup fails within the resolver's timeout, whatever the server does.
 func TestSilentResolverEndsInAFinding(t *testing.T) {
-	_, r := lab.ForTest(t, 300*time.Millisecond)
+	_, r := labtest.ForTest(t, 300*time.Millisecond)
 	res, fs := mx.Lookup(context.Background(), r, "timeout.test", mx.Options{})
 	if res.Err == nil || len(fs) != 1 || fs[0].ID != "dns.lookup-failed" || !strings.Contains(fs[0].Message, "MX timeout.test.") {
 		t.Fatalf("got %+v %+v", res, fs)

@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/policy"
-	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 )
 
 func TestTLSRPT(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	for domain, want := range map[string]string{"good.test": "", "nomx.test": "tlsrpt.missing", "tlsrpt-syntax.test": "tlsrpt.syntax"} {
 		c := policy.CheckTLSRPT(context.Background(), r, domain)
 		got := ""
@@ -24,7 +24,7 @@ func TestTLSRPT(t *testing.T) {
 }
 
 func TestBIMI(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	enforced := policy.DMARCState{Known: true, Policy: "reject", Percent: 100}
 	for _, tc := range []struct {
 		domain string

@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/spf"
-	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
 )
 
 // Every spf-*.test lab domain is wrong in exactly one way; good.test in none.
 func TestLintFindingsPerLabDomain(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	for domain, want := range map[string]string{
 		"good.test":               "",
 		"spf-missing.test":        "spf.missing",
@@ -35,7 +35,7 @@ func TestLintFindingsPerLabDomain(t *testing.T) {
 		"nosuch.test":             "domain.nxdomain",
 	} {
 		c, _ := spf.Check(context.Background(), r, domain)
-		lab.CheckComplete(t, domain, c.Findings...)
+		labtest.CheckComplete(t, domain, c.Findings...)
 		if got := report.IDs(c.Findings...); got != want {
 			t.Errorf("%s: findings %q, want %q", domain, got, want)
 		}
@@ -43,7 +43,7 @@ func TestLintFindingsPerLabDomain(t *testing.T) {
 }
 
 func TestLookupTreeNamesTheCostlyInclude(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	c, res := spf.Check(context.Background(), r, "spf-lookups.test")
 	if res.Lookups != 12 || len(res.Tree.Terms) != 3 || res.Tree.Terms[0].Cost != 9 || res.Tree.Terms[1].Cost != 3 {
 		t.Fatalf("tree: %d lookups, %+v", res.Lookups, res.Tree.Terms)
@@ -58,7 +58,7 @@ func TestLookupTreeNamesTheCostlyInclude(t *testing.T) {
 }
 
 func TestVoidsAreCounted(t *testing.T) {
-	_, r := lab.ForTest(t, time.Second)
+	_, r := labtest.ForTest(t, time.Second)
 	_, res := spf.Check(context.Background(), r, "spf-voids.test")
 	if res.VoidLookups != 3 || !res.Tree.Terms[0].Void {
 		t.Fatalf("%+v", res.Tree)

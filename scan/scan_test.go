@@ -1,24 +1,25 @@
-package check_test
+package scan_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/smtptool/smtptool/check"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
+	"github.com/smtptool/smtptool/scan"
 )
 
-func options(l *lab.Lab) check.Options {
-	return check.Options{AllowPrivate: true, RootCAs: l.CA.Pool, MTASTSPort: l.HTTPSPort, Timeout: 5 * time.Second}
+func options(l *lab.Lab) scan.Options {
+	return scan.Options{AllowPrivate: true, RootCAs: l.CA.Pool, MTASTSPort: l.HTTPSPort, Timeout: 5 * time.Second}
 }
 
 // A well-configured domain is clean on every check, and the whole check
 // asks no DNS question twice.
 func TestGoodDomainIsCleanAndNothingIsAskedTwice(t *testing.T) {
-	l, r := lab.ForTest(t, 2*time.Second)
-	rep := check.Domain(context.Background(), r, "good.test", options(l))
+	l, r := labtest.ForTest(t, 2*time.Second)
+	rep := scan.Domain(context.Background(), r, "good.test", options(l))
 	if report.Judge(report.Info, rep) != report.Clean || rep.Status() != report.StatusOK {
 		for _, c := range rep.Checks {
 			for _, f := range c.Findings {
@@ -43,7 +44,7 @@ func TestGoodDomainIsCleanAndNothingIsAskedTwice(t *testing.T) {
 // round trips (0.4 s); chain-x reports the run's time in those units (the
 // goal is ≤ 1.3). A tool that asks one thing at a time needs tens of seconds.
 func BenchmarkCheckWithLatency(b *testing.B) {
-	l, _ := lab.ForTest(b, 5*time.Second)
+	l, _ := labtest.ForTest(b, 5*time.Second)
 	l.DNS.SetDelay(100 * time.Millisecond)
 	const chain = 400 * time.Millisecond
 	var total time.Duration
@@ -53,7 +54,7 @@ func BenchmarkCheckWithLatency(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		rep := check.Domain(context.Background(), r, "good.test", options(l))
+		rep := scan.Domain(context.Background(), r, "good.test", options(l))
 		total += time.Since(start)
 		if rep.Status() != report.StatusOK {
 			b.Fatalf("good.test is not clean: %s", rep.Status())

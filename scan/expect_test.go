@@ -1,4 +1,4 @@
-package check_test
+package scan_test
 
 import (
 	"context"
@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtptool/smtptool/check"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/lab/labtest"
+	"github.com/smtptool/smtptool/scan"
 )
 
-func expectIDs(t *testing.T, l *lab.Lab, domain string, e *check.Expectations) string {
+func expectIDs(t *testing.T, l *lab.Lab, domain string, e *scan.Expectations) string {
 	t.Helper()
 	r, err := l.Resolver(2 * time.Second)
 	if err != nil {
@@ -21,7 +22,7 @@ func expectIDs(t *testing.T, l *lab.Lab, domain string, e *check.Expectations) s
 	}
 	o := options(l)
 	o.Expect = e
-	rep := check.Domain(context.Background(), r, domain, o)
+	rep := scan.Domain(context.Background(), r, domain, o)
 	last := rep.Checks[len(rep.Checks)-1]
 	if last.Name != "expect" {
 		t.Fatalf("no expect check: %s", last.Name)
@@ -37,8 +38,8 @@ func expectIDs(t *testing.T, l *lab.Lab, domain string, e *check.Expectations) s
 // Every kind of expectation is met by good.test and missed by lab domains
 // that lack it.
 func TestExpectations(t *testing.T) {
-	l, _ := lab.ForTest(t, time.Second)
-	e, err := check.LoadExpectations("testdata/expect.yaml")
+	l, _ := labtest.ForTest(t, time.Second)
+	e, err := scan.LoadExpectations("testdata/expect.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestLoadExpectationsRejectsBadPolicies(t *testing.T) {
 	} {
 		p := filepath.Join(dir, "p.yaml")
 		os.WriteFile(p, []byte(text), 0o600)
-		if _, err := check.LoadExpectations(p); err == nil {
+		if _, err := scan.LoadExpectations(p); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}

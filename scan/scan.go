@@ -1,9 +1,9 @@
-// Package check runs every check of a mail domain at once: mx, dnssec,
+// Package scan runs every check of a mail domain at once: mx, dnssec,
 // spf, dmarc, dkim, mta-sts, tls-rpt, bimi, dane and the blocklists, and
 // optionally the SMTP probe of its MX hosts. Each area lives in its own
-// package below this one; Domain only wires them together so that what
+// package under check/; Domain only wires them together so that what
 // needs the MX hosts waits for them and everything else starts at once.
-package check
+package scan
 
 import (
 	"context"

@@ -1,18 +1,21 @@
-package lab
+// Package labtest holds the test helpers of the lab, apart from it so that
+// the shipped binary (which starts the lab for demo) never links testing.
+package labtest
 
 import (
 	"testing"
 	"time"
 
 	"github.com/smtptool/smtptool/dns"
+	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/report"
 )
 
 // ForTest starts a lab closed at the end of the test, and a resolver that
 // asks it with the given per-lookup timeout.
-func ForTest(t testing.TB, timeout time.Duration) (*Lab, *dns.Client) {
+func ForTest(t testing.TB, timeout time.Duration) (*lab.Lab, *dns.Client) {
 	t.Helper()
-	l, err := Start(Options{})
+	l, err := lab.Start(lab.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
