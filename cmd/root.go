@@ -105,7 +105,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it,
 		SilenceErrors: true,
 		Version:       versionString(),
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
-			if err := g.validate(); err != nil {
+			if err := g.validate(c); err != nil {
 				return err
 			}
 			if c.Name() != "check" {
@@ -121,7 +121,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it,
 		return &exitError{ExitUsage, fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
 	})
 	f := root.PersistentFlags()
-	f.StringSliceVar(&g.Resolvers, "resolver", nil, "DNS resolver HOST[:PORT] to ask (repeatable; default: the system's, from /etc/resolv.conf)")
+	f.StringSliceVar(&g.Resolvers, "resolver", nil, "DNS resolver IP[:PORT] to ask, and nothing else (repeatable; default: the system's, from /etc/resolv.conf)")
 	f.DurationVar(&g.Timeout, "timeout", 10*time.Second, "time allowed for each network operation")
 	f.StringVar(&g.Format, "format", "text", "output format: text or json (JSON Lines, one object per target); check also sarif and junit")
 	f.BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
@@ -132,7 +132,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it,
 	return root
 }
 
-func (g *Global) validate() error {
+func (g *Global) validate(c *cobra.Command) error {
 	switch g.Format {
 	case "text", "json", "sarif", "junit":
 	default:
@@ -143,6 +143,10 @@ func (g *Global) validate() error {
 	}
 	if _, err := report.ParseSeverity(g.FailOn); err != nil {
 		return usageError("--fail-on: %v", err)
+	}
+	if c.Flags().Changed("resolver") && len(g.Resolvers) == 0 {
+		// An unset variable in CI: never fall back to the system's resolvers.
+		return usageError("--resolver: empty; give an IP address with an optional port")
 	}
 	for _, r := range g.Resolvers {
 		if _, err := dns.ParseServer(r); err != nil {

@@ -48,6 +48,10 @@ var (
 	ErrTimeout       = errors.New("no answer within the timeout")
 	ErrCNAMELoop     = errors.New("CNAME chain loops or is too long")
 	ErrBadName       = errors.New("not a valid domain name")
+	// ErrMismatch is a reply that does not answer the question sent: not a
+	// response, not a standard query, or another name, type or class
+	// (RFC 5452 §9.1). It is never taken for data or for absence.
+	ErrMismatch = errors.New("the reply does not answer the question asked (RFC 5452 §9.1)")
 )
 
 // LookupError is a failed lookup: no server gave a usable answer.
@@ -284,26 +288,28 @@ func New(cfg Config) (*Client, error) {
 	return r, nil
 }
 
-// ParseServer reads a --resolver value: an IP, host, IP:port, host:port or
-// [v6]:port; the port defaults to 53.
+// ParseServer reads a --resolver value: an IP address, IP:port or
+// [v6]:port, the port 1–65535 and 53 by default. A host name is refused:
+// resolving it would ask some other server first, and with --resolver
+// nothing is asked of any other server.
 func ParseServer(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", errors.New("empty resolver address")
+	if s == "" || strings.TrimSpace(s) != s {
+		return "", fmt.Errorf("bad resolver address %q: want an IP address with an optional port", s)
 	}
-	if ip, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
-		return net.JoinHostPort(ip.String(), "53"), nil
-	}
-	if host, port, err := net.SplitHostPort(s); err == nil {
-		if host == "" || port == "" {
+	if ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")); err == nil && ip.Zone() == "" {
+		if strings.HasPrefix(s, "[") != strings.HasSuffix(s, "]") || (strings.HasPrefix(s, "[") && !ip.Is6()) {
 			return "", fmt.Errorf("bad resolver address %q", s)
 		}
-		return net.JoinHostPort(host, port), nil
+		return net.JoinHostPort(ip.String(), "53"), nil
 	}
-	if _, ok := mdns.IsDomainName(s); !ok || strings.ContainsAny(s, ": \t") {
-		return "", fmt.Errorf("bad resolver address %q", s)
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil || ap.Addr().Zone() != "" {
+		return "", fmt.Errorf("bad resolver address %q: want an IP address with an optional port (1-65535), not a host name", s)
 	}
-	return net.JoinHostPort(s, "53"), nil
+	if ap.Port() == 0 {
+		return "", fmt.Errorf("bad resolver address %q: the port must be 1-65535", s)
+	}
+	return ap.String(), nil
 }
 
 // ValidName reports whether s can be asked as a domain name: it parses
@@ -411,6 +417,20 @@ func (r *Client) ask(ctx context.Context, server, fqdn string, qtype uint16, tim
 	return resp, err
 }
 
+// answers checks that a reply answers the question: QR set, a standard
+// query, exactly the one question by name (case-insensitively), type and
+// class (RFC 5452 §9.1). miekg/dns has already matched the ID.
+func answers(resp *mdns.Msg, q mdns.Question) error {
+	if !resp.Response || resp.Opcode != mdns.OpcodeQuery || len(resp.Question) != 1 {
+		return ErrMismatch
+	}
+	got := resp.Question[0]
+	if got.Qtype != q.Qtype || got.Qclass != q.Qclass || !strings.EqualFold(got.Name, q.Name) {
+		return ErrMismatch
+	}
+	return nil
+}
+
 func (r *Client) send(ctx context.Context, network, server string, m *mdns.Msg, timeout time.Duration) (*mdns.Msg, error) {
 	r.queries.Add(1)
 	c := &mdns.Client{Net: network, Timeout: timeout}
@@ -423,10 +443,16 @@ func (r *Client) send(ctx context.Context, network, server string, m *mdns.Msg, 
 		var conn *mdns.Conn
 		if conn, err = r.getConn(ctx, server); err == nil {
 			resp, rtt, err = c.ExchangeWithConnContext(ctx, m, conn)
+			if err == nil {
+				err = answers(resp, m.Question[0])
+			}
 			r.putConn(server, conn, err)
 		}
 	} else {
 		resp, rtt, err = c.ExchangeContext(ctx, m, server)
+		if err == nil {
+			err = answers(resp, m.Question[0])
+		}
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() || errors.Is(err, context.DeadlineExceeded) {
@@ -448,12 +474,9 @@ func (r *Client) send(ctx context.Context, network, server string, m *mdns.Msg, 
 // CNAME chain (RFC 1034 §3.6.2).
 func answerFrom(resp *mdns.Msg, fqdn string, qtype uint16, server string) (*Answer, error) {
 	a := &Answer{Name: fqdn, Type: qtype, Rcode: resp.Rcode, Authentic: resp.AuthenticatedData, Server: server}
-	// Owner names come back unpacked in presentation form (a space is
-	// "\032"); the response's question is in that same form.
+	// The reply's question equals fqdn (answers checked it); owner names
+	// come back unpacked in presentation form, as fqdn is.
 	owner := fqdn
-	if len(resp.Question) == 1 {
-		owner = resp.Question[0].Name
-	}
 	seen := map[string]bool{owner: true}
 	for {
 		var next string

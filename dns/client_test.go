@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -211,18 +212,20 @@ func TestCallerCancellation(t *testing.T) {
 
 func TestParseServer(t *testing.T) {
 	for in, want := range map[string]string{
-		"127.0.0.1":      "127.0.0.1:53",
-		"127.0.0.1:5353": "127.0.0.1:5353",
-		"::1":            "[::1]:53",
-		"[::1]:5353":     "[::1]:5353",
-		"[::1]":          "[::1]:53",
-		"ns.example":     "ns.example:53",
+		"127.0.0.1":       "127.0.0.1:53",
+		"127.0.0.1:5353":  "127.0.0.1:5353",
+		"::1":             "[::1]:53",
+		"[::1]:5353":      "[::1]:5353",
+		"[::1]":           "[::1]:53",
+		"127.0.0.1:65535": "127.0.0.1:65535",
 	} {
 		if got, err := dns.ParseServer(in); err != nil || got != want {
 			t.Errorf("ParseServer(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", ":53", "a b", "1.2.3.4:"} {
+	// A host name would be looked up through some other server first.
+	for _, bad := range []string{"", " ", ":53", "a b", "1.2.3.4:", "ns.example", "nonsense", "ns.example:53",
+		"127.0.0.1:99999", "127.0.0.1:53x", "127.0.0.1:0", " 127.0.0.1", "[127.0.0.1]", "[::1", "fe80::1%eth0", "127.0.0.1:-1"} {
 		if _, err := dns.ParseServer(bad); err == nil {
 			t.Errorf("ParseServer(%q) should fail", bad)
 		}
@@ -279,4 +282,94 @@ func TestTXTBytesRoundTrip(t *testing.T) {
 	if got := dns.TXT(a); len(got) != 1 || got[0] != raw+"tail" {
 		t.Fatalf("got %q", got)
 	}
+}
+
+// hostileDNS starts a server on loopback whose every reply is made by
+// reply from the query; it answers over UDP and TCP.
+func hostileDNS(t *testing.T, reply func(req *mdns.Msg) *mdns.Msg) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mdns.HandlerFunc(func(w mdns.ResponseWriter, req *mdns.Msg) { w.WriteMsg(reply(req)) })
+	srv := &mdns.Server{PacketConn: pc, Handler: h}
+	go srv.ActivateAndServe()
+	t.Cleanup(func() { srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+// RFC 5452 §9.1: only a reply to the question asked is believed. A reply
+// with the right ID to another name, type or class, or a query echoed back
+// (QR=0), is a failed lookup: never data, never absence.
+func TestRepliesToAnotherQuestionAreFailures(t *testing.T) {
+	evil := func(req *mdns.Msg) *mdns.Msg {
+		m := new(mdns.Msg)
+		m.SetReply(req)
+		m.Answer = []mdns.RR{mustRR(t, m.Question[0].Name+" 300 IN TXT \"v=spf1 +all\"")}
+		return m
+	}
+	for name, reply := range map[string]func(*mdns.Msg) *mdns.Msg{
+		"another name": func(req *mdns.Msg) *mdns.Msg {
+			m := new(mdns.Msg)
+			m.SetReply(req)
+			m.Question[0].Name = "evil.t."
+			m.Answer = []mdns.RR{mustRR(t, "evil.t. 300 IN TXT \"v=spf1 +all\"")}
+			return m
+		},
+		"another type": func(req *mdns.Msg) *mdns.Msg {
+			m := evil(req)
+			m.Question[0].Qtype = mdns.TypeMX
+			return m
+		},
+		"another class": func(req *mdns.Msg) *mdns.Msg {
+			m := evil(req)
+			m.Question[0].Qclass = mdns.ClassCHAOS
+			return m
+		},
+		"no question": func(req *mdns.Msg) *mdns.Msg {
+			m := evil(req)
+			m.Question = nil
+			return m
+		},
+		"two questions": func(req *mdns.Msg) *mdns.Msg {
+			m := evil(req)
+			m.Question = append(m.Question, mdns.Question{Name: "evil.t.", Qtype: mdns.TypeTXT, Qclass: mdns.ClassINET})
+			return m
+		},
+		"the query echoed (QR=0)": func(req *mdns.Msg) *mdns.Msg { return req.Copy() },
+		"an update, not a query": func(req *mdns.Msg) *mdns.Msg {
+			m := evil(req)
+			m.Opcode = mdns.OpcodeUpdate
+			return m
+		},
+	} {
+		addr := hostileDNS(t, reply)
+		r, err := dns.New(dns.Config{Servers: []string{addr}, Timeout: 2 * time.Second, Attempts: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := r.Lookup(context.Background(), "wrongq.t", mdns.TypeTXT)
+		if a != nil || !errors.Is(err, dns.ErrMismatch) {
+			t.Errorf("%s: got %+v, %v; want ErrMismatch", name, a, err)
+		}
+	}
+	// The same server answering the question asked, in another case, is believed.
+	addr := hostileDNS(t, func(req *mdns.Msg) *mdns.Msg {
+		m := evil(req)
+		m.Question[0].Name = strings.ToUpper(m.Question[0].Name)
+		return m
+	})
+	r, _ := dns.New(dns.Config{Servers: []string{addr}, Timeout: 2 * time.Second})
+	if a, err := r.Lookup(context.Background(), "wrongq.t", mdns.TypeTXT); err != nil || len(dns.TXT(a)) != 1 {
+		t.Errorf("0x20 case: %+v, %v", a, err)
+	}
+}
+
+func mustRR(t *testing.T, s string) mdns.RR {
+	rr, err := mdns.NewRR(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rr
 }

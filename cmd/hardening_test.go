@@ -1,0 +1,84 @@
+package cmd_test
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/cmd"
+)
+
+// dnsAnswering starts a DNS server on loopback whose replies reply makes.
+func dnsAnswering(t *testing.T, reply func(req *mdns.Msg) *mdns.Msg) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &mdns.Server{PacketConn: pc, Handler: mdns.HandlerFunc(func(w mdns.ResponseWriter, req *mdns.Msg) { w.WriteMsg(reply(req)) })}
+	go srv.ActivateAndServe()
+	t.Cleanup(func() { srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+func servfail(req *mdns.Msg) *mdns.Msg {
+	m := new(mdns.Msg)
+	m.SetRcode(req, mdns.RcodeServerFailure)
+	return m
+}
+
+// The same SERVFAIL is "no verdict" (exit 3) from every command.
+func TestSERVFAILExits3FromEveryCommand(t *testing.T) {
+	res := []string{"--resolver", dnsAnswering(t, servfail), "--timeout", "2s"}
+	for _, args := range [][]string{
+		{"mx", "sf.test"},
+		{"dmarc", "sf.test"},
+		{"dkim", "sf.test", "--selector", "s1"},
+		{"dkim", "sf.test"},
+		{"spf", "sf.test"},
+		{"spf", "sf.test", "--ip", "192.0.2.1"},
+		{"check", "sf.test"},
+		{"probe", "sf.test"},
+		{"blacklist", "sf.test"},
+		{"blacklist", "1.2.3.4"}, // asked of the loopback server only
+	} {
+		for _, format := range []string{"text", "json"} {
+			r := run(t, nil, "", false, append(append(args, "--format", format), res...)...)
+			if r.code != cmd.ExitFailure {
+				t.Errorf("%v --format %s: exit %d, want 3\n%s%s", args, format, r.code, r.out, r.err)
+			}
+		}
+	}
+}
+
+// A reply to another question is a failed lookup, not the other name's
+// records (RFC 5452 §9.1): `mx wrongq.t` must not list evil.t's MX.
+func TestReplyToAnotherQuestionIsInconclusive(t *testing.T) {
+	addr := dnsAnswering(t, func(req *mdns.Msg) *mdns.Msg {
+		m := new(mdns.Msg)
+		m.SetReply(req)
+		m.Question[0].Name = "evil.t."
+		mx, _ := mdns.NewRR("evil.t. 300 IN MX 10 mail.evil.t.")
+		txt, _ := mdns.NewRR(`evil.t. 300 IN TXT "v=spf1 +all"`)
+		m.Answer = []mdns.RR{mx, txt}
+		return m
+	})
+	for _, cmdline := range [][]string{{"mx", "wrongq.t"}, {"spf", "wrongq.t"}, {"dmarc", "wrongq.t"}} {
+		r := run(t, nil, "", false, append(cmdline, "--resolver", addr, "--format", "json", "--timeout", "2s")...)
+		if r.code != cmd.ExitFailure || strings.Contains(r.out, "evil") || strings.Contains(r.out, "+all") || !strings.Contains(r.out, "dns.lookup-failed") {
+			t.Errorf("%v: exit %d\n%s", cmdline, r.code, r.out)
+		}
+	}
+}
+
+// --resolver takes an IP address and an optional port, nothing else; an
+// empty value (an unset variable in CI) never falls back to the system's.
+func TestResolverFlagIsAnAddress(t *testing.T) {
+	for _, v := range []string{"", "nonsense", "ns.example", "127.0.0.1:99999", "127.0.0.1:53x", "127.0.0.1:0", "[::1"} {
+		r := run(t, nil, "", false, "mx", "example.test", "--resolver", v)
+		if r.code != cmd.ExitUsage || !strings.Contains(r.err, "--resolver") {
+			t.Errorf("--resolver %q: exit %d %s", v, r.code, r.err)
+		}
+	}
+}
