@@ -15,7 +15,7 @@ var layers = map[string]int{
 	"check/tags": 1, "dns/dnstest": 1,
 	"check": 2, "explain": 2,
 	"probe": 3,
-	"scan": 4, "lab": 4, "lab/labtest": 5,
+	"scan":  4, "lab": 4, "lab/labtest": 5,
 	"cmd": 6, "cmd/smtptool": 7,
 }
 
