@@ -4,6 +4,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/cmd"
@@ -80,5 +81,47 @@ func TestResolverFlagIsAnAddress(t *testing.T) {
 		if r.code != cmd.ExitUsage || !strings.Contains(r.err, "--resolver") {
 			t.Errorf("--resolver %q: exit %d %s", v, r.code, r.err)
 		}
+	}
+}
+
+// Addresses, the EHLO name and the mechanism are checked at flag parsing:
+// exit 2, and nothing is connected to (the target is a listener that
+// fails the test if anyone arrives).
+func TestProbeInputIsValidatedBeforeConnecting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	connected := make(chan struct{}, 100)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			connected <- struct{}{}
+			c.Close()
+		}
+	}()
+	target := ln.Addr().String()
+	for _, args := range [][]string{
+		{"--rcpt", "c@d.t>\r\nDATA\r\n.\r\nQUIT\r\nX:<y"},
+		{"--rcpt", "a@b.t\n"},
+		{"--from", "a@b.t\x00"},
+		{"--from", "a@b.t>\r\nRSET"},
+		{"--helo", "x.t\r\nMAIL FROM:<a@b.t>"},
+		{"--helo", "bad name"},
+		{"--auth-user", "u", "--auth-mech", "FOO", "--insecure-auth"},
+	} {
+		r := run(t, map[string]string{"SMTPTOOL_PASSWORD": "pw"}, "", false, append([]string{"probe", target, "--resolver", "127.0.0.1:9"}, args...)...)
+		if r.code != cmd.ExitUsage {
+			t.Errorf("%q: exit %d %s", args, r.code, r.err)
+		}
+	}
+	select {
+	case <-connected:
+		t.Error("the probe connected despite bad input")
+	case <-time.After(50 * time.Millisecond):
 	}
 }

@@ -137,6 +137,25 @@ func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {
 		return ro, usageError("--port must be 1-65535")
 	case o.TLS && o.StartTLS == "require":
 		return ro, usageError("--tls and --starttls require exclude each other")
+	case o.AuthMech != "" && !slices.Contains(probe.Mechanisms, strings.ToUpper(o.AuthMech)):
+		return ro, usageError("--auth-mech must be one of %s", strings.Join(probe.Mechanisms, ", "))
+	}
+	// Every address is checked before connecting: nothing a user gives may
+	// end a command line and start another.
+	if o.Helo != "" {
+		if err := probe.ValidHelo(o.Helo); err != nil {
+			return ro, usageError("--helo: %v", err)
+		}
+	}
+	if o.From != "" {
+		if err := probe.ValidMailbox(o.From); err != nil {
+			return ro, usageError("--from: %v", err)
+		}
+	}
+	for _, to := range o.Rcpts {
+		if err := probe.ValidMailbox(to); err != nil {
+			return ro, usageError("--rcpt: %v", err)
+		}
 	}
 	if o.IPv4 {
 		ro.Network = "tcp4"
@@ -222,7 +241,7 @@ func readFileOrStdin(ios *IOStreams, name string) ([]byte, error) {
 }
 
 func defaultHelo() string {
-	if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") {
+	if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") && probe.ValidHelo(h) == nil {
 		return h
 	}
 	return "localhost"

@@ -167,10 +167,10 @@ func (g *Global) resolver() (*dns.Client, error) {
 		w := g.io.ErrOut
 		cfg.Trace = func(server, q string, rtt time.Duration, rcode string, err error) {
 			if err != nil {
-				fmt.Fprintf(w, ";; %s @%s: %v\n", q, server, err)
+				fmt.Fprintf(w, ";; %s @%s: %s\n", report.Escape(q), server, report.Escape(err.Error()))
 				return
 			}
-			fmt.Fprintf(w, ";; %s @%s: %s in %s\n", q, server, rcode, rtt.Round(time.Millisecond))
+			fmt.Fprintf(w, ";; %s @%s: %s in %s\n", report.Escape(q), server, rcode, rtt.Round(time.Millisecond))
 		}
 	}
 	r, err := dns.New(cfg)

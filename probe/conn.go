@@ -27,6 +27,9 @@ var (
 	ErrTimeout        = errors.New("no reply within the timeout")
 	ErrConnectionLost = errors.New("the server closed or reset the connection")
 	ErrProtocol       = errors.New("protocol violation")
+	// ErrUnsafeLine is a command line holding CR, LF or NUL: sent, it would
+	// end the command and start another (RFC 5321 §2.3.8).
+	ErrUnsafeLine = errors.New("refusing to send a command line with CR, LF or NUL")
 )
 
 // Reply is one SMTP reply: a code and its lines (RFC 5321 §4.2).
@@ -76,10 +79,37 @@ type conn struct {
 	timeout    time.Duration
 	start      time.Time
 	transcript []Line
+	// secrets are the credentials this session sent, in every form; a
+	// server that echoes one gets it redacted before anything records it.
+	secrets []string
 }
 
 func newConn(nc net.Conn, timeout time.Duration, start time.Time) *conn {
 	return &conn{nc: nc, br: bufio.NewReaderSize(nc, 2*MaxReplyLine), timeout: timeout, start: start}
+}
+
+// minSecret is the shortest secret redacted from replies: shorter ones
+// would blot out ordinary words (a 4-octet base64 form always qualifies).
+const minSecret = 4
+
+// secret registers a credential the session sends (a password, its base64
+// forms) to be redacted from everything the server says.
+func (c *conn) secret(forms ...string) {
+	for _, f := range forms {
+		if len(f) >= minSecret {
+			c.secrets = append(c.secrets, f, strings.TrimRight(f, "="))
+		}
+	}
+}
+
+// redact replaces every registered secret in a server's line.
+func (c *conn) redact(line string) string {
+	for _, s := range c.secrets {
+		if s != "" {
+			line = strings.ReplaceAll(line, s, redacted)
+		}
+	}
+	return line
 }
 
 func (c *conn) record(dir, text string) {
@@ -93,6 +123,9 @@ func msSince(t time.Time) float64 {
 // send writes one command line; shown is what the transcript records
 // (a redacted form for credentials).
 func (c *conn) send(line, shown string) error {
+	if strings.ContainsAny(line, "\r\n\x00") {
+		return ErrUnsafeLine
+	}
 	c.record("C", shown)
 	c.nc.SetWriteDeadline(time.Now().Add(c.timeout))
 	_, err := io.WriteString(c.nc, line+"\r\n")
@@ -117,7 +150,7 @@ func (c *conn) readReply() (*Reply, error) {
 			}
 			return nil, classify(err)
 		}
-		line := strings.TrimRight(string(raw), "\r\n")
+		line := c.redact(strings.TrimRight(string(raw), "\r\n"))
 		c.record("S", line)
 		code, more, text, err := parseLine(line)
 		if err != nil {

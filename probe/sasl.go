@@ -28,11 +28,14 @@ var (
 	mechsPlain = []string{"CRAM-MD5", "PLAIN", "LOGIN"}
 )
 
+// Mechanisms are the SASL mechanisms the probe can use.
+var Mechanisms = []string{"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"}
+
 // chooseMech picks the mechanism to use from those the server offers.
 func chooseMech(a *Auth, offered []string, encrypted bool) (string, error) {
 	if a.Mech != "" {
 		m := strings.ToUpper(a.Mech)
-		if !slices.Contains([]string{"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"}, m) {
+		if !slices.Contains(Mechanisms, m) {
 			return "", fmt.Errorf("unsupported mechanism %s (use PLAIN, LOGIN, CRAM-MD5 or XOAUTH2)", m)
 		}
 		return m, nil

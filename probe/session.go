@@ -521,8 +521,10 @@ func (s *session) auth() bool {
 	}
 	client := saslClient(a, mech)
 	_, ir, _ := client.Start()
+	s.c.secret(a.Password, base64.StdEncoding.EncodeToString([]byte(a.Password)))
 	line, shown := "AUTH "+mech, "AUTH "+mech
 	if ir != nil {
+		s.c.secret(encode(ir), string(ir))
 		line += " " + encode(ir)
 		shown += " " + redacted
 	}
@@ -539,6 +541,7 @@ func (s *session) auth() bool {
 			r, ok = s.exchange(StepAuth, "*", "*")
 			break
 		}
+		s.c.secret(encode(resp))
 		r, ok = s.exchange(StepAuth, encode(resp), redacted)
 	}
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/smtptool/smtptool/report"
@@ -92,5 +93,32 @@ func TestSeverity(t *testing.T) {
 	r := sample()[0]
 	if !r.AtLeast(report.Error) || !r.Has("mx.ptr-missing") || r.Has("nope") || sample()[1].AtLeast(report.Info) {
 		t.Error("AtLeast/Has")
+	}
+}
+
+// Text from outside never reaches the terminal raw: no ESC sequences that
+// retitle or move, no BEL, CR, NUL, C1 or broken UTF-8; colour written by
+// the Printer itself stays.
+func TestTextEscapesControlCharacters(t *testing.T) {
+	hostile := "220 mx\x1b]0;owned\x07 \x1b[2J\rfake\x00 \u009b31m \xff ok\tend ünï"
+	rep := &report.Report{Command: "probe", Target: "x.test", Checks: []*report.Check{{Name: "smtp " + hostile,
+		Findings: []report.Finding{{ID: "smtp.banner-rejected", Severity: report.Error, Message: hostile, Fix: hostile, Ref: "RFC 5321 §4.2"}}}}}
+	for _, useColor := range []bool{false, true} {
+		var b strings.Builder
+		if err := report.WriteText(&b, report.TextOptions{Color: useColor}, rep); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, bad := range []string{"\x1b]", "\x07", "\x1b[2J", "\r", "\x00", "\u009b", "\xff"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("color=%v: %q reached the terminal:\n%q", useColor, bad, out)
+			}
+		}
+		if !strings.Contains(out, `\x1b]0;owned\x07`) || !strings.Contains(out, "ok\tend ünï") {
+			t.Errorf("color=%v: escaped text not shown:\n%q", useColor, out)
+		}
+		if useColor != strings.Contains(out, "\x1b[") {
+			t.Errorf("color=%v: colour sequences wrong:\n%q", useColor, out)
+		}
 	}
 }

@@ -43,14 +43,15 @@ type Printer struct {
 	// Verbose asks details to show everything (the SMTP transcript...).
 	Verbose bool
 
-	w      io.Writer
-	styles map[Style]*color.Color
-	err    error
+	w        io.Writer
+	styles   map[Style]*color.Color
+	useColor bool
+	err      error
 }
 
 // NewPrinter returns a Printer on w, colouring only when useColor is set.
 func NewPrinter(w io.Writer, useColor bool) *Printer {
-	p := &Printer{w: w, styles: map[Style]*color.Color{
+	p := &Printer{w: w, useColor: useColor, styles: map[Style]*color.Color{
 		Plain: color.New(color.Reset),
 		Dim:   color.New(color.Faint),
 		Bold:  color.New(color.Bold),
@@ -76,12 +77,80 @@ func (p *Printer) S(s Style, text string) string {
 	return p.styles[s].Sprint(text)
 }
 
-// Line writes one line indented by indent spaces.
+// Line writes one line indented by indent spaces. Control characters are
+// escaped (see Escape): banners, replies, DNS records and bounces come from
+// outside, and must not move the cursor, retitle the terminal or hide text.
 func (p *Printer) Line(indent int, text string) {
 	if p.err != nil {
 		return
 	}
-	_, p.err = fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), text)
+	_, p.err = fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.escape(text))
+}
+
+func (p *Printer) escape(s string) string {
+	if !p.useColor {
+		return Escape(s)
+	}
+	var b strings.Builder
+	for s != "" {
+		i := strings.IndexByte(s, 0x1b)
+		if i < 0 {
+			b.WriteString(Escape(s))
+			break
+		}
+		b.WriteString(Escape(s[:i]))
+		s = s[i:]
+		// Only colour (SGR: ESC [ digits and semicolons m), as the Printer
+		// writes it, is let through, and only when colouring.
+		n := 2
+		for n < len(s) && (s[n] >= '0' && s[n] <= '9' || s[n] == ';') {
+			n++
+		}
+		if strings.HasPrefix(s, "\x1b[") && n < len(s) && s[n] == 'm' {
+			b.WriteString(s[:n+1])
+			s = s[n+1:]
+			continue
+		}
+		b.WriteString(Escape(s[:1]))
+		s = s[1:]
+	}
+	return b.String()
+}
+
+// Escape makes text from outside safe for a terminal: C0 controls but tab,
+// DEL, C1 controls and bytes that are not UTF-8 are written as \xNN or
+// \u00NN; everything else is kept.
+func Escape(s string) string {
+	clean := true
+	for _, r := range s {
+		if isControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r < 0x80 && isControl(r):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case isControl(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == utf8.RuneError
 }
 
 // Table writes rows with columns aligned on their visible width.
