@@ -28,6 +28,7 @@
 package dns
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -425,10 +426,23 @@ func answers(resp *mdns.Msg, q mdns.Question) error {
 		return ErrMismatch
 	}
 	got := resp.Question[0]
-	if got.Qtype != q.Qtype || got.Qclass != q.Qclass || !strings.EqualFold(got.Name, q.Name) {
+	if got.Qtype != q.Qtype || got.Qclass != q.Qclass || !sameName(got.Name, q.Name) {
 		return ErrMismatch
 	}
 	return nil
+}
+
+// sameName compares two names in their wire form, ASCII case-insensitively
+// (RFC 4343 §3): presentation forms differ for the same name ("a b" is
+// sent as given and comes back as "a\\032b").
+func sameName(a, b string) bool {
+	if strings.EqualFold(a, b) {
+		return true
+	}
+	wa, wb := make([]byte, 256), make([]byte, 256)
+	na, errA := mdns.PackDomainName(a, wa, 0, nil, false)
+	nb, errB := mdns.PackDomainName(b, wb, 0, nil, false)
+	return errA == nil && errB == nil && bytes.EqualFold(wa[:na], wb[:nb])
 }
 
 func (r *Client) send(ctx context.Context, network, server string, m *mdns.Msg, timeout time.Duration) (*mdns.Msg, error) {
@@ -474,9 +488,9 @@ func (r *Client) send(ctx context.Context, network, server string, m *mdns.Msg, 
 // CNAME chain (RFC 1034 §3.6.2).
 func answerFrom(resp *mdns.Msg, fqdn string, qtype uint16, server string) (*Answer, error) {
 	a := &Answer{Name: fqdn, Type: qtype, Rcode: resp.Rcode, Authentic: resp.AuthenticatedData, Server: server}
-	// The reply's question equals fqdn (answers checked it); owner names
-	// come back unpacked in presentation form, as fqdn is.
-	owner := fqdn
+	// answers checked that the reply's question is fqdn; owner names come
+	// back in the same presentation form as it (a space is "\\032").
+	owner := resp.Question[0].Name
 	seen := map[string]bool{owner: true}
 	for {
 		var next string
