@@ -47,7 +47,7 @@ var Hosts = []Host{
 	{"notls.smtp.test", "127.0.0.31", "offers no STARTTLS", good(func(b *backend, s *smtp.Server) { s.TLSConfig = nil })},
 	{"authplain.smtp.test", "127.0.0.32", "offers AUTH before STARTTLS", good(func(b *backend, s *smtp.Server) { s.AllowInsecureAuth = true })},
 	{"expired.smtp.test", "127.0.0.33", "an expired certificate", withCert(LeafOptions{NotBefore: -100 * 24 * time.Hour, NotAfter: -24 * time.Hour})},
-	{"expiring.smtp.test", "127.0.0.34", "a certificate that expires in 5 days", withCert(LeafOptions{NotAfter: 5 * 24 * time.Hour})},
+	{"expiring.smtp.test", "127.0.0.34", "a 90-day certificate that expires in 5 days, past its renewal point", withCert(LeafOptions{NotBefore: -85 * 24 * time.Hour, NotAfter: 5 * 24 * time.Hour})},
 	{"selfsigned.smtp.test", "127.0.0.35", "a self-signed certificate", withCert(LeafOptions{SelfSigned: true})},
 	{"wrongname.smtp.test", "127.0.0.36", "a certificate for another name", withCert(LeafOptions{Names: []string{"someone-else.test"}})},
 	{"tls10.smtp.test", "127.0.0.37", "negotiates TLS 1.0 at most", good(func(b *backend, s *smtp.Server) {

@@ -40,8 +40,12 @@ func (r *Result) WriteText(p *report.Printer) {
 	if t := r.TLS; t != nil {
 		p.Line(4, p.S(report.Dim, "tls:        ")+t.Version+", "+t.Cipher)
 		for i, c := range t.Chain {
+			when := fmt.Sprintf("expires %s (in %s)", c.NotAfter.Format(time.DateOnly), days(c.DaysLeft))
+			if c.Expired {
+				when = fmt.Sprintf("expired %s (%s ago)", c.NotAfter.Format(time.DateOnly), days(-c.DaysLeft))
+			}
 			p.Line(4, fmt.Sprintf("%s%s  %s", p.S(report.Dim, fmt.Sprintf("cert %d:     ", i)), c.Subject,
-				p.S(report.Dim, fmt.Sprintf("issuer %s, %s, expires %s (%d days)", c.Issuer, c.Key, c.NotAfter.Format(time.DateOnly), c.DaysLeft))))
+				p.S(report.Dim, fmt.Sprintf("issuer %s, %s, %s", c.Issuer, c.Key, when))))
 		}
 		trust := p.S(report.Good, "trusted ✓")
 		switch {

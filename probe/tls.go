@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"strings"
 	"time"
@@ -42,6 +41,7 @@ type Cert struct {
 	NotAfter  time.Time `json:"not_after"`
 	// DaysLeft is the whole days until NotAfter at the probe's clock.
 	DaysLeft int    `json:"days_left"`
+	Expired  bool   `json:"expired,omitempty"` // past NotAfter at the probe's clock
 	Key      string `json:"key"`
 	SHA256   string `json:"sha256"`
 }
@@ -57,8 +57,21 @@ func tlsConfig(serverName string) *tls.Config {
 	}
 }
 
-// ExpiringWithin is when tls.cert-expiring warns.
-const ExpiringWithin = 14 * 24 * time.Hour
+// The renewal point: tls.cert-expiring warns when less than a third of
+// the certificate's own lifetime remains, which is when ACME clients renew
+// (RFC 8555 leaves the time to the client; certbot and Let's Encrypt's
+// guidance renew at a third of the lifetime left), and always in its last
+// two days.
+const (
+	RenewAtFraction = 3
+	ExpiringAlways  = 2 * 24 * time.Hour
+)
+
+// expiring reports whether c is past its renewal point at now.
+func expiring(c *x509.Certificate, now time.Time) bool {
+	left := c.NotAfter.Sub(now)
+	return left < c.NotAfter.Sub(c.NotBefore)/RenewAtFraction || left < ExpiringAlways
+}
 
 // analyseTLS verifies the chain against roots (nil: the system's, so
 // SSL_CERT_FILE works) at now, and the leaf against name.
@@ -87,7 +100,7 @@ func analyseTLS(st tls.ConnectionState, name string, roots *x509.CertPool, now t
 	case now.After(leaf.NotAfter):
 		findings = append(findings, report.Finding{
 			ID: "tls.cert-expired", Severity: report.Error,
-			Message: fmt.Sprintf("the certificate for %s expired on %s (%s ago)", leaf.Subject.CommonName, leaf.NotAfter.UTC().Format(time.DateOnly), days(now.Sub(leaf.NotAfter))),
+			Message: fmt.Sprintf("the certificate for %s expired on %s (%s ago)", leaf.Subject.CommonName, leaf.NotAfter.UTC().Format(time.DateOnly), days(-wholeDays(leaf.NotAfter, now))),
 			Fix:     "renew the certificate and reload the mail server", Ref: "RFC 5280 §4.1.2.5",
 		})
 	case now.Before(leaf.NotBefore):
@@ -96,33 +109,41 @@ func analyseTLS(st tls.ConnectionState, name string, roots *x509.CertPool, now t
 			Message: fmt.Sprintf("the certificate for %s is not valid before %s", leaf.Subject.CommonName, leaf.NotBefore.UTC().Format(time.DateTime)),
 			Fix:     "check the server's clock and the certificate's dates", Ref: "RFC 5280 §4.1.2.5",
 		})
-	case leaf.NotAfter.Sub(now) < ExpiringWithin:
+	case expiring(leaf, now):
+		lifetime := leaf.NotAfter.Sub(leaf.NotBefore)
 		findings = append(findings, report.Finding{
 			ID: "tls.cert-expiring", Severity: report.Warning,
-			Message: fmt.Sprintf("the certificate for %s expires on %s, in %s", leaf.Subject.CommonName, leaf.NotAfter.UTC().Format(time.DateOnly), days(leaf.NotAfter.Sub(now))),
-			Fix:     "renew it now; check that automatic renewal works and reloads the mail server", Ref: "RFC 5280 §4.1.2.5",
+			Message: fmt.Sprintf("the certificate for %s expires on %s, in %s: less than a third of its %d-day lifetime is left, when renewal should have happened",
+				leaf.Subject.CommonName, leaf.NotAfter.UTC().Format(time.DateOnly), days(wholeDays(leaf.NotAfter, now)), int(lifetime/(24*time.Hour))),
+			Fix: "renew it now; check that automatic renewal works and reloads the mail server", Ref: "RFC 5280 §4.1.2.5",
 		})
 	}
 
-	// The chain must lead to a trusted root. An expired certificate is
-	// reported above; it is not also called untrusted when the chain is
-	// otherwise sound, so verify again inside the leaf's validity.
+	// The chain must lead to a trusted root, every certificate of it valid
+	// now (RFC 5280 §6.1.3 (a)(2)). The leaf's own dates are reported
+	// above, so a leaf that is only expired is not also called untrusted:
+	// the chain is built again at a moment inside the leaf's validity, and
+	// then every other certificate of it must still be valid now.
 	inter := x509.NewCertPool()
 	for _, c := range st.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	verify := func(at time.Time) error {
-		_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at})
-		return err
+	verify := func(at time.Time) ([][]*x509.Certificate, error) {
+		return leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at})
 	}
-	err := verify(now)
+	_, err := verify(now)
 	info.Trusted = err == nil
 	var invalid x509.CertificateInvalidError
 	if errors.As(err, &invalid) && invalid.Reason == x509.Expired {
-		if err2 := verify(leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)); err2 == nil || errors.As(err2, &invalid) && invalid.Reason == x509.Expired {
-			err = nil
+		if invalid.Cert != nil && !invalid.Cert.Equal(leaf) {
+			err = chainDateError(invalid.Cert, now)
 		} else {
-			err = err2
+			var chains [][]*x509.Certificate
+			if chains, err = verify(within(leaf, now)); err == nil {
+				err = invalidNow(chains, now)
+			} else if errors.As(err, &invalid) && invalid.Reason == x509.Expired && invalid.Cert != nil && !invalid.Cert.Equal(leaf) {
+				err = chainDateError(invalid.Cert, now)
+			}
 		}
 	}
 	if err != nil {
@@ -165,13 +186,61 @@ func analyseTLS(st tls.ConnectionState, name string, roots *x509.CertPool, now t
 	return info, findings
 }
 
+// within is the moment of the leaf's validity nearest to now.
+func within(leaf *x509.Certificate, now time.Time) time.Time {
+	switch {
+	case now.Before(leaf.NotBefore):
+		return leaf.NotBefore
+	case now.After(leaf.NotAfter):
+		return leaf.NotAfter
+	}
+	return now
+}
+
+// invalidNow returns the error for chains none of which has every
+// certificate but the leaf valid now, naming the first such certificate.
+func invalidNow(chains [][]*x509.Certificate, now time.Time) error {
+	var first *x509.Certificate
+	for _, chain := range chains {
+		var bad *x509.Certificate
+		for _, c := range chain[1:] {
+			if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+				bad = c
+				break
+			}
+		}
+		if bad == nil {
+			return nil
+		}
+		if first == nil {
+			first = bad
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return chainDateError(first, now)
+}
+
+// chainDateError names a CA certificate of the chain that is not valid now.
+func chainDateError(c *x509.Certificate, now time.Time) error {
+	role := "intermediate"
+	if c.Subject.String() == c.Issuer.String() {
+		role = "root"
+	}
+	if now.Before(c.NotBefore) {
+		return fmt.Errorf("the %s certificate %q is not valid before %s", role, c.Subject.String(), c.NotBefore.UTC().Format(time.DateTime))
+	}
+	return fmt.Errorf("the %s certificate %q expired on %s (%s ago)", role, c.Subject.String(), c.NotAfter.UTC().Format(time.DateOnly), days(-wholeDays(c.NotAfter, now)))
+}
+
 func describe(c *x509.Certificate, now time.Time) Cert {
 	sum := sha256.Sum256(c.Raw)
 	return Cert{
 		Subject: c.Subject.String(), Issuer: c.Issuer.String(), DNSNames: c.DNSNames,
 		NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
-		DaysLeft: int(math.Floor(c.NotAfter.Sub(now).Hours() / 24)),
-		Key:      keyDescription(c), SHA256: hex.EncodeToString(sum[:]),
+		DaysLeft: wholeDays(c.NotAfter, now), Expired: now.After(c.NotAfter),
+		Key: keyDescription(c), SHA256: hex.EncodeToString(sum[:]),
 	}
 }
 
@@ -198,8 +267,11 @@ func certNames(c *x509.Certificate) string {
 	return strings.Join(names, ", ")
 }
 
-func days(d time.Duration) string {
-	n := int(d.Hours() / 24)
+// wholeDays is the whole days from now to t, rounded toward zero: the one
+// day count of every message and of days_left (negative once past).
+func wholeDays(t, now time.Time) int { return int(t.Sub(now) / (24 * time.Hour)) }
+
+func days(n int) string {
 	if n == 1 {
 		return "1 day"
 	}
