@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"errors"
-	"os"
 	"time"
 
 	"github.com/smtptool/smtptool/check/dnsbl"
@@ -49,16 +48,15 @@ as refusals. Private and reserved addresses are never sent to public lists.`,
 	return c
 }
 
-func (o *blacklistOptions) options() (dnsbl.Options, error) {
+func (o *blacklistOptions) options(ios *IOStreams) (dnsbl.Options, error) {
 	opts := dnsbl.Options{AllowPrivate: o.AllowPrivate, ListTimeout: o.ListTimeout}
 	lists := dnsbl.DefaultLists
 	if o.ListsFile != "" {
-		f, err := os.Open(o.ListsFile)
+		raw, err := readInput(ios, o.ListsFile, maxSmall)
 		if err != nil {
 			return opts, usageError("--lists: %v", err)
 		}
-		defer f.Close()
-		if lists, err = dnsbl.ReadLists(f); err != nil {
+		if lists, err = dnsbl.ReadLists(bytesReader(raw)); err != nil {
 			return opts, usageError("--lists %s: %v", o.ListsFile, err)
 		}
 	}
@@ -88,7 +86,7 @@ func replaceOrAdd(lists []dnsbl.List, l dnsbl.List) []dnsbl.List {
 }
 
 func runBlacklist(ctx context.Context, g *Global, o *blacklistOptions) error {
-	opts, err := o.options()
+	opts, err := o.options(g.io)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,11 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 	}
 	var expect *scan.Expectations
 	if o.Expect != "" {
-		if expect, err = scan.LoadExpectations(o.Expect); err != nil {
+		raw, err := readInput(g.io, o.Expect, maxSmall)
+		if err != nil {
+			return usageError("--expect: %v", err)
+		}
+		if expect, err = scan.ParseExpectations(o.Expect, bytesReader(raw)); err != nil {
 			return usageError("--expect: %v", err)
 		}
 	}

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"os"
 
 	"github.com/smtptool/smtptool/check/dkim"
 	"github.com/smtptool/smtptool/dns"
@@ -41,13 +40,7 @@ which it tried (selectors cannot be listed through DNS).`,
 }
 
 func runDKIMVerify(ctx context.Context, g *Global, file string) error {
-	var msg []byte
-	var err error
-	if file == "-" {
-		msg, err = readAllLimited(g.io.In)
-	} else {
-		msg, err = os.ReadFile(file)
-	}
+	msg, err := readInput(g.io, file, maxMessage)
 	if err != nil {
 		return usageError("reading the message: %v", err)
 	}

@@ -31,7 +31,7 @@ to do.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Input = args[0]
 			if o.Input == "-" {
-				b, err := readAllLimited(g.io.In)
+				b, err := readLimited(g.io.In, maxMessage)
 				if err != nil {
 					return usageError("reading stdin: %v", err)
 				}

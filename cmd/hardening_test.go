@@ -2,6 +2,7 @@ package cmd_test
 
 import (
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,28 @@ func TestProbeInputIsValidatedBeforeConnecting(t *testing.T) {
 	case <-connected:
 		t.Error("the probe connected despite bad input")
 	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// Every file or stdin read has a size cap: /dev/zero is exit 2 with a
+// clear message, never an exhausted memory.
+func TestEndlessInputsAreRefused(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	res := []string{"--resolver", "127.0.0.1:9", "--timeout", "1s"}
+	for _, args := range [][]string{
+		{"probe", "127.0.0.1:9", "--auth-user", "u", "--auth-password-file", "/dev/zero", "--insecure-auth"},
+		{"probe", "127.0.0.1:9", "--ca-file", "/dev/zero"},
+		{"check", "x.test", "--ca-file", "/dev/zero"},
+		{"dkim", "verify", "/dev/zero"},
+		{"check", "x.test", "--expect", "/dev/zero"},
+		{"blacklist", "1.2.3.4", "--lists", "/dev/zero"},
+		{"probe", "127.0.0.1:9", "--rcpt", "a@b.t", "--data", "/dev/zero"},
+	} {
+		r := run(t, nil, "", false, append(args, res...)...)
+		if r.code != cmd.ExitUsage || !strings.Contains(r.err, "smtptool:") {
+			t.Errorf("%v: exit %d %s", args, r.code, r.err)
+		}
 	}
 }

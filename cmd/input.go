@@ -3,27 +3,85 @@ package cmd
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"io"
+	"os"
 )
 
-// maxInput bounds what a command reads from a file or stdin.
-const maxInput = 64 << 20
+// Limits on what a command reads from a file or stdin, so that /dev/zero
+// or a runaway pipe is a clear error (exit 2), never an exhausted memory.
+const (
+	maxMessage  = 64 << 20 // a message or bounce (explain -, dkim verify)
+	maxSmall    = 1 << 20  // a policy or list file
+	maxCerts    = 4 << 20  // a PEM bundle (--ca-file)
+	maxPassword = 4 << 10  // --auth-password-file
+)
 
-var errTooLarge = errors.New("input larger than 64 MiB")
+// errTooLarge is an input over its limit.
+type errTooLarge struct{ limit int64 }
 
-func readAllLimited(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+func (e errTooLarge) Error() string { return fmt.Sprintf("input larger than %s", size(e.limit)) }
+
+func size(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
+// readLimited reads all of r, or fails past limit bytes.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxInput {
-		return nil, errTooLarge
+	if int64(len(b)) > limit {
+		return nil, errTooLarge{limit}
 	}
 	return b, nil
+}
+
+// readInput reads a named file, or stdin for "-", up to limit bytes.
+func readInput(ios *IOStreams, name string, limit int64) ([]byte, error) {
+	if name == "-" {
+		return readLimited(ios.In, limit)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readLimited(f, limit)
 }
 
 // jsonOf marshals v; for data wrappers that render text themselves.
 func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// openMessage opens a message to stream: a regular file is read where it
+// lies, however large; stdin, which can be read only once, is read into
+// memory up to maxMessage.
+func openMessage(ios *IOStreams, name string) (*io.SectionReader, error) {
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		st, err := f.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			f.Close()
+			if err == nil {
+				err = fmt.Errorf("%s is not a regular file (use - for a pipe)", name)
+			}
+			return nil, err
+		}
+		// The file stays open for the run: sessions read it as they go.
+		return io.NewSectionReader(f, 0, st.Size()), nil
+	}
+	b, err := readLimited(ios.In, maxMessage)
+	if err != nil {
+		return nil, err
+	}
+	return io.NewSectionReader(bytes.NewReader(b), 0, int64(len(b))), nil
+}

@@ -166,7 +166,7 @@ func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {
 		ro.Helo = defaultHelo()
 	}
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pem, err := readInput(g.io, o.CAFile, maxCerts)
 		if err != nil {
 			return ro, usageError("--ca-file: %v", err)
 		}
@@ -188,12 +188,12 @@ func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {
 		return ro, usageError("--auth-password-file and --auth-mech need --auth-user")
 	}
 	if o.DataFile != "" {
-		data, err := readFileOrStdin(g.io, o.DataFile)
-		if err != nil {
-			return ro, usageError("--data: %v", err)
-		}
 		if len(o.Rcpts) == 0 {
 			return ro, usageError("--data needs at least one --rcpt")
+		}
+		data, err := openMessage(g.io, o.DataFile)
+		if err != nil {
+			return ro, usageError("--data: %v", err)
 		}
 		ro.Data = data
 	}
@@ -204,7 +204,7 @@ func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {
 // prompt on a terminal — never from a flag value, which would show in ps.
 func password(ios *IOStreams, file string) (string, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := readInput(ios, file, maxPassword)
 		if err != nil {
 			return "", usageError("--auth-password-file: %v", err)
 		}
@@ -227,18 +227,6 @@ func password(ios *IOStreams, file string) (string, error) {
 }
 
 func readPasswordFromTerminal() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) }
-
-func readFileOrStdin(ios *IOStreams, name string) ([]byte, error) {
-	if name == "-" {
-		return readAllLimited(ios.In)
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readAllLimited(f)
-}
 
 func defaultHelo() string {
 	if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") && probe.ValidHelo(h) == nil {

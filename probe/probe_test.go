@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -184,7 +185,7 @@ func TestDataOnlyWhenAsked(t *testing.T) {
 	l, r := labtest.ForTest(t, time.Second)
 	o := options(l)
 	o.From, o.Rcpts = "bob@probe.test", []string{"alice@good.test"}
-	o.Data = []byte("Subject: test\n\n.leading dot\nbody\n")
+	o.Data = io.NewSectionReader(strings.NewReader("Subject: test\n\n.leading dot\nbody\n"), 0, 33)
 	rep, err := probe.Run(context.Background(), r, fmt.Sprintf("mx1.good.test:%d", l.Port), o)
 	if err != nil || ids(rep) != "" {
 		t.Fatalf("%v %v", err, ids(rep))

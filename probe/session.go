@@ -11,12 +11,14 @@
 package probe
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -71,8 +73,9 @@ type Options struct {
 	Auth         *Auth
 	InsecureAuth bool   // allow AUTH without TLS
 	QuitAfter    string // a step name, or "" for the whole walk
-	// Data is a message to send with DATA; nil never sends one.
-	Data []byte
+	// Data is a message to send with DATA, streamed from its reader (each
+	// session reads it from the start); nil never sends one.
+	Data *io.SectionReader
 
 	Timeout    time.Duration // per step (default 10s)
 	SlowBanner time.Duration // a slower greeting is a finding (default 5s)
@@ -617,18 +620,13 @@ func (s *session) data() {
 		return
 	}
 	start := time.Now()
-	var b strings.Builder
-	text := strings.ReplaceAll(strings.ReplaceAll(string(s.opts.Data), "\r\n", "\n"), "\r", "\n")
-	for line := range strings.SplitSeq(strings.TrimSuffix(text, "\n"), "\n") {
-		if strings.HasPrefix(line, ".") {
-			line = "." + line // RFC 5321 §4.5.2: dot-stuffing
-		}
-		b.WriteString(line + "\r\n")
+	msg := io.NewSectionReader(s.opts.Data, 0, s.opts.Data.Size())
+	s.c.record("C", fmt.Sprintf("(message, %d bytes)", msg.Size()))
+	w := bufio.NewWriterSize(deadlineWriter{s.c.nc, s.opts.Timeout}, 32<<10)
+	err := writeDotStuffed(w, msg)
+	if err == nil {
+		err = w.Flush()
 	}
-	b.WriteString(".")
-	s.c.nc.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
-	s.c.record("C", fmt.Sprintf("(message, %d bytes)", len(s.opts.Data)))
-	_, err := s.c.nc.Write([]byte(b.String() + "\r\n"))
 	if err != nil {
 		s.stopped = true
 		s.add(s.failure(StepData, classify(err)))
@@ -645,6 +643,62 @@ func (s *session) data() {
 		s.add(rejected("smtp.data-rejected", "the message was refused", r))
 	}
 	s.res.Steps = append(s.res.Steps, step)
+}
+
+// deadlineWriter gives every write to the connection its own deadline, so
+// a large message has the timeout per chunk, not for the whole transfer.
+type deadlineWriter struct {
+	c       net.Conn
+	timeout time.Duration
+}
+
+func (d deadlineWriter) Write(b []byte) (int, error) {
+	d.c.SetWriteDeadline(time.Now().Add(d.timeout))
+	return d.c.Write(b)
+}
+
+// writeDotStuffed streams a message as DATA's content (RFC 5321 §4.5.2):
+// every line ending (CRLF, LF or a lone CR) becomes CRLF, a line starting
+// with "." gets another, and the end is CRLF "." CRLF. Memory stays at the
+// buffers' size whatever the message's.
+func writeDotStuffed(w *bufio.Writer, r io.Reader) error {
+	buf := make([]byte, 32<<10)
+	lineStart, prevCR, empty := true, false, true
+	for {
+		n, err := r.Read(buf)
+		for _, c := range buf[:n] {
+			empty = false
+			if prevCR {
+				prevCR = false
+				if c == '\n' {
+					continue // the LF of a CRLF already written
+				}
+			}
+			switch c {
+			case '\r', '\n':
+				w.WriteString("\r\n")
+				lineStart, prevCR = true, c == '\r'
+				continue
+			case '.':
+				if lineStart {
+					w.WriteByte('.')
+				}
+			}
+			w.WriteByte(c)
+			lineStart = false
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !lineStart && !empty {
+		w.WriteString("\r\n")
+	}
+	_, err := w.WriteString(".\r\n")
+	return err
 }
 
 // quit ends the session politely: RSET if a transaction was started, then

@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"slices"
@@ -64,8 +65,13 @@ func LoadExpectations(path string) (*Expectations, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return ParseExpectations(path, f)
+}
+
+// ParseExpectations reads and validates a policy; name is for messages.
+func ParseExpectations(path string, r io.Reader) (*Expectations, error) {
 	var e Expectations
-	dec := yaml.NewDecoder(f)
+	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
 	if err := dec.Decode(&e); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
