@@ -31,11 +31,11 @@ to do.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Input = args[0]
 			if o.Input == "-" {
-				b, err := readLimited(g.io.In, maxMessage)
+				text, err := readText(g.io.In, maxMessage)
 				if err != nil {
 					return usageError("reading stdin: %v", err)
 				}
-				o.Input = string(b)
+				o.Input = text
 			}
 			return runExplain(c.Context(), g, o)
 		},
@@ -95,11 +95,13 @@ func (e explainText) WriteText(p *report.Printer) {
 		code = strings.TrimSpace(code + " " + e.Enhanced)
 	}
 	style := map[int]report.Style{5: report.Bad, 4: report.Warn, 2: report.Good}[e.Class()]
-	rows := [][]report.Cell{
-		{report.C("code", report.Dim), report.C(code, report.Bold)},
-		{report.C("means", report.Dim), report.C(e.Meaning, report.Plain)},
-		{report.C("kind", report.Dim), report.C(e.Kind(), style)},
+	var rows [][]report.Cell
+	if code != "" {
+		rows = append(rows, []report.Cell{report.C("code", report.Dim), report.C(code, report.Bold)})
 	}
+	rows = append(rows,
+		[]report.Cell{report.C("means", report.Dim), report.C(e.Meaning, report.Plain)},
+		[]report.Cell{report.C("kind", report.Dim), report.C(e.Kind(), style)})
 	if e.Text != "" {
 		rows = append(rows, []report.Cell{report.C("server said", report.Dim), report.C(e.Text, report.Plain)})
 	}
@@ -117,6 +119,8 @@ func (e explainText) WriteText(p *report.Printer) {
 			[]report.Cell{report.C(rc.Name+" says", report.Dim), report.C(rc.Meaning, report.Plain)},
 			[]report.Cell{report.C("fix", report.Dim), report.C(rc.Fix, report.Good)})
 	}
-	rows = append(rows, []report.Cell{report.C("ref", report.Dim), report.C(e.Ref, report.Dim)})
+	if e.Ref != "" {
+		rows = append(rows, []report.Cell{report.C("ref", report.Dim), report.C(e.Ref, report.Dim)})
+	}
 	p.Table(0, rows)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Limits on what a command reads from a file or stdin, so that /dev/zero
@@ -39,6 +40,20 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 		return nil, errTooLarge{limit}
 	}
 	return b, nil
+}
+
+// readText is readLimited for text that is kept as a string, read into
+// it directly (a 64 MiB bounce is not held twice).
+func readText(r io.Reader, limit int64) (string, error) {
+	var b strings.Builder
+	n, err := io.Copy(&b, io.LimitReader(r, limit+1))
+	if err != nil {
+		return "", err
+	}
+	if n > limit {
+		return "", errTooLarge{limit}
+	}
+	return b.String(), nil
 }
 
 // readInput reads a named file, or stdin for "-", up to limit bytes.

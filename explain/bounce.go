@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/base64"
@@ -54,16 +55,16 @@ type part struct {
 // ParseBounce reads a message (RFC 5322, mbox "From " line allowed, any
 // line endings) and finds what failed for whom.
 func ParseBounce(raw []byte) (*Bounce, error) {
-	return parseBounce(raw, 0)
+	return parseBounce(string(raw), 0)
 }
 
 // forwardedBounce finds a bounce quoted whole in a text part: an mbox
 // "From MAILER-DAEMON" line and the message after it.
 var forwardedBounce = regexp.MustCompile(`(?m)^From MAILER-DAEMON[ \t].*\n`)
 
-func parseBounce(raw []byte, depth int) (*Bounce, error) {
+func parseBounce(raw string, depth int) (*Bounce, error) {
 	raw = normalize(raw)
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	msg, err := mail.ReadMessage(strings.NewReader(raw))
 	if err != nil {
 		return nil, ErrNotABounce
 	}
@@ -89,7 +90,7 @@ func parseBounce(raw []byte, depth int) (*Bounce, error) {
 		// lists): the forwarded bounce says what failed.
 		for _, p := range parts {
 			if loc := forwardedBounce.FindStringIndex(p.text); loc != nil && strings.HasPrefix(p.ctype, "text/") {
-				if inner, err := parseBounce([]byte(p.text[loc[1]:]), depth+1); err == nil && len(inner.Recipients) > 0 && inner.Recipients[0].Address != "" {
+				if inner, err := parseBounce(p.text[loc[1]:], depth+1); err == nil && len(inner.Recipients) > 0 && inner.Recipients[0].Address != "" {
 					return inner, nil
 				}
 			}
@@ -162,16 +163,25 @@ func fromDaemon(h mail.Header) bool {
 	return strings.Contains(from, "mailer-daemon") || strings.Contains(from, "postmaster") || strings.Contains(from, "mail delivery")
 }
 
-// normalize drops an mbox "From " line and makes line endings CRLF-free LF.
-func normalize(raw []byte) []byte {
-	raw = bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))
-	raw = bytes.ReplaceAll(raw, []byte("\r"), []byte("\n"))
-	if bytes.HasPrefix(raw, []byte("From ")) {
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+// normalize drops an mbox "From " line and makes every line ending (CRLF,
+// or a lone CR of classic Mac mail) LF; it copies only when it must.
+func normalize(raw string) string {
+	raw = LineEndings(raw)
+	if strings.HasPrefix(raw, "From ") {
+		if i := strings.IndexByte(raw, '\n'); i >= 0 {
 			raw = raw[i+1:]
 		}
 	}
 	return raw
+}
+
+// LineEndings makes CRLF and lone CR line endings LF, copying only when
+// there is a CR.
+func LineEndings(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
@@ -191,23 +201,59 @@ func charsetReader(charset string, r io.Reader) (io.Reader, error) {
 	return transform.NewReader(r, enc.NewDecoder()), nil
 }
 
-// walk flattens the MIME tree into decoded leaves (RFC 2045, RFC 2046).
+// Limits on what walk keeps of a part, decoded. The input is capped as a
+// whole (64 MiB); within it, a delivery-status part is kept whole so that
+// every recipient is read (RFC 3464 §2.3: one group per recipient), the
+// human text up to textLimit, and the returned original only for its
+// headers. Other parts (attachments) are skipped unread.
+const (
+	textLimit     = 8 << 20
+	originalLimit = 1 << 20
+	statusLimit   = 64 << 20
+)
+
+// keep is how much of a leaf of ctype walk keeps; 0 skips it.
+func keep(ctype string) int64 {
+	switch {
+	case ctype == "message/delivery-status" || ctype == "message/global-delivery-status" || ctype == "message/feedback-report":
+		return statusLimit
+	case ctype == "message/rfc822" || ctype == "message/global" || ctype == "text/rfc822-headers" || ctype == "message/global-headers":
+		return originalLimit
+	case strings.HasPrefix(ctype, "text/") || ctype == "application/json":
+		return textLimit
+	}
+	return 0
+}
+
+// walk flattens the MIME tree into decoded leaves (RFC 2045, RFC 2046),
+// reading multiparts as a stream.
 func walk(h textproto.MIMEHeader, body io.Reader, depth int) []part {
 	ctype, params, err := mime.ParseMediaType(h.Get("Content-Type"))
 	if err != nil || ctype == "" {
 		ctype, params = "text/plain", map[string]string{}
 	}
-	data, _ := io.ReadAll(io.LimitReader(body, 8<<20))
+	br := bufio.NewReaderSize(body, 4096)
 	if h.Get("Content-Type") == "" {
 		// The Content-Type was lost (a relay rewrote the headers) but the
-		// body is still a multipart: find its boundary (RFC 2046 §5.1.1).
-		if m := lostBoundary.FindSubmatch(preamble(data)); m != nil && bytes.Contains(data, []byte("\n--"+string(m[1])+"--")) {
-			ctype, params = "multipart/mixed", map[string]string{"boundary": string(m[1])}
+		// body may still be a multipart (RFC 2046 §5.1.1): its boundary in
+		// the first lines, and its close delimiter further on.
+		if head, _ := br.Peek(4096); lostBoundary.Match(preamble(head)) {
+			var b strings.Builder
+			io.Copy(&b, io.LimitReader(br, statusLimit))
+			data := b.String()
+			m := lostBoundary.FindSubmatch(preamble([]byte(data[:min(len(data), 4096)])))
+			if m != nil && strings.Contains(data, "\n--"+string(m[1])+"--") {
+				ctype, params = "multipart/mixed", map[string]string{"boundary": string(m[1])}
+			}
+			br = bufio.NewReader(strings.NewReader(data))
 		}
 	}
 	if strings.HasPrefix(ctype, "multipart/") && params["boundary"] != "" && depth < 8 {
+		// What a multipart without parts holds is read as text: keep the
+		// start of it while the parts are looked for.
+		seen := &capture{r: br, limit: textLimit}
 		var out []part
-		mr := multipart.NewReader(bytes.NewReader(data), params["boundary"])
+		mr := multipart.NewReader(seen, params["boundary"])
 		for {
 			p, err := mr.NextRawPart()
 			if err != nil {
@@ -218,36 +264,104 @@ func walk(h textproto.MIMEHeader, body io.Reader, depth int) []part {
 		if len(out) > 0 {
 			return out
 		}
-		ctype = "text/plain" // a multipart body without parts: read it as text
+		ctype = "text/plain"
+		br = bufio.NewReader(io.MultiReader(bytes.NewReader(seen.buf.Bytes()), br))
 	}
+	limit := keep(ctype)
+	if limit == 0 {
+		return nil
+	}
+	var r io.Reader = br
 	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
 	case "base64":
-		clean := bytes.Map(func(r rune) rune {
-			if r == ' ' || r == '\n' || r == '\t' || r == '\r' {
-				return -1
-			}
-			return r
-		}, data)
-		if d, err := base64.StdEncoding.DecodeString(strings.TrimRight(string(clean), "=") + strings.Repeat("=", (4-len(strings.TrimRight(string(clean), "="))%4)%4)); err == nil {
-			data = d
-		}
+		r = base64.NewDecoder(base64.StdEncoding, &unpadded{r: skipSpace{br}})
 	case "quoted-printable":
-		if d, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(data))); err == nil {
-			data = d
-		}
+		r = quotedprintable.NewReader(br)
 	}
-	text := string(data)
 	if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
-		if r, err := charsetReader(cs, bytes.NewReader(data)); err == nil {
-			if d, err := io.ReadAll(r); err == nil {
-				text = string(d)
-			}
-		}
+		r, _ = charsetReader(cs, r)
 	}
+	var b strings.Builder
+	io.Copy(&b, io.LimitReader(r, limit)) // a decoding error keeps what was read
+	text := b.String()
 	if ctype == "text/html" {
 		text = htmlToText(text)
 	}
 	return []part{{ctype: ctype, text: text}}
+}
+
+// capture keeps the first limit bytes read through it.
+type capture struct {
+	r     io.Reader
+	buf   bytes.Buffer
+	limit int
+}
+
+func (c *capture) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if room := c.limit - c.buf.Len(); room > 0 {
+		c.buf.Write(p[:min(n, room)])
+	}
+	return n, err
+}
+
+// skipSpace drops the white space that may stand anywhere in base64 text
+// (RFC 2045 §6.8: characters outside the alphabet are ignored).
+type skipSpace struct{ r io.Reader }
+
+func (s skipSpace) Read(p []byte) (int, error) {
+	for {
+		n, err := s.r.Read(p)
+		j := 0
+		for _, c := range p[:n] {
+			if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+				p[j] = c
+				j++
+			}
+		}
+		if j > 0 || err != nil {
+			return j, err
+		}
+	}
+}
+
+// unpadded supplies the "=" padding that some encoders leave off, at the
+// end of the base64 text.
+type unpadded struct {
+	r    io.Reader
+	n    int
+	tail []byte
+	done bool
+}
+
+func (u *unpadded) Read(p []byte) (int, error) {
+	if u.done {
+		if len(u.tail) == 0 {
+			return 0, io.EOF
+		}
+		n := copy(p, u.tail)
+		u.tail = u.tail[n:]
+		return n, nil
+	}
+	n, err := u.r.Read(p)
+	for _, c := range p[:n] {
+		if c != '=' {
+			u.n++
+		} else {
+			u.n = 0 // padding given: the count restarts
+		}
+	}
+	if err == io.EOF {
+		u.done = true
+		if r := u.n % 4; r != 0 {
+			u.tail = []byte("===")[:4-r]
+		}
+		if n > 0 {
+			return n, nil
+		}
+		return u.Read(p)
+	}
+	return n, err
 }
 
 // preamble is the first three non-blank lines of a body: where a
@@ -316,6 +430,7 @@ func dsnRecipients(text, human string) []Recipient {
 		said[l.addr] = l.lines
 	}
 	var out []Recipient
+	verdicts := map[verdictKey]verdict{}
 	for _, block := range dsnBlocks(text) {
 		f := fields(block)
 		addr := f["final-recipient"]
@@ -342,49 +457,80 @@ func dsnRecipients(text, human string) []Recipient {
 		if diag == "" {
 			diag = human
 		}
-		r.Code, r.Enhanced = codes(diag)
-		// RFC 3464 §2.3.4, §2.3.6: Status is the reporting MTA's summary;
-		// an enhanced code in the remote server's own reply is more exact.
-		if _, ok := ParseEnhanced(status); ok && (r.Enhanced == "" || !strings.HasSuffix(status, ".0.0") && !replyHasEnhanced(diag)) {
-			r.Enhanced = status
+		// A large DSN repeats the same few diagnostics: each distinct one is
+		// classified once.
+		key := verdictKey{r.Action, diagType, status, diag, r.Diagnostic != ""}
+		v, ok := verdicts[key]
+		if !ok {
+			v = dsnVerdict(r.Action, diagType, status, diag, r.Diagnostic, human)
+			verdicts[key] = v
 		}
-		r.Permanent = strings.HasPrefix(r.Enhanced, "5") || r.Code >= 500
-		switch r.Action {
-		case "delivered", "relayed", "expanded":
-			r.Reason = "delivered"
-		default:
-			// The remote server's own reply first: a relay may put its own
-			// reading before it ("5.1.0 - Unknown address error 550-'5.7.1
-			// ... Access denied'").
-			texts := []string{diag, human}
-			if reply := serverReply(diag); reply != "" && reply != diag {
-				texts = append([]string{reply}, texts...)
-			}
-			reason, fromWords := classify(r.Code, r.Enhanced, texts...)
-			r.Reason = refine(reason, r.Enhanced, diag+"\n"+human)
-			vague := generic[r.Reason] || !fromWords
-			switch {
-			case strings.EqualFold(strings.TrimSpace(diagType), "x-unix") && vague:
-				// RFC 3464 §2.3.6: an X-Unix diagnostic is the exit status
-				// of a local delivery program (a pipe, procmail).
-				r.Reason = "mailererror"
-			case r.Action == "delayed" && vague:
-				// RFC 3464 §2.3.3: still retrying, for no stated reason.
-				r.Reason = "expired"
-			case r.Action == "failed" && strings.HasPrefix(r.Enhanced, "4.") &&
-				(generic[r.Reason] || strings.HasPrefix(r.Enhanced, "4.4.1") || strings.HasPrefix(r.Enhanced, "4.4.2")):
-				// RFC 3464 §2.3.3: a transient status on a failed recipient
-				// means the MTA gave up retrying: after connection failures
-				// (X.4.1, X.4.2) or for no stated reason, the message expired.
-				r.Reason = "expired"
-			}
-			// Without a Diagnostic-Code, the notification's words are the
-			// receiver's own.
-			r.Reason = receiverReason(r.Reason, cmp.Or(r.Diagnostic, human), diag+"\n"+human)
-		}
+		r.Code, r.Enhanced, r.Permanent, r.Reason = v.code, v.enhanced, v.permanent, v.reason
 		out = append(out, r)
 	}
 	return out
+}
+
+// verdictKey is what a DSN recipient's classification depends on.
+type verdictKey struct {
+	action, diagType, status, diag string
+	own                            bool // diag is the recipient's own Diagnostic-Code
+}
+
+type verdict struct {
+	code      int
+	enhanced  string
+	permanent bool
+	reason    string
+}
+
+// dsnVerdict classifies one DSN recipient from its fields: action, the
+// diagnostic's type, status, the diagnostic text (its own, the
+// notification's words about it, or the notification's text) and whether
+// it had a Diagnostic-Code of its own.
+func dsnVerdict(action, diagType, status, diag, diagnostic, human string) verdict {
+	var v verdict
+	v.code, v.enhanced = codes(diag)
+	// RFC 3464 §2.3.4, §2.3.6: Status is the reporting MTA's summary;
+	// an enhanced code in the remote server's own reply is more exact.
+	if _, ok := ParseEnhanced(status); ok && (v.enhanced == "" || !strings.HasSuffix(status, ".0.0") && !replyHasEnhanced(diag)) {
+		v.enhanced = status
+	}
+	v.permanent = strings.HasPrefix(v.enhanced, "5") || v.code >= 500
+	switch action {
+	case "delivered", "relayed", "expanded":
+		v.reason = "delivered"
+	default:
+		// The remote server's own reply first: a relay may put its own
+		// reading before it ("5.1.0 - Unknown address error 550-'5.7.1
+		// ... Access denied'").
+		texts := []string{diag, human}
+		if reply := serverReply(diag); reply != "" && reply != diag {
+			texts = append([]string{reply}, texts...)
+		}
+		reason, fromWords := classify(v.code, v.enhanced, texts...)
+		v.reason = refine(reason, v.enhanced, diag+"\n"+human)
+		vague := generic[v.reason] || !fromWords
+		switch {
+		case strings.EqualFold(strings.TrimSpace(diagType), "x-unix") && vague:
+			// RFC 3464 §2.3.6: an X-Unix diagnostic is the exit status
+			// of a local delivery program (a pipe, procmail).
+			v.reason = "mailererror"
+		case action == "delayed" && vague:
+			// RFC 3464 §2.3.3: still retrying, for no stated reason.
+			v.reason = "expired"
+		case action == "failed" && strings.HasPrefix(v.enhanced, "4.") &&
+			(generic[v.reason] || strings.HasPrefix(v.enhanced, "4.4.1") || strings.HasPrefix(v.enhanced, "4.4.2")):
+			// RFC 3464 §2.3.3: a transient status on a failed recipient
+			// means the MTA gave up retrying: after connection failures
+			// (X.4.1, X.4.2) or for no stated reason, the message expired.
+			v.reason = "expired"
+		}
+		// Without a Diagnostic-Code, the notification's words are the
+		// receiver's own.
+		v.reason = receiverReason(v.reason, cmp.Or(diagnostic, human), diag+"\n"+human)
+	}
+	return v
 }
 
 // dsnBlocks splits a delivery-status part into its field groups (RFC 3464

@@ -87,3 +87,39 @@ func TestBounceCorpusAgreement(t *testing.T) {
 		t.Errorf("agreement %.1f%% fell below %.1f%%", 100*rate, 100*minAgreement)
 	}
 }
+
+// Every sample reads the same with CRLF, LF or classic Mac CR line endings,
+// through Analyze as `explain -` calls it.
+func TestCorpusLineEndingsReadTheSame(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(corpus, "maildir", "*", "*.eml"))
+	if len(files) == 0 {
+		t.Skipf("the bounce corpus is not here: it lives in %s beside the repository", corpus)
+	}
+	summary := func(in string) string {
+		r, err := explain.Analyze(in)
+		if err != nil {
+			return err.Error()
+		}
+		s := r.Reason
+		for _, rc := range r.Recipients {
+			s += " " + rc.Address + "=" + rc.Reason
+		}
+		return s
+	}
+	changed := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lf := strings.ReplaceAll(string(raw), "\r\n", "\n")
+		want := summary(lf)
+		for name, in := range map[string]string{"CRLF": strings.ReplaceAll(lf, "\n", "\r\n"), "CR": strings.ReplaceAll(lf, "\n", "\r")} {
+			if got := summary(in); got != want {
+				changed++
+				t.Errorf("%s with %s line endings: %q, with LF: %q", filepath.Base(f), name, got, want)
+			}
+		}
+	}
+	t.Logf("%d samples, %d changed with their line endings", len(files), changed)
+}

@@ -107,6 +107,10 @@ func FuzzParseBounce(f *testing.F) {
 	f.Add([]byte("Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\n--b--\n"))
 	f.Add([]byte("From: MAILER-DAEMON@x\nSubject: failure\n\nFrom MAILER-DAEMON Thu\nFrom: MAILER-DAEMON@y\nSubject: failure\n\na@b.example: 550 no\n"))
 	f.Add([]byte("From: MAILER-DAEMON@x\n\npreamble\n--B\n\ntext\n--B\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@b.example\n--B--\n"))
+	// Classic Mac line endings, a base64 part without padding, a lost boundary.
+	f.Add([]byte("From: MAILER-DAEMON@x\rSubject: failure notice\r\r<a@b.example>: 550 user unknown\r"))
+	f.Add([]byte("Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\nNTUwIHVzZXIgdW5rbm93bg\n--b--\n"))
+	f.Add([]byte("From: MAILER-DAEMON@x\n\n--lost\nContent-Type: text/plain\n\n550 5.1.1 no\n--lost--\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		b, err := ParseBounce(in)
 		if err != nil {

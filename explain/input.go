@@ -28,8 +28,10 @@ type Result struct {
 // Analyze explains what a user pasted: a whole bounce message, a reply
 // code, an enhanced status code, or a reply or log line.
 func Analyze(input string) (*Result, error) {
+	// Any line ending reads the same: CRLF, LF, or a classic Mac CR.
+	input = LineEndings(input)
 	if looksLikeMessage(input) {
-		if b, err := ParseBounce([]byte(input)); err == nil && len(b.Recipients) > 0 {
+		if b, err := parseBounce(input, 0); err == nil && len(b.Recipients) > 0 {
 			first := b.Recipients[0]
 			r := &Result{Explanation: Reply(first.Code, first.Enhanced), Reason: first.Reason, Bounce: b, Recipients: b.Recipients, Text: first.Diagnostic}
 			r.Permanent = first.Permanent
@@ -37,6 +39,12 @@ func Analyze(input string) (*Result, error) {
 			if r.Meaning == "" {
 				r.Meaning = map[string]string{"feedback": "a recipient reported the message as spam (RFC 5965 feedback report)",
 					"vacation": "an automatic reply, not a failure (RFC 3834)", "delivered": "the message was delivered"}[first.Reason]
+			}
+			if r.Meaning == "" && r.Class() == 0 {
+				// No reply code, no status: a failure whose kind the bounce
+				// does not state (RFC 3464 §2.3.4 makes Status required;
+				// non-standard bounces often omit it).
+				r.Meaning = "delivery failed, but the bounce gives no reply or status code"
 			}
 			return r, nil
 		}
@@ -46,8 +54,26 @@ func Analyze(input string) (*Result, error) {
 		return nil, err
 	}
 	r.Reason = Classify(r.Code, r.Enhanced, r.Text)
-	r.recognize(input)
+	r.recognize(replyWindow(input, r.Text))
 	return r, nil
+}
+
+// maxReplyText bounds the words read around a reply for a receiver's
+// wording: RFC 5321 §4.5.3.1.5 caps a reply line at 512 octets, and a
+// multi-line reply of 200 lines (the probe's limit) fits.
+const maxReplyText = 200 * 512
+
+// replyWindow is the part of a pasted text that holds the reply: from the
+// line of its words on, at most maxReplyText, so that time stays linear
+// in what was pasted however much of it there is.
+func replyWindow(input, text string) string {
+	start := 0
+	if text != "" {
+		if i := strings.Index(input, text); i >= 0 {
+			start = max(0, strings.LastIndexByte(input[:i], '\n')+1)
+		}
+	}
+	return input[start:min(len(input), start+maxReplyText)]
 }
 
 // recognize adds a big receiver's meaning and fix when its words are there;
@@ -63,7 +89,7 @@ func (r *Result) recognize(text string) {
 
 // looksLikeMessage tells a message (headers, then a body) from a line.
 func looksLikeMessage(s string) bool {
-	head, _, ok := strings.Cut(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n")
+	head, _, ok := strings.Cut(s, "\n\n")
 	if !ok {
 		return false
 	}

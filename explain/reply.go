@@ -76,8 +76,10 @@ func (e Explanation) Kind() string {
 		return "transient failure: retrying later may succeed"
 	case 3:
 		return "intermediate: the server waits for more"
+	case 2:
+		return "success"
 	}
-	return "success"
+	return "unknown: no reply or status code was given"
 }
 
 // Sentence is the explanation in one line, for a finding's message.

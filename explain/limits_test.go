@@ -1,0 +1,109 @@
+package explain
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// dsnWith builds a delivery-status bounce with n recipients and an
+// attachment of attach bytes in the returned message.
+func dsnWith(n, attach int) string {
+	var b strings.Builder
+	b.WriteString("From: MAILER-DAEMON@mx.example.test\nTo: a@b.test\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nThe mail system could not deliver your message.\n\n" +
+		"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.test\n")
+	for i := range n {
+		fmt.Fprintf(&b, "\nFinal-Recipient: rfc822; user%d@c.test\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 no such user\n", i)
+	}
+	b.WriteString("\n--B\nContent-Type: message/rfc822\n\nFrom: a@b.test\nTo: user0@c.test\nSubject: hi\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"C\"\n\n--C\nContent-Type: text/plain\n\nhello\n")
+	if attach > 0 {
+		raw := make([]byte, attach*3/4)
+		rand.Read(raw)
+		b.WriteString("--C\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n")
+		enc := base64.StdEncoding.EncodeToString(raw)
+		for len(enc) > 76 {
+			b.WriteString(enc[:76] + "\n")
+			enc = enc[76:]
+		}
+		b.WriteString(enc + "\n")
+	}
+	b.WriteString("--C--\n\n--B--\n")
+	return b.String()
+}
+
+// Every recipient of a DSN is read, however many (the delivery-status
+// part is not cut at the text limit).
+func TestEveryDSNRecipientIsRead(t *testing.T) {
+	n := 100000
+	if testing.Short() {
+		n = 20000
+	}
+	b, err := ParseBounce([]byte(dsnWith(n, 0)))
+	if err != nil || len(b.Recipients) != n {
+		t.Fatalf("%d recipients, want %d (%v)", len(b.Recipients), n, err)
+	}
+	if last := b.Recipients[n-1]; last.Address != fmt.Sprintf("user%d@c.test", n-1) || last.Reason != "userunknown" {
+		t.Errorf("last recipient %+v", last)
+	}
+}
+
+// Any line ending reads the same: CRLF, LF, or classic Mac CR.
+func TestLineEndingsReadTheSame(t *testing.T) {
+	lf := dsnWith(3, 600)
+	want, err := Analyze(lf)
+	if err != nil || len(want.Recipients) != 3 {
+		t.Fatalf("%+v %v", want, err)
+	}
+	for name, in := range map[string]string{"CRLF": strings.ReplaceAll(lf, "\n", "\r\n"), "CR": strings.ReplaceAll(lf, "\n", "\r")} {
+		got, err := Analyze(in)
+		if err != nil || fmt.Sprint(got.Recipients) != fmt.Sprint(want.Recipients) || got.Bounce.Kind != want.Bounce.Kind {
+			t.Errorf("%s: %+v %v", name, got, err)
+		}
+	}
+}
+
+// BenchmarkAnalyzeSize shows time linear in the input: a bounce whose
+// returned message carries an attachment of 1, 8 and 64 MB.
+func BenchmarkAnalyzeSize(b *testing.B) {
+	for _, mb := range []int{1, 8, 60} {
+		in := dsnWith(2, mb<<20)
+		b.Run(fmt.Sprintf("%dMB", mb), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if _, err := Analyze(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAnalyzeReplyLines: a pasted log of reply lines.
+func BenchmarkAnalyzeReplyLines(b *testing.B) {
+	for _, mb := range []int{1, 8} {
+		in := strings.Repeat("550 5.1.1 <user@example.test>: Recipient address rejected: User unknown in virtual mailbox table\n", (mb<<20)/97)
+		b.Run(fmt.Sprintf("%dMB", mb), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if _, err := Analyze(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// A bounce that gives no reply or status code is a failure of unknown
+// kind, never "success".
+func TestBounceWithoutCodeIsNoSuccess(t *testing.T) {
+	r, err := Analyze("From: MAILER-DAEMON@x.test\nTo: a@b.test\nSubject: Undelivered Mail Returned to Sender\n\nI could not deliver your message to <bob@c.test>.\n")
+	if err != nil || r.Bounce == nil {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if r.Kind() == "success" || r.Class() != 0 || r.Meaning == "" || !strings.Contains(r.Kind(), "unknown") {
+		t.Errorf("kind %q meaning %q", r.Kind(), r.Meaning)
+	}
+}
