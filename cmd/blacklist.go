@@ -49,7 +49,7 @@ as refusals. Private and reserved addresses are never sent to public lists.`,
 }
 
 func (o *blacklistOptions) options(ios *IOStreams) (dnsbl.Options, error) {
-	opts := dnsbl.Options{AllowPrivate: o.AllowPrivate, ListTimeout: o.ListTimeout}
+	opts := dnsbl.Options{SendPrivate: o.AllowPrivate, ListTimeout: o.ListTimeout}
 	lists := dnsbl.DefaultLists
 	if o.ListsFile != "" {
 		raw, err := readInput(ios, o.ListsFile, maxSmall)

@@ -19,16 +19,17 @@ import (
 )
 
 type checkOptions struct {
-	Domains      []string
-	DomainsFile  string
-	Probe        bool
-	AllowPrivate bool
-	Port         int
-	CAFile       string
-	Selectors    []string
-	Concurrency  int
-	Shard        string
-	Expect       string
+	Domains          []string
+	DomainsFile      string
+	Probe            bool
+	AllowPrivate     bool
+	BlocklistPrivate bool
+	Port             int
+	CAFile           string
+	Selectors        []string
+	Concurrency      int
+	Shard            string
+	Expect           string
 	// MTASTSPort is the policy host's port: 443 but in a test lab.
 	MTASTSPort int
 }
@@ -64,7 +65,8 @@ reports. Exit 1 when a finding is at or above --fail-on.`,
 	f := c.Flags()
 	f.StringVar(&o.DomainsFile, "domains", "", "read domains from this file, one per line (- for stdin)")
 	f.BoolVar(&o.Probe, "probe", false, "also probe each MX host (SMTP, STARTTLS, certificate, DANE)")
-	f.BoolVar(&o.AllowPrivate, "allow-private", false, "accept loopback, private and reserved MX addresses (internal systems)")
+	f.BoolVar(&o.AllowPrivate, "allow-private", false, "accept loopback, private and reserved MX addresses (internal systems); they are still not sent to blocklists")
+	f.BoolVar(&o.BlocklistPrivate, "blocklist-private", false, "send loopback, private and reserved MX addresses to the blocklists too (only for lists of your own)")
 	f.IntVar(&o.Port, "port", 25, "SMTP port for --probe")
 	f.StringArrayVar(&o.Selectors, "selector", nil, "DKIM selector to check (repeatable); default: the common ones")
 	f.StringVar(&o.CAFile, "ca-file", "", "trust the CA certificates in this PEM file instead of the system's (probe and MTA-STS)")
@@ -124,7 +126,7 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 		return err
 	}
 	probeOpts.AllMX = true
-	opts := scan.Options{AllowPrivate: o.AllowPrivate, Selectors: o.Selectors, RootCAs: probeOpts.RootCAs,
+	opts := scan.Options{AllowPrivate: o.AllowPrivate, BlocklistPrivate: o.BlocklistPrivate, Selectors: o.Selectors, RootCAs: probeOpts.RootCAs,
 		MTASTSPort: o.MTASTSPort, Timeout: g.Timeout, Expect: expect}
 	if o.Probe {
 		opts.Probe = &probeOpts

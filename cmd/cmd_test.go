@@ -282,7 +282,7 @@ func TestBlacklistCommand(t *testing.T) {
 
 func TestCheckCommand(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--format", "json", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
+	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--blocklist-private", "--format", "json", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
 	domains := filepath.Join(t.TempDir(), "domains")
 	os.WriteFile(domains, []byte("good.test\n# a comment\nlistedmx.test\n"), 0o600)
 	r := run(t, nil, "", false, append([]string{"check", "--domains", domains}, common...)...)
@@ -382,7 +382,7 @@ func sortByTarget(docs []document) {
 
 func TestCheckBulkAndFormats(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
+	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--blocklist-private", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
 	list := filepath.Join(t.TempDir(), "domains")
 	os.WriteFile(list, []byte("good.test\nnomx.test\nnot a domain\nspf-plusall.test\ndmarc-none.test\n"), 0o600)
 
@@ -440,7 +440,7 @@ func TestCheckBulkAndFormats(t *testing.T) {
 // The progress bar goes to stderr, and only when stderr is a terminal.
 func TestProgressOnlyOnATerminal(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	args := []string{"check", "good.test", "nomx.test", "--resolver", l.DNS.Addr, "--allow-private", "--format", "json"}
+	args := []string{"check", "good.test", "nomx.test", "--resolver", l.DNS.Addr, "--allow-private", "--blocklist-private", "--format", "json"}
 	var out, errOut bytes.Buffer
 	ios := &cmd.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, ErrTTY: true, Getenv: func(string) string { return "" }}
 	cmd.Run(context.Background(), ios, args)

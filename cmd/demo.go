@@ -86,12 +86,12 @@ func runDemo(ctx context.Context, g *Global) error {
 			func(o *probe.RunOptions) { o.RelayRcpt = relayTestRcpt }),
 		{"An address on blocklists: each list's return code decoded, its TXT quoted, its delisting page linked.",
 			"blacklist 127.0.0.2 --allow-private", func(ctx context.Context) (*report.Report, error) {
-				return dnsbl.Run(ctx, r, "127.0.0.2", dnsbl.Options{AllowPrivate: true, ListTimeout: g.Timeout})
+				return dnsbl.Run(ctx, r, "127.0.0.2", dnsbl.Options{SendPrivate: true, ListTimeout: g.Timeout})
 			}},
 		{"A CI check of a domain: MX, DNSSEC, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, BIMI, DANE, blocklists, and the probe of each MX.",
-			"check good.test --probe --allow-private --port " + port, func(ctx context.Context) (*report.Report, error) {
+			"check good.test --probe --allow-private --blocklist-private --port " + port, func(ctx context.Context) (*report.Report, error) {
 				po := probeOpts(func(o *probe.RunOptions) { o.AllMX, o.QuitAfter = true, probe.StepStartTLS })
-				return scan.Domain(ctx, r, "good.test", scan.Options{AllowPrivate: true, RootCAs: l.CA.Pool,
+				return scan.Domain(ctx, r, "good.test", scan.Options{AllowPrivate: true, BlocklistPrivate: true, RootCAs: l.CA.Pool,
 					MTASTSPort: l.HTTPSPort, Timeout: g.Timeout, Probe: &po}), nil
 			}},
 		probeStep("A server that greets with 421.", "busy.smtp.test:"+port, "busy.smtp.test:"+port, nil),

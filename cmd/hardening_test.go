@@ -3,12 +3,14 @@ package cmd_test
 import (
 	"net"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/cmd"
+	"github.com/smtptool/smtptool/dns/dnstest"
 )
 
 // dnsAnswering starts a DNS server on loopback whose replies reply makes.
@@ -147,5 +149,49 @@ func TestEndlessInputsAreRefused(t *testing.T) {
 		if r.code != cmd.ExitUsage || !strings.Contains(r.err, "smtptool:") {
 			t.Errorf("%v: exit %d %s", args, r.code, r.err)
 		}
+	}
+}
+
+// Accepting private MX addresses and sending them to public blocklists are
+// two decisions: check --allow-private asks no list about 10.x, 127.x or a
+// private IPv4 inside NAT64/6to4; --blocklist-private does.
+func TestPrivateAddressesStayPrivate(t *testing.T) {
+	m := dnstest.New(`
+priv.test.        300 MX   10 mx.priv.test.
+mx.priv.test.     300 A    10.1.2.3
+mx.priv.test.     300 AAAA 64:ff9b::10.1.2.4
+mx2.priv.test.    300 AAAA 2002:c0a8:0101::1
+priv.test.        300 MX   20 mx2.priv.test.
+`)
+	addr, stop, err := m.Serve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	// An IP list is asked about a reversed address: "3.2.1.10.zen…" or
+	// nibbles; PTR lookups of the MX addresses (.arpa) go to the resolver.
+	ipListQuery := regexp.MustCompile(`^[A-Z]+ ([0-9a-f]{1,3}\.){4}`)
+	asked := func() []string {
+		var lists []string
+		for _, q := range m.Queries() {
+			if ipListQuery.MatchString(q) && !strings.HasSuffix(q, ".arpa.") {
+				lists = append(lists, q)
+			}
+		}
+		return lists
+	}
+	r := run(t, nil, "", false, "check", "priv.test", "--allow-private", "--resolver", addr, "--format", "json", "--timeout", "2s")
+	if got := asked(); len(got) != 0 || !strings.Contains(r.out, "dnsbl.skipped") {
+		t.Errorf("check --allow-private asked the lists: %q\n%s", got, r.out)
+	}
+	for _, target := range []string{"10.1.2.3", "64:ff9b::10.1.2.4", "2002:c0a8:0101::1", "::10.1.2.3", "2001:0:4136:e378:8000:63bf:f5ff:fffe"} {
+		r := run(t, nil, "", false, "blacklist", target, "--resolver", addr, "--format", "json")
+		if got := asked(); len(got) != 0 || !strings.Contains(r.out, "dnsbl.skipped") {
+			t.Errorf("blacklist %s asked the lists: %q\n%s", target, got, r.out)
+		}
+	}
+	run(t, nil, "", false, "check", "priv.test", "--allow-private", "--blocklist-private", "--resolver", addr, "--format", "json", "--timeout", "2s")
+	if len(asked()) == 0 {
+		t.Error("--blocklist-private sent nothing to the lists")
 	}
 }

@@ -30,6 +30,9 @@ type Options struct {
 	// AllowPrivate accepts loopback, private and reserved MX addresses and
 	// sends them to the blocklists (internal systems, the lab).
 	AllowPrivate bool
+	// BlocklistPrivate sends such addresses to the blocklists too, for
+	// lists of your own; AllowPrivate alone never sends them to a list.
+	BlocklistPrivate bool
 	// Selectors are the DKIM selectors to check; none sweeps the common ones.
 	Selectors []string
 	// RootCAs verify the MTA-STS policy host; nil means the system's.
@@ -63,7 +66,7 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 		return names
 	}
 
-	bl := dnsbl.Options{AllowPrivate: o.AllowPrivate}
+	bl := dnsbl.Options{SendPrivate: o.BlocklistPrivate}
 	sts := mtasts.Options{Port: o.MTASTSPort, RootCAs: o.RootCAs, Timeout: o.Timeout}
 	selectors := o.Selectors
 	if o.Expect != nil && len(o.Expect.DKIM.Selectors) > 0 {

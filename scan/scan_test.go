@@ -12,7 +12,7 @@ import (
 )
 
 func options(l *lab.Lab) scan.Options {
-	return scan.Options{AllowPrivate: true, RootCAs: l.CA.Pool, MTASTSPort: l.HTTPSPort, Timeout: 5 * time.Second}
+	return scan.Options{AllowPrivate: true, BlocklistPrivate: true, RootCAs: l.CA.Pool, MTASTSPort: l.HTTPSPort, Timeout: 5 * time.Second}
 }
 
 // A well-configured domain is clean on every check, and the whole check

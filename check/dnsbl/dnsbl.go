@@ -32,9 +32,11 @@ import (
 type Options struct {
 	// Lists to ask; nil means DefaultLists.
 	Lists []List
-	// AllowPrivate sends loopback, private and reserved addresses too
-	// (lists of your own); public lists never see them otherwise.
-	AllowPrivate bool
+	// SendPrivate sends loopback, private and reserved addresses too, also
+	// those embedded in IPv6 (lists of your own); public lists never see
+	// them otherwise. Accepting private MX addresses (mx.Options) is
+	// another decision: it never implies this one.
+	SendPrivate bool
 	// ListTimeout bounds each list (default 5s).
 	ListTimeout time.Duration
 }
@@ -87,12 +89,12 @@ func CheckIP(ctx context.Context, r dns.Resolver, ip netip.Addr, opts Options) *
 	ip = ip.Unmap()
 	res := &Result{Subject: ip.String(), Kind: IPList, Lists: []ListResult{}}
 	c := &report.Check{Name: "dnsbl " + ip.String(), Data: res}
-	if scope := mx.Scope(ip); scope != "" && !opts.AllowPrivate {
+	if scope := mx.Scope(ip); scope != "" && !opts.SendPrivate {
 		res.Skipped = scope + " address"
 		c.Add(report.Finding{
 			ID: "dnsbl.skipped", Severity: report.Info,
 			Message: fmt.Sprintf("%s is a %s address: it is never sent to public blocklists, which list only public addresses", ip, scope),
-			Fix:     "check the public address your mail leaves from (pass --allow-private only for lists of your own)",
+			Fix:     "check the public address your mail leaves from (send private addresses only to lists of your own: blacklist --allow-private, check --blocklist-private)",
 			Ref:     "RFC 5782 §2.1, RFC 6890",
 		})
 		return c

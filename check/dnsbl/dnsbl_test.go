@@ -13,7 +13,7 @@ import (
 	"github.com/smtptool/smtptool/report"
 )
 
-var private = dnsbl.Options{AllowPrivate: true, ListTimeout: time.Second}
+var private = dnsbl.Options{SendPrivate: true, ListTimeout: time.Second}
 
 func byList(c *report.Check) map[string]dnsbl.ListResult {
 	out := map[string]dnsbl.ListResult{}
@@ -95,7 +95,7 @@ func TestRefusedIsNotListed(t *testing.T) {
 func TestBrokenListIsIgnored(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
 	broken, _ := dnsbl.ParseList("broken.lab-dnsbl.test")
-	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"), dnsbl.Options{Lists: []dnsbl.List{broken}, AllowPrivate: true})
+	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"), dnsbl.Options{Lists: []dnsbl.List{broken}, SendPrivate: true})
 	if got := strings.Join(ids(c), ","); got != "dnsbl.broken" {
 		t.Fatalf("%s", got)
 	}
@@ -132,7 +132,7 @@ func TestSilentListDelaysNobody(t *testing.T) {
 	zen, _ := dnsbl.ParseList("zen.spamhaus.org")
 	start := time.Now()
 	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"),
-		dnsbl.Options{Lists: []dnsbl.List{silent, zen}, AllowPrivate: true, ListTimeout: 300 * time.Millisecond})
+		dnsbl.Options{Lists: []dnsbl.List{silent, zen}, SendPrivate: true, ListTimeout: 300 * time.Millisecond})
 	if got := strings.Join(ids(c), ","); got != "dnsbl.listed,dnsbl.lookup-failed" {
 		t.Fatalf("%s", got)
 	}

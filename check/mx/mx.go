@@ -294,6 +294,7 @@ var nonPublic = []struct {
 	{netip.MustParsePrefix("240.0.0.0/4"), "reserved"},
 	{netip.MustParsePrefix("::/128"), "unspecified"},
 	{netip.MustParsePrefix("::1/128"), "loopback"},
+	{netip.MustParsePrefix("64:ff9b:1::/48"), "NAT64 local-use"}, // RFC 8215 §3
 	{netip.MustParsePrefix("100::/64"), "discard"},
 	{netip.MustParsePrefix("2001:db8::/32"), "documentation"},
 	{netip.MustParsePrefix("fc00::/7"), "unique local (private)"},
@@ -302,6 +303,8 @@ var nonPublic = []struct {
 }
 
 // Scope returns why an address is not publicly routable, or "" when it is.
+// An IPv6 address that carries an IPv4 address (EmbeddedIPv4) is judged by
+// that address too: a private IPv4 inside NAT64 or 6to4 is still private.
 func Scope(ip netip.Addr) string {
 	ip = ip.Unmap()
 	for _, n := range nonPublic {
@@ -309,5 +312,40 @@ func Scope(ip netip.Addr) string {
 			return n.scope
 		}
 	}
+	if v4, how, ok := EmbeddedIPv4(ip); ok {
+		if scope := Scope(v4); scope != "" {
+			return fmt.Sprintf("%s (%s in %s)", scope, v4, how)
+		}
+	}
 	return ""
+}
+
+// Prefixes of IPv6 addresses that embed an IPv4 address.
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96") // RFC 6052 §2.1
+	sixToFour = netip.MustParsePrefix("2002::/16")    // RFC 3056 §2
+	teredo    = netip.MustParsePrefix("2001::/32")    // RFC 4380 §4
+	v4compat  = netip.MustParsePrefix("::/96")        // RFC 4291 §2.5.5.1 (deprecated)
+)
+
+// EmbeddedIPv4 returns the IPv4 address an IPv6 address carries, and how:
+// NAT64 (RFC 6052), 6to4 (RFC 3056), Teredo's client address (RFC 4380 §4:
+// the last 32 bits, inverted) or an IPv4-compatible address (RFC 4291).
+func EmbeddedIPv4(ip netip.Addr) (netip.Addr, string, bool) {
+	if !ip.Is6() || ip.Is4In6() {
+		return netip.Addr{}, "", false
+	}
+	b := ip.As16()
+	last := netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	switch {
+	case nat64.Contains(ip):
+		return last, "NAT64", true
+	case sixToFour.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}), "6to4", true
+	case teredo.Contains(ip):
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}), "Teredo", true
+	case v4compat.Contains(ip) && ip != netip.IPv6Unspecified() && ip != netip.IPv6Loopback():
+		return last, "an IPv4-compatible address", true
+	}
+	return netip.Addr{}, "", false
 }

@@ -94,6 +94,16 @@ func TestScope(t *testing.T) {
 	for ip, want := range map[string]string{
 		"8.8.8.8": "", "2a00:1450::1": "", "10.0.0.1": "private", "127.0.0.1": "loopback",
 		"::1": "loopback", "192.0.2.1": "documentation", "::ffff:192.168.1.1": "private", "fd00::1": "unique local (private)",
+		// An embedded IPv4 address is judged by its own class.
+		"64:ff9b::10.1.2.3":                    "private (10.1.2.3 in NAT64)",
+		"64:ff9b::7f00:1":                      "loopback (127.0.0.1 in NAT64)",
+		"64:ff9b::8.8.8.8":                     "",
+		"64:ff9b:1::1":                         "NAT64 local-use",
+		"2002:c0a8:0101::1":                    "private (192.168.1.1 in 6to4)",
+		"2002:0808:0808::1":                    "",
+		"2001:0:4136:e378:8000:63bf:f5ff:fffe": "private (10.0.0.1 in Teredo)",
+		"::10.0.0.1":                           "private (10.0.0.1 in an IPv4-compatible address)",
+		"::127.0.0.2":                          "loopback (127.0.0.2 in an IPv4-compatible address)",
 	} {
 		if got := mx.Scope(netip.MustParseAddr(ip)); got != want {
 			t.Errorf("Scope(%s) = %q, want %q", ip, got, want)

@@ -11,6 +11,8 @@ package dnstest
 
 import (
 	"context"
+	"errors"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -182,4 +184,53 @@ func (m *Mock) String() string {
 	}
 	slices.Sort(lines)
 	return strings.Join(lines, "\n")
+}
+
+// ServeDNS answers a query from the mock's records, as a DNS server on
+// loopback would (for tests of commands that take --resolver): failures
+// are SERVFAIL or REFUSED, and a timeout is no answer at all.
+func (m *Mock) ServeDNS(w mdns.ResponseWriter, req *mdns.Msg) {
+	if len(req.Question) != 1 {
+		return
+	}
+	q := req.Question[0]
+	resp := new(mdns.Msg)
+	resp.SetReply(req)
+	a, err := m.Lookup(context.Background(), q.Name, q.Qtype)
+	switch {
+	case errors.Is(err, dns.ErrTimeout):
+		return
+	case errors.Is(err, dns.ErrRefused):
+		resp.Rcode = mdns.RcodeRefused
+	case err != nil:
+		resp.Rcode = mdns.RcodeServerFailure
+	default:
+		resp.Rcode, resp.AuthenticatedData = a.Rcode, a.Authentic
+		owner := q.Name
+		for _, c := range a.CNAMEs {
+			resp.Answer = append(resp.Answer, &mdns.CNAME{Hdr: mdns.RR_Header{Name: owner, Rrtype: mdns.TypeCNAME, Class: mdns.ClassINET, Ttl: 300}, Target: c})
+			owner = c
+		}
+		resp.Answer = append(resp.Answer, a.Records...)
+	}
+	w.WriteMsg(resp)
+}
+
+// Serve runs the mock as a DNS server on 127.0.0.1 (UDP and TCP, one port)
+// until stop is called; addr is its "ip:port".
+func (m *Mock) Serve() (addr string, stop func(), err error) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		pc.Close()
+		return "", nil, err
+	}
+	udp := &mdns.Server{PacketConn: pc, Handler: m}
+	tcp := &mdns.Server{Listener: ln, Handler: m}
+	go udp.ActivateAndServe()
+	go tcp.ActivateAndServe()
+	return pc.LocalAddr().String(), func() { udp.Shutdown(); tcp.Shutdown() }, nil
 }
