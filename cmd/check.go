@@ -105,10 +105,8 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 	if len(o.Domains) == 0 && o.DomainsFile == "" {
 		return usageError("give at least one domain, or --domains FILE")
 	}
-	for _, d := range o.Domains {
-		if err := validDomain(d); err != nil {
-			return err
-		}
+	if o.Domains, err = domainArgs(o.Domains); err != nil {
+		return err
 	}
 	var expect *scan.Expectations
 	if o.Expect != "" {
@@ -215,13 +213,14 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 // checkOne checks a domain; a line that is not a domain gets a finding,
 // so one bad line does not stop a bulk scan.
 func checkOne(ctx context.Context, r dns.Resolver, d string, opts scan.Options) *report.Report {
-	if !dns.ValidName(d) {
+	ascii, err := dns.ParseDomain(d)
+	if err != nil {
 		c := &report.Check{Name: "input"}
 		c.Add(report.Finding{ID: "check.invalid-domain", Severity: report.Error,
-			Message: fmt.Sprintf("%q is not a domain name", d), Fix: "correct or remove the line", Ref: "RFC 1035 §2.3.1"})
+			Message: err.Error(), Fix: "correct or remove the line", Ref: "RFC 1035 §2.3.1"})
 		return &report.Report{Command: "check", Target: d, Checks: []*report.Check{c}}
 	}
-	return scan.Domain(ctx, r, d, opts)
+	return scan.Domain(ctx, r, ascii, opts)
 }
 
 // domainSource streams the domains of the arguments and of --domains, in

@@ -195,3 +195,53 @@ priv.test.        300 MX   20 mx2.priv.test.
 		t.Error("--blocklist-private sent nothing to the lists")
 	}
 }
+
+// An IDN is asked as its A-labels (UTS #46), and the text shows both forms.
+func TestIDNDomainsAreAskedAsALabels(t *testing.T) {
+	m := dnstest.New(`
+xn--bcher-kva.example.      300 MX  10 mx.xn--bcher-kva.example.
+mx.xn--bcher-kva.example.   300 A   192.0.2.25
+_dmarc.xn--bcher-kva.example. 300 TXT "v=DMARC1; p=reject; rua=mailto:d@xn--bcher-kva.example"
+`)
+	addr, stop, err := m.Serve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	r := run(t, nil, "", false, "mx", "bücher.example", "--resolver", addr, "--allow-private")
+	if !strings.Contains(r.out, "xn--bcher-kva.example (bücher.example)") || !strings.Contains(r.out, "mx.xn--bcher-kva.example") {
+		t.Errorf("mx text:\n%s", r.out)
+	}
+	r = run(t, nil, "", false, "dmarc", "BÜCHER.example", "--resolver", addr, "--format", "json")
+	if docs := parseLines(t, r.out); docs[0].Target != "xn--bcher-kva.example" || docs[0].Checks[0].Data["policy"] != "reject" {
+		t.Errorf("dmarc json: %s", r.out)
+	}
+	for _, q := range m.Queries() {
+		if !isASCII(q) {
+			t.Errorf("asked a raw UTF-8 name: %q", q)
+		}
+	}
+	if r := run(t, nil, "", false, "mx", "bü\u200dcher.example", "--resolver", addr); r.code != cmd.ExitUsage {
+		t.Errorf("a name UTS #46 refuses: exit %d", r.code)
+	}
+}
+
+func isASCII(s string) bool {
+	for _, c := range []byte(s) {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// An IP address where a domain is expected is exit 2 with a hint, before
+// anything is asked.
+func TestIPAddressWhereADomainIsExpected(t *testing.T) {
+	for _, args := range [][]string{{"mx", "127.0.0.10"}, {"dmarc", "127.0.0.10"}, {"dkim", "::1"}, {"spf", "192.0.2.1"}, {"check", "[127.0.0.1]"}, {"spf", "--ip", "192.0.2.1", "--sender", "a@127.0.0.1"}} {
+		r := run(t, nil, "", false, append(args, "--resolver", "127.0.0.1:9")...)
+		if r.code != cmd.ExitUsage || !strings.Contains(r.err, "IP address") || !strings.Contains(r.err, "blacklist and probe") {
+			t.Errorf("%v: exit %d %s", args, r.code, r.err)
+		}
+	}
+}

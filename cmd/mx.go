@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/dns"
@@ -44,10 +45,9 @@ func runMX(ctx context.Context, g *Global, o *mxOptions) error {
 // perDomain runs one check per domain, one report each.
 func perDomain(ctx context.Context, g *Global, command string, domains []string,
 	run func(context.Context, dns.Resolver, string) *report.Check) error {
-	for _, d := range domains {
-		if err := validDomain(d); err != nil {
-			return err
-		}
+	domains, err := domainArgs(domains)
+	if err != nil {
+		return err
 	}
 	r, err := g.resolver()
 	if err != nil {
@@ -60,9 +60,28 @@ func perDomain(ctx context.Context, g *Global, command string, domains []string,
 	return g.render(reports...)
 }
 
-func validDomain(d string) error {
-	if !dns.ValidName(d) {
-		return usageError("%q is not a valid domain name", d)
+// domainArg reads a domain a user gave: an IDN becomes its A-labels (the
+// text output shows both forms), and an IP address is a usage error that
+// says which commands take one.
+func domainArg(d string) (string, error) {
+	ascii, err := dns.ParseDomain(d)
+	switch {
+	case errors.Is(err, dns.ErrIsAddress):
+		return "", usageError("%v: blacklist and probe take addresses; this command takes a domain", err)
+	case err != nil:
+		return "", usageError("%v", err)
 	}
-	return nil
+	return ascii, nil
+}
+
+func domainArgs(ds []string) ([]string, error) {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		a, err := domainArg(d)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = a
+	}
+	return out, nil
 }

@@ -203,6 +203,11 @@ func (g *Global) render(reports ...*report.Report) error {
 // write writes reports in the chosen format; SARIF and JUnit are whole
 // documents, so they get every report at once.
 func (g *Global) write(reports ...*report.Report) error {
+	for _, r := range reports {
+		if r.Unicode == "" {
+			r.Unicode = dns.Unicode(r.Target)
+		}
+	}
 	var err error
 	switch g.Format {
 	case "json":

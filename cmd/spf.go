@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/smtptool/smtptool/check/spf"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
 )
@@ -55,9 +56,11 @@ func runSPF(ctx context.Context, g *Global, o *spfOptions) error {
 		if o.Domain == "" {
 			return usageError("give a DOMAIN, or --ip with --sender or --helo")
 		}
-		if err := validDomain(o.Domain); err != nil {
+		d, err := domainArg(o.Domain)
+		if err != nil {
 			return err
 		}
+		o.Domain = d
 		r, err := g.resolver()
 		if err != nil {
 			return err
@@ -70,23 +73,32 @@ func runSPF(ctx context.Context, g *Global, o *spfOptions) error {
 	if err != nil {
 		return usageError("--ip: %q is not an IP address", o.IP)
 	}
-	domain := o.Domain
-	if domain == "" {
-		// RFC 7208 §2.3, §2.4: the sender's domain, else the HELO name.
-		if _, d, ok := strings.Cut(o.Sender, "@"); ok {
-			domain = d
-		} else {
-			domain = o.Helo
+	if o.Domain == "" && o.Sender == "" && o.Helo == "" {
+		return usageError("give a DOMAIN, --sender or --helo")
+	}
+	if o.Domain != "" {
+		if o.Domain, err = domainArg(o.Domain); err != nil {
+			return err
 		}
 	}
-	if domain == "" {
-		return usageError("give a DOMAIN, --sender or --helo")
+	// IDNs in the sender's domain and the HELO name are asked as A-labels.
+	if local, d, ok := strings.Cut(o.Sender, "@"); ok && d != "" {
+		if d, err = domainArg(d); err != nil {
+			return err
+		}
+		o.Sender = local + "@" + d
+	}
+	if a, err := dns.ParseDomain(o.Helo); err == nil {
+		o.Helo = a
 	}
 	r, err := g.resolver()
 	if err != nil {
 		return err
 	}
-	ev := spf.CheckHost(ctx, r, spf.Params{IP: ip, Sender: o.Sender, Helo: o.Helo, Domain: domain})
+	// RFC 7208 §2.3, §2.4: with no DOMAIN, check_host takes the sender's
+	// domain, else the HELO name (spf.CheckHost applies it).
+	ev := spf.CheckHost(ctx, r, spf.Params{IP: ip, Sender: o.Sender, Helo: o.Helo, Domain: o.Domain})
+	domain := ev.Domain
 	c := &report.Check{Name: "spf check_host", Data: spfEvaluation{ev, ip}}
 	switch ev.Result {
 	case spf.ResultPass:

@@ -39,6 +39,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/idna"
+
 	mdns "github.com/miekg/dns"
 )
 
@@ -311,6 +313,55 @@ func ParseServer(s string) (string, error) {
 		return "", fmt.Errorf("bad resolver address %q: the port must be 1-65535", s)
 	}
 	return ap.String(), nil
+}
+
+// ErrIsAddress is an IP address given where a domain name is expected.
+var ErrIsAddress = errors.New("an IP address, not a domain name")
+
+// ParseDomain reads a domain name a user gave. ASCII is taken as it is
+// (underscores too, as in _spf.example.com); a name with other characters
+// is an IDN, converted to its A-labels by UTS #46 with the lookup profile
+// (RFC 5891 §5.5, golang.org/x/net/idna), since DNS carries only those.
+// An IP address is refused with ErrIsAddress, so that the caller can point
+// to the commands that take one.
+func ParseDomain(s string) (string, error) {
+	if _, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return "", fmt.Errorf("%q is %w", s, ErrIsAddress)
+	}
+	ascii := s
+	if !isASCII(s) {
+		a, err := idna.Lookup.ToASCII(s)
+		if err != nil {
+			return "", fmt.Errorf("%q is not a valid domain name (%v)", s, err)
+		}
+		ascii = a
+	}
+	if !ValidName(ascii) {
+		return "", fmt.Errorf("%q is not a valid domain name", s)
+	}
+	return ascii, nil
+}
+
+// Unicode returns the U-label form of an A-label name for display, or ""
+// when it has none (no xn-- label, or one that does not decode).
+func Unicode(ascii string) string {
+	if !strings.Contains(strings.ToLower(ascii), "xn--") {
+		return ""
+	}
+	u, err := idna.Lookup.ToUnicode(ascii)
+	if err != nil || u == ascii {
+		return ""
+	}
+	return u
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidName reports whether s can be asked as a domain name: it parses

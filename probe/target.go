@@ -48,10 +48,11 @@ func ParseTarget(s string) (Target, error) {
 			return t, nil
 		}
 	}
-	if !dns.ValidName(host) {
+	ascii, err := dns.ParseDomain(host)
+	if err != nil {
 		return t, fmt.Errorf("%w: %q is not a domain, host or address", ErrBadTarget, s)
 	}
-	t.Host = strings.TrimSuffix(host, ".")
+	t.Host = strings.TrimSuffix(ascii, ".")
 	return t, nil
 }
 

@@ -142,6 +142,9 @@ func (c Check) MarshalJSON() ([]byte, error) {
 type Report struct {
 	Command string
 	Target  string
+	// Unicode is the target's U-label form when it is an IDN, shown beside
+	// Target (its A-labels, what was asked) in text; not part of the JSON.
+	Unicode string
 	Checks  []*Check
 }
 

@@ -217,7 +217,11 @@ func WriteText(w io.Writer, o TextOptions, reports ...*Report) error {
 		if i > 0 {
 			p.Line(0, "")
 		}
-		p.Line(0, fmt.Sprintf("%s %s  %s", p.Mark(r.Status()), p.S(Bold, r.Command+" "+r.Target), p.S(Dim, string(r.Status()))))
+		target := r.Target
+		if r.Unicode != "" {
+			target += " (" + r.Unicode + ")"
+		}
+		p.Line(0, fmt.Sprintf("%s %s  %s", p.Mark(r.Status()), p.S(Bold, r.Command+" "+target), p.S(Dim, string(r.Status()))))
 		for _, c := range r.Checks {
 			writeCheck(p, c)
 		}

@@ -28,9 +28,11 @@ func Run(ctx context.Context, r dns.Resolver, target string, opts Options) (*rep
 		rep.Checks = []*report.Check{CheckIP(ctx, r, ip, opts)}
 		return rep, nil
 	}
-	if !dns.ValidName(target) {
-		return nil, fmt.Errorf("%w: %q", ErrBadTarget, target)
+	target, err := dns.ParseDomain(target)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadTarget, err)
 	}
+	rep.Target = target
 	var domainCheck *report.Check
 	var wg sync.WaitGroup
 	wg.Go(func() { domainCheck = CheckDomain(ctx, r, target, opts) })
