@@ -48,11 +48,11 @@ as refusals. Private and reserved addresses are never sent to public lists.`,
 	return c
 }
 
-func (o *blacklistOptions) options(ios *IOStreams) (dnsbl.Options, error) {
+func (o *blacklistOptions) options(ctx context.Context, ios *IOStreams) (dnsbl.Options, error) {
 	opts := dnsbl.Options{SendPrivate: o.AllowPrivate, ListTimeout: o.ListTimeout}
 	lists := dnsbl.DefaultLists
 	if o.ListsFile != "" {
-		raw, err := readInput(ios, o.ListsFile, maxSmall)
+		raw, err := readInput(ctx, ios, o.ListsFile, maxSmall)
 		if err != nil {
 			return opts, usageError("--lists: %v", err)
 		}
@@ -86,7 +86,7 @@ func replaceOrAdd(lists []dnsbl.List, l dnsbl.List) []dnsbl.List {
 }
 
 func runBlacklist(ctx context.Context, g *Global, o *blacklistOptions) error {
-	opts, err := o.options(g.io)
+	opts, err := o.options(ctx, g.io)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 	}
 	var expect *scan.Expectations
 	if o.Expect != "" {
-		raw, err := readInput(g.io, o.Expect, maxSmall)
+		raw, err := readInput(ctx, g.io, o.Expect, maxSmall)
 		if err != nil {
 			return usageError("--expect: %v", err)
 		}
@@ -119,7 +119,7 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 		}
 	}
 	po := &probeOptions{Port: o.Port, StartTLS: "auto", QuitAfter: probe.StepStartTLS, CAFile: o.CAFile, AllowPrivate: o.AllowPrivate}
-	probeOpts, err := po.runOptions(g)
+	probeOpts, err := po.runOptions(ctx, g)
 	if err != nil {
 		return err
 	}
@@ -180,6 +180,9 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 	var collected []*report.Report
 	outcome, n := report.Clean, 0
 	for rep := range results {
+		if ctx.Err() != nil {
+			continue // interrupted: what was unfinished is not reported
+		}
 		if bar != nil {
 			bar.Add(1)
 		}

@@ -40,7 +40,7 @@ which it tried (selectors cannot be listed through DNS).`,
 }
 
 func runDKIMVerify(ctx context.Context, g *Global, file string) error {
-	msg, err := readInput(g.io, file, maxMessage)
+	msg, err := readInput(ctx, g.io, file, maxMessage)
 	if err != nil {
 		return usageError("reading the message: %v", err)
 	}

@@ -31,7 +31,7 @@ to do.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Input = args[0]
 			if o.Input == "-" {
-				text, err := readText(g.io.In, maxMessage)
+				text, err := interruptible(c.Context(), func() (string, error) { return readText(g.io.In, maxMessage) }, nil)
 				if err != nil {
 					return usageError("reading stdin: %v", err)
 				}

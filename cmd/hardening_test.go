@@ -1,6 +1,10 @@
 package cmd_test
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"regexp"
@@ -243,5 +247,96 @@ func TestIPAddressWhereADomainIsExpected(t *testing.T) {
 		if r.code != cmd.ExitUsage || !strings.Contains(r.err, "IP address") || !strings.Contains(r.err, "blacklist and probe") {
 			t.Errorf("%v: exit %d %s", args, r.code, r.err)
 		}
+	}
+}
+
+// Ctrl-C (the run's context cancelled) stops a bulk check promptly, writes
+// no report for the unfinished domains, and exits 130.
+func TestInterruptStopsABulkCheck(t *testing.T) {
+	m := dnstest.New(`slow.test. 300 A 192.0.2.1`)
+	m.Latency = 20 * time.Second // every answer: far longer than the test waits
+	addr, stop, err := m.Serve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	var domains strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&domains, "d%d.slow.test\n", i)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut bytes.Buffer
+	ios := &cmd.IOStreams{In: strings.NewReader(domains.String()), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }}
+	done := make(chan cmd.ExitCode, 1)
+	go func() {
+		done <- cmd.Run(ctx, ios, []string{"check", "--domains", "-", "--resolver", addr, "--timeout", "30s", "--format", "json", "--concurrency", "32"})
+	}()
+	for len(m.Queries()) == 0 {
+		time.Sleep(10 * time.Millisecond) // the run is under way
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != cmd.ExitInterrupted || out.Len() != 0 {
+			t.Errorf("exit %d, output %q", code, out.String())
+		}
+	case <-time.After(10 * time.Second): // a bound on a hang, not a speed measurement
+		t.Fatal("the interrupted check did not stop")
+	}
+}
+
+// Ctrl-C at a blocking stdin read (explain -, a password prompt) ends it.
+func TestInterruptEndsABlockingRead(t *testing.T) {
+	for _, args := range [][]string{{"explain", "-"}, {"dkim", "verify", "-"}, {"probe", "127.0.0.1:9", "--auth-user", "u", "--insecure-auth"}} {
+		pr, pw := io.Pipe() // a stdin that never delivers
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errOut bytes.Buffer
+		ios := &cmd.IOStreams{In: pr, Out: &out, ErrOut: &errOut, InTTY: true, Getenv: func(string) string { return "" },
+			ReadPassword: func() ([]byte, error) { select {} }}
+		done := make(chan cmd.ExitCode, 1)
+		go func() { done <- cmd.Run(ctx, ios, append(args, "--resolver", "127.0.0.1:9")) }()
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+		select {
+		case code := <-done:
+			if code != cmd.ExitInterrupted {
+				t.Errorf("%v: exit %d", args, code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v: the read was not interrupted", args)
+		}
+		pw.Close()
+	}
+}
+
+// -4 and -6 bind address targets too: a mismatch is exit 2 before any
+// target is probed.
+func TestAddressFamilyFlagsBindAddressTargets(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	connected := make(chan struct{}, 10)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			connected <- struct{}{}
+			c.Close()
+		}
+	}()
+	for _, args := range [][]string{{ln.Addr().String(), "-6"}, {"[::1]:25", "-4"}, {ln.Addr().String(), "::1", "-4"}} {
+		r := run(t, nil, "", false, append([]string{"probe", "--resolver", "127.0.0.1:9"}, args...)...)
+		if r.code != cmd.ExitUsage || !strings.Contains(r.err, "asks for IPv") {
+			t.Errorf("%v: exit %d %s", args, r.code, r.err)
+		}
+	}
+	select {
+	case <-connected:
+		t.Error("a target was probed despite the mismatch")
+	case <-time.After(50 * time.Millisecond):
 	}
 }

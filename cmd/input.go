@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,10 +57,11 @@ func readText(r io.Reader, limit int64) (string, error) {
 	return b.String(), nil
 }
 
-// readInput reads a named file, or stdin for "-", up to limit bytes.
-func readInput(ios *IOStreams, name string, limit int64) ([]byte, error) {
+// readInput reads a named file, or stdin for "-", up to limit bytes;
+// Ctrl-C ends a wait for stdin.
+func readInput(ctx context.Context, ios *IOStreams, name string, limit int64) ([]byte, error) {
 	if name == "-" {
-		return readLimited(ios.In, limit)
+		return interruptible(ctx, func() ([]byte, error) { return readLimited(ios.In, limit) }, nil)
 	}
 	f, err := os.Open(name)
 	if err != nil {
@@ -77,7 +79,7 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 // openMessage opens a message to stream: a regular file is read where it
 // lies, however large; stdin, which can be read only once, is read into
 // memory up to maxMessage.
-func openMessage(ios *IOStreams, name string) (*io.SectionReader, error) {
+func openMessage(ctx context.Context, ios *IOStreams, name string) (*io.SectionReader, error) {
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
@@ -94,9 +96,35 @@ func openMessage(ios *IOStreams, name string) (*io.SectionReader, error) {
 		// The file stays open for the run: sessions read it as they go.
 		return io.NewSectionReader(f, 0, st.Size()), nil
 	}
-	b, err := readLimited(ios.In, maxMessage)
+	b, err := readInput(ctx, ios, "-", maxMessage)
 	if err != nil {
 		return nil, err
 	}
 	return io.NewSectionReader(bytes.NewReader(b), 0, int64(len(b))), nil
+}
+
+// interruptible runs a blocking read (stdin, a terminal prompt) so that a
+// cancelled ctx ends the wait at once: the read itself cannot be stopped,
+// but the run can go on to exit. onCancel undoes what the read had set up
+// (a terminal's echo).
+func interruptible[T any](ctx context.Context, read func() (T, error), onCancel func()) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := read()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		if onCancel != nil {
+			onCancel()
+		}
+		var zero T
+		return zero, context.Cause(ctx)
+	}
 }

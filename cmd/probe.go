@@ -89,12 +89,16 @@ or a prompt; it is never printed.`,
 }
 
 func runProbe(ctx context.Context, g *Global, o *probeOptions) error {
-	ro, err := o.runOptions(g)
+	ro, err := o.runOptions(ctx, g)
 	if err != nil {
 		return err
 	}
 	for _, t := range o.Targets {
-		if _, err := probe.ParseTarget(t); err != nil {
+		pt, err := probe.ParseTarget(t)
+		if err == nil {
+			err = pt.Fits(ro.Network)
+		}
+		if err != nil {
 			return &exitError{ExitUsage, err}
 		}
 	}
@@ -116,7 +120,7 @@ func runProbe(ctx context.Context, g *Global, o *probeOptions) error {
 	return exitFor(outcome)
 }
 
-func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {
+func (o *probeOptions) runOptions(ctx context.Context, g *Global) (probe.RunOptions, error) {
 	ro := probe.RunOptions{
 		Options: probe.Options{
 			Helo: o.Helo, From: o.From, Rcpts: o.Rcpts, Mail: o.FromSet,
@@ -166,7 +170,7 @@ func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {
 		ro.Helo = defaultHelo()
 	}
 	if o.CAFile != "" {
-		pem, err := readInput(g.io, o.CAFile, maxCerts)
+		pem, err := readInput(ctx, g.io, o.CAFile, maxCerts)
 		if err != nil {
 			return ro, usageError("--ca-file: %v", err)
 		}
@@ -179,7 +183,7 @@ func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {
 		ro.RelayRcpt = relayTestRcpt
 	}
 	if o.AuthUser != "" {
-		pw, err := password(g.io, o.PasswordFile)
+		pw, err := password(ctx, g.io, o.PasswordFile)
 		if err != nil {
 			return ro, err
 		}
@@ -191,7 +195,7 @@ func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {
 		if len(o.Rcpts) == 0 {
 			return ro, usageError("--data needs at least one --rcpt")
 		}
-		data, err := openMessage(g.io, o.DataFile)
+		data, err := openMessage(ctx, g.io, o.DataFile)
 		if err != nil {
 			return ro, usageError("--data: %v", err)
 		}
@@ -202,9 +206,9 @@ func (o *probeOptions) runOptions(g *Global) (probe.RunOptions, error) {
 
 // password takes the password from SMTPTOOL_PASSWORD, a file, or a no-echo
 // prompt on a terminal — never from a flag value, which would show in ps.
-func password(ios *IOStreams, file string) (string, error) {
+func password(ctx context.Context, ios *IOStreams, file string) (string, error) {
 	if file != "" {
-		b, err := readInput(ios, file, maxPassword)
+		b, err := readInput(ctx, ios, file, maxPassword)
 		if err != nil {
 			return "", usageError("--auth-password-file: %v", err)
 		}
@@ -218,7 +222,12 @@ func password(ios *IOStreams, file string) (string, error) {
 		return "", usageError("--auth-user needs a password: set SMTPTOOL_PASSWORD or use --auth-password-file")
 	}
 	fmt.Fprint(ios.ErrOut, "Password: ")
-	pw, err := ios.ReadPassword()
+	// Ctrl-C at the prompt ends the run; the terminal gets its echo back.
+	restore := func() {}
+	if ios.RestoreTerminal != nil {
+		restore = ios.RestoreTerminal()
+	}
+	pw, err := interruptible(ctx, ios.ReadPassword, restore)
 	fmt.Fprintln(ios.ErrOut)
 	if err != nil {
 		return "", usageError("reading the password: %v", err)
@@ -227,6 +236,16 @@ func password(ios *IOStreams, file string) (string, error) {
 }
 
 func readPasswordFromTerminal() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) }
+
+// saveTerminal records the terminal's state and returns what puts it back.
+func saveTerminal() func() {
+	fd := int(os.Stdin.Fd())
+	st, err := term.GetState(fd)
+	if err != nil {
+		return func() {}
+	}
+	return func() { term.Restore(fd, st) }
+}
 
 func defaultHelo() string {
 	if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") && probe.ValidHelo(h) == nil {

@@ -29,7 +29,12 @@ const (
 	ExitFindings ExitCode = 1 // a finding at or above --fail-on
 	ExitUsage    ExitCode = 2 // bad usage or bad input
 	ExitFailure  ExitCode = 3 // the tool could not do its job
+	// ExitInterrupted is Ctrl-C (128 + SIGINT, as shells report it).
+	ExitInterrupted ExitCode = 130
 )
+
+// errInterrupted ends a command that was interrupted.
+var errInterrupted = errors.New("interrupted")
 
 // exitError carries an exit code out of a command. A nil err means the
 // output already says everything (findings were printed).
@@ -64,6 +69,9 @@ type IOStreams struct {
 	Getenv func(string) string
 	// ReadPassword reads a password without echo from the terminal.
 	ReadPassword func() ([]byte, error)
+	// RestoreTerminal saves the terminal's state and returns what restores
+	// it (after an interrupted password prompt); nil does nothing.
+	RestoreTerminal func() func()
 }
 
 // System returns the process's streams.
@@ -74,7 +82,7 @@ func System() *IOStreams {
 		InTTY:        isatty.IsTerminal(os.Stdin.Fd()),
 		ErrTTY:       isatty.IsTerminal(os.Stderr.Fd()),
 		Getenv:       os.Getenv,
-		ReadPassword: readPasswordFromTerminal,
+		ReadPassword: readPasswordFromTerminal, RestoreTerminal: saveTerminal,
 	}
 }
 
@@ -257,10 +265,21 @@ func (g *Global) onlyStreams(cmd string) error {
 	return nil
 }
 
-// Main runs the command line and returns the exit code.
+// Main runs the command line and returns the exit code. The first Ctrl-C
+// cancels the run (commands stop within a second and write nothing more);
+// a second one ends the process at once, by the signal's default action.
 func Main() ExitCode {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	go func() {
+		if _, ok := <-sig; ok {
+			signal.Reset(os.Interrupt)
+			cancel(errInterrupted)
+		}
+	}()
 	return Run(ctx, System(), os.Args[1:])
 }
 
@@ -272,6 +291,12 @@ func Run(ctx context.Context, ios *IOStreams, args []string) ExitCode {
 	root := NewRoot(ios)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if ctx.Err() != nil {
+		// Interrupted (or the caller gave up): whatever the command
+		// returned, the run did not finish.
+		fmt.Fprintln(ios.ErrOut, "smtptool: interrupted")
+		return ExitInterrupted
+	}
 	if err == nil {
 		return ExitOK
 	}

@@ -56,6 +56,21 @@ func ParseTarget(s string) (Target, error) {
 	return t, nil
 }
 
+// Fits checks an address target against the network asked for: -4 and
+// -6 bind address targets too, so an IPv6 address with -4 is refused.
+func (t Target) Fits(network string) error {
+	if !t.IP.IsValid() || network == "tcp" || network == "" {
+		return nil
+	}
+	if network == "tcp4" && !t.IP.Is4() {
+		return fmt.Errorf("%w: %s is an IPv6 address, but -4 asks for IPv4 only", ErrBadTarget, t.IP)
+	}
+	if network == "tcp6" && !t.IP.Is6() {
+		return fmt.Errorf("%w: %s is an IPv4 address, but -6 asks for IPv6 only", ErrBadTarget, t.IP)
+	}
+	return nil
+}
+
 // RunOptions extend Options with how to find servers.
 type RunOptions struct {
 	Options
@@ -92,6 +107,9 @@ func Run(ctx context.Context, r dns.Resolver, target string, o RunOptions) (*rep
 	var candidates [][]Server // per host, its addresses in order
 	switch {
 	case t.IP.IsValid():
+		if err := t.Fits(o.Network); err != nil {
+			return nil, err
+		}
 		ptr, _, _ := dns.LookupPTR(ctx, r, t.IP)
 		candidates = [][]Server{{{Addr: net.JoinHostPort(t.IP.String(), fmt.Sprint(port)), PTR: ptr}}}
 	case t.Port != 0:

@@ -121,6 +121,9 @@ func (m *Mock) Lookup(ctx context.Context, name string, qtype uint16) (*dns.Answ
 	if _, ok := mdns.IsDomainName(fqdn); !ok || fqdn == "." {
 		return nil, &dns.LookupError{Name: fqdn, Type: typ, Err: dns.ErrBadName}
 	}
+	m.mu.Lock()
+	m.log = append(m.log, typ+" "+fqdn) // logged when asked, not when answered
+	m.mu.Unlock()
 	if m.Latency > 0 {
 		select {
 		case <-time.After(m.Latency):
@@ -130,7 +133,6 @@ func (m *Mock) Lookup(ctx context.Context, name string, qtype uint16) (*dns.Answ
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.log = append(m.log, typ+" "+fqdn)
 
 	a := &dns.Answer{Name: fqdn, Type: qtype, Server: "dnstest"}
 	owner := fqdn
@@ -190,15 +192,19 @@ func (m *Mock) String() string {
 // loopback would (for tests of commands that take --resolver): failures
 // are SERVFAIL or REFUSED, and a timeout is no answer at all.
 func (m *Mock) ServeDNS(w mdns.ResponseWriter, req *mdns.Msg) {
+	m.serve(context.Background(), w, req)
+}
+
+func (m *Mock) serve(ctx context.Context, w mdns.ResponseWriter, req *mdns.Msg) {
 	if len(req.Question) != 1 {
 		return
 	}
 	q := req.Question[0]
 	resp := new(mdns.Msg)
 	resp.SetReply(req)
-	a, err := m.Lookup(context.Background(), q.Name, q.Qtype)
+	a, err := m.Lookup(ctx, q.Name, q.Qtype)
 	switch {
-	case errors.Is(err, dns.ErrTimeout):
+	case errors.Is(err, dns.ErrTimeout), ctx.Err() != nil:
 		return
 	case errors.Is(err, dns.ErrRefused):
 		resp.Rcode = mdns.RcodeRefused
@@ -228,9 +234,12 @@ func (m *Mock) Serve() (addr string, stop func(), err error) {
 		pc.Close()
 		return "", nil, err
 	}
-	udp := &mdns.Server{PacketConn: pc, Handler: m}
-	tcp := &mdns.Server{Listener: ln, Handler: m}
+	// Stopping ends answers still waiting out the Latency.
+	ctx, cancel := context.WithCancel(context.Background())
+	h := mdns.HandlerFunc(func(w mdns.ResponseWriter, req *mdns.Msg) { m.serve(ctx, w, req) })
+	udp := &mdns.Server{PacketConn: pc, Handler: h}
+	tcp := &mdns.Server{Listener: ln, Handler: h}
 	go udp.ActivateAndServe()
 	go tcp.ActivateAndServe()
-	return pc.LocalAddr().String(), func() { udp.Shutdown(); tcp.Shutdown() }, nil
+	return pc.LocalAddr().String(), func() { cancel(); udp.Shutdown(); tcp.Shutdown() }, nil
 }
