@@ -7,7 +7,13 @@
 #
 # Needs root and Debian's packages. Idempotent: run it again to reset.
 # The test reads the CA from $LAB/ca.pem and the password from $LAB/password.
+#
+# --configure-only installs and configures Postfix but leaves it stopped,
+# so that scripts/netns-tests.sh can start it inside a network namespace
+# that has only loopback.
 set -euo pipefail
+START=1
+[ "${1:-}" = "--configure-only" ] && START=0
 
 LAB=/etc/postfix/smtptool-lab
 HOST=mail.postfix.test
@@ -93,6 +99,11 @@ chmod 640 /etc/sasldb2
 # smtpd outside the chroot, so it reads /etc/sasldb2 and the lab's files.
 postconf -F 'smtp/inet/chroot = n'
 postfix check
+if [ "$START" = 0 ]; then
+  postfix stop >/dev/null 2>&1 || true
+  echo "postfix-lab: Postfix configured ($HOST, user $USER_NAME), not started"
+  exit 0
+fi
 if postfix status >/dev/null 2>&1; then
   postfix reload >/dev/null 2>&1
 else
