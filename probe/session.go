@@ -443,7 +443,7 @@ func (s *session) startTLS() bool {
 			ID: "smtp.starttls-missing", Severity: report.Error,
 			Message: "STARTTLS is not offered: mail to this server travels unencrypted",
 			Fix:     "configure a certificate and enable STARTTLS (Postfix: smtpd_tls_security_level = may)",
-			Ref:     "RFC 3207, RFC 8461",
+			Ref:     "RFC 3207 §4, RFC 8461 §5",
 		})
 		return s.opts.StartTLS != StartTLSRequire
 	}
@@ -512,7 +512,7 @@ func (s *session) auth() bool {
 			ID: "smtp.auth-failed", Severity: report.Error,
 			Message: "the server does not offer AUTH on this connection",
 			Fix:     "authenticate on the submission port (587 with STARTTLS, or 465 with --tls); port 25 usually takes no AUTH",
-			Ref:     "RFC 4954 §3, RFC 6409",
+			Ref:     "RFC 4954 §3, RFC 6409 §3.1, RFC 8314 §3.3",
 		})
 		return false
 	}

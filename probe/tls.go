@@ -115,7 +115,7 @@ func analyseTLS(st tls.ConnectionState, name string, roots *x509.CertPool, now t
 			ID: "tls.cert-expiring", Severity: report.Warning,
 			Message: fmt.Sprintf("the certificate for %s expires on %s, in %s: less than a third of its %d-day lifetime is left, when renewal should have happened",
 				leaf.Subject.CommonName, leaf.NotAfter.UTC().Format(time.DateOnly), days(wholeDays(leaf.NotAfter, now)), int(lifetime/(24*time.Hour))),
-			Fix: "renew it now; check that automatic renewal works and reloads the mail server", Ref: "RFC 5280 §4.1.2.5",
+			Fix: "renew it now; check that automatic renewal works and reloads the mail server", Ref: "RFC 5280 §4.1.2.5, Let's Encrypt Integration Guide (renew with a third of the lifetime left)",
 		})
 	}
 
@@ -180,7 +180,7 @@ func analyseTLS(st tls.ConnectionState, name string, roots *x509.CertPool, now t
 			ID: "tls.version-old", Severity: report.Warning,
 			Message: fmt.Sprintf("the server negotiated %s, which is deprecated and refused by modern clients", info.Version),
 			Fix:     "enable TLS 1.2 and 1.3 on the mail server (Postfix: smtpd_tls_protocols = >=TLSv1.2)",
-			Ref:     "RFC 8996",
+			Ref:     "RFC 8996 §2, §3",
 		})
 	}
 	return info, findings

@@ -108,7 +108,7 @@ type results struct {
 }
 
 func expected(id, msg, fix string) report.Finding {
-	return report.Finding{ID: id, Severity: report.Error, Message: msg, Fix: fix, Ref: "the --expect policy"}
+	return report.Finding{ID: id, Severity: report.Error, Message: msg, Fix: fix, Ref: "the --expect policy file"}
 }
 
 // evaluate compares a domain's results with the expectations.

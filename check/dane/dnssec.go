@@ -18,6 +18,6 @@ func DNSSEC(res *mx.Result, resolver string) *report.Check {
 	}
 	c.Add(report.Finding{ID: "dnssec.unsigned", Severity: report.Info,
 		Message: fmt.Sprintf("answers for %s are not DNSSEC-validated (no AD bit from %s): the zone is unsigned, or the resolver does not validate", res.Domain, resolver),
-		Fix:     "sign the zone with DNSSEC at your DNS host and publish the DS record at the registrar; DANE needs it", Ref: "RFC 4033, RFC 7672 §2.2"})
+		Fix:     "sign the zone with DNSSEC at your DNS host and publish the DS record at the registrar; DANE needs it", Ref: "RFC 4035 §4.3, RFC 7672 §2.2"})
 	return c
 }

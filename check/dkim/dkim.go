@@ -61,8 +61,6 @@ type Result struct {
 	Keys   []*Key   `json:"keys"`
 }
 
-const ref = "RFC 6376"
-
 // Check looks up the keys of the given selectors, or sweeps the common
 // ones concurrently when none are given.
 func Check(ctx context.Context, r dns.Resolver, domain string, selectors []string) (*report.Check, *Result) {
@@ -94,7 +92,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 				if given {
 					outs[i].findings = []report.Finding{{ID: "dkim.selector-missing", Severity: report.Error,
 						Message: fmt.Sprintf("there is no DKIM key at %s: signatures with s=%s cannot be verified", name, sel),
-						Fix:     "publish the key your signer uses at that name (your provider shows the record), or check the selector", Ref: ref + " §3.6.2"}}
+						Fix:     "publish the key your signer uses at that name (your provider shows the record), or check the selector", Ref: "RFC 6376 §3.6.2"}}
 				}
 				return
 			}
@@ -115,7 +113,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 	if !found && !given && !slices.ContainsFunc(c.Findings, func(f report.Finding) bool { return f.ID == "dns.lookup-failed" }) {
 		c.Add(report.Finding{ID: "dkim.none-found", Severity: report.Warning,
 			Message: fmt.Sprintf("no DKIM key found for %s at any of %d common selectors (listed as tried)", domain, len(selectors)),
-			Fix:     "give the selector your signer uses with --selector (it is the s= of a DKIM-Signature header); if the domain sends mail, sign it with DKIM", Ref: ref + " §3.6.2"})
+			Fix:     "give the selector your signer uses with --selector (it is the s= of a DKIM-Signature header); if the domain sends mail, sign it with DKIM", Ref: "RFC 6376 §3.6.2"})
 	}
 	return c, res
 }
@@ -127,7 +125,7 @@ func parseKey(sel, name, txt string) (*Key, []report.Finding) {
 	syntax := func(format string, args ...any) {
 		fs = append(fs, report.Finding{ID: "dkim.syntax", Severity: report.Error,
 			Message: fmt.Sprintf("the DKIM key at %s is malformed: %s", name, fmt.Sprintf(format, args...)),
-			Fix:     "republish the key record exactly as your signer produces it", Ref: ref + " §3.6.1"})
+			Fix:     "republish the key record exactly as your signer produces it", Ref: "RFC 6376 §3.6.1"})
 	}
 	list, bad := tags.Split(txt)
 	for _, part := range bad {
@@ -163,7 +161,7 @@ func parseKey(sel, name, txt string) (*Key, []report.Finding) {
 		k.Testing = true
 		fs = append(fs, report.Finding{ID: "dkim.testing", Severity: report.Info,
 			Message: fmt.Sprintf("the key at %s has t=y: the domain is testing DKIM and receivers may ignore failures", name),
-			Fix:     "remove t=y once signing works", Ref: ref + " §3.6.1"})
+			Fix:     "remove t=y once signing works", Ref: "RFC 6376 §3.6.1"})
 	}
 	p, ok := k.Tags["p"]
 	if !ok {
@@ -174,7 +172,7 @@ func parseKey(sel, name, txt string) (*Key, []report.Finding) {
 		k.Revoked = true
 		fs = append(fs, report.Finding{ID: "dkim.revoked", Severity: report.Warning,
 			Message: fmt.Sprintf("the key at %s is revoked (empty p=): signatures with it fail", name),
-			Fix:     "stop signing with this selector, or publish its current key", Ref: ref + " §3.6.1"})
+			Fix:     "stop signing with this selector, or publish its current key", Ref: "RFC 6376 §3.6.1"})
 		return k, fs
 	}
 	raw, err := base64.StdEncoding.DecodeString(p)
@@ -230,7 +228,7 @@ func rsaKey(der []byte) (*rsa.PublicKey, error) {
 func invalid(name, why string) report.Finding {
 	return report.Finding{ID: "dkim.key-invalid", Severity: report.Error,
 		Message: fmt.Sprintf("the DKIM key at %s does not decode: %s", name, why),
-		Fix:     "republish the key exactly as your signer produces it (no truncation, no stray quotes or spaces)", Ref: ref + " §3.6.1"}
+		Fix:     "republish the key exactly as your signer produces it (no truncation, no stray quotes or spaces)", Ref: "RFC 6376 §3.6.1"}
 }
 
 // WriteText lists the keys found and the selectors tried.

@@ -53,7 +53,7 @@ func Verify(ctx context.Context, r dns.Resolver, msg io.Reader) (*report.Check, 
 	if len(verifs) == 0 {
 		c.Add(report.Finding{ID: "dkim.unsigned", Severity: report.Warning,
 			Message: "the message has no DKIM-Signature header",
-			Fix:     "sign outgoing mail with DKIM (and align d= with the From: domain for DMARC)", Ref: ref + " §3.5"})
+			Fix:     "sign outgoing mail with DKIM (and align d= with the From: domain for DMARC)", Ref: "RFC 6376 §3.5"})
 	}
 	for _, vf := range verifs {
 		s := Signature{Domain: vf.Domain, Identifier: vf.Identifier, Headers: vf.HeaderKeys, Result: "pass"}
@@ -66,7 +66,7 @@ func Verify(ctx context.Context, r dns.Resolver, msg io.Reader) (*report.Check, 
 				Severity: report.Error,
 				Message:  fmt.Sprintf("the signature of %s does not verify (%s): %s", vf.Domain, s.Result, vf.Err),
 				Fix:      "check that the signer's key matches the published record and that nothing rewrites the message after signing (footers, line endings)",
-				Ref:      ref + " §6.1"})
+				Ref:      "RFC 6376 §6.1"})
 		}
 		v.Signatures = append(v.Signatures, s)
 	}

@@ -192,8 +192,6 @@ type Result struct {
 	Policy Policy `json:"policy,omitempty"`
 }
 
-const ref = "RFC 7489"
-
 // Check discovers, parses and lints the DMARC policy of a domain.
 func Check(ctx context.Context, r dns.Resolver, domain string) (*report.Check, *Result) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
@@ -219,13 +217,13 @@ func Check(ctx context.Context, r dns.Resolver, domain string) (*report.Check, *
 		c.Add(report.Finding{ID: "dmarc.missing", Severity: report.Warning,
 			Message: fmt.Sprintf("%s has no DMARC record (nor has its organizational domain): receivers apply no policy to forged mail", domain),
 			Fix:     fmt.Sprintf(`publish TXT at _dmarc.%s: "v=DMARC1; p=none; rua=mailto:dmarc-reports@%s", then move to quarantine and reject`, OrgDomain(domain), OrgDomain(domain)),
-			Ref:     ref + " §6.1"})
+			Ref:     "RFC 7489 §6.1"})
 		return c, res
 	case 1:
 	default:
 		c.Add(report.Finding{ID: "dmarc.multiple", Severity: report.Error,
 			Message: fmt.Sprintf("_dmarc.%s has %d DMARC records: receivers ignore them all", found, len(records)),
-			Fix:     "keep exactly one v=DMARC1 record", Ref: ref + " §6.6.3"})
+			Fix:     "keep exactly one v=DMARC1 record", Ref: "RFC 7489 §6.6.3"})
 		return c, res
 	}
 	rec := Parse(records[0])
@@ -237,7 +235,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string) (*report.Check, *
 		c.Add(report.Finding{ID: "dmarc.inherited", Severity: report.Info,
 			Message: fmt.Sprintf("%s has no DMARC record of its own: the policy of %s applies (sp=%s)", domain, found, rec.SubdomainPolicy),
 			Fix:     fmt.Sprintf("nothing to do if that is intended; otherwise publish _dmarc.%s", domain),
-			Ref:     ref + " §6.6.3"})
+			Ref:     "RFC 7489 §6.6.3"})
 	}
 	lint(ctx, r, c, rec, found)
 	return c, res
@@ -262,27 +260,27 @@ func lint(ctx context.Context, r dns.Resolver, c *report.Check, rec *Record, dom
 	for _, e := range rec.Errors {
 		c.Add(report.Finding{ID: "dmarc.syntax", Severity: report.Error,
 			Message: fmt.Sprintf("the DMARC record of %s is malformed: %s", domain, e),
-			Fix:     "correct the record: " + rec.Raw, Ref: ref + " §6.3, §6.4"})
+			Fix:     "correct the record: " + rec.Raw, Ref: "RFC 7489 §6.3, §6.4"})
 	}
 	if rec.Policy == None {
 		c.Add(report.Finding{ID: "dmarc.policy-none", Severity: report.Warning,
 			Message: fmt.Sprintf("the DMARC policy of %s is p=none: forged mail is only reported, never stopped", domain),
-			Fix:     "once the reports show all legitimate mail aligned, move to p=quarantine, then p=reject", Ref: ref + " §6.3"})
+			Fix:     "once the reports show all legitimate mail aligned, move to p=quarantine, then p=reject", Ref: "RFC 7489 §6.3"})
 	}
 	if rec.Percent < 100 {
 		c.Add(report.Finding{ID: "dmarc.pct-partial", Severity: report.Warning,
 			Message: fmt.Sprintf("pct=%d: the policy applies to only %d%% of failing mail", rec.Percent, rec.Percent),
-			Fix:     "raise pct to 100 (or remove it) once the policy is safe", Ref: ref + " §6.3"})
+			Fix:     "raise pct to 100 (or remove it) once the policy is safe", Ref: "RFC 7489 §6.3"})
 	}
 	if rec.Policy.strength() >= 0 && rec.SubdomainPolicy.strength() >= 0 && rec.SubdomainPolicy.strength() < rec.Policy.strength() {
 		c.Add(report.Finding{ID: "dmarc.sp-weaker", Severity: report.Warning,
 			Message: fmt.Sprintf("sp=%s is weaker than p=%s: forgers can use any subdomain of %s", rec.SubdomainPolicy, rec.Policy, domain),
-			Fix:     "remove sp= (subdomains then inherit p) or set it as strong as p", Ref: ref + " §6.3"})
+			Fix:     "remove sp= (subdomains then inherit p) or set it as strong as p", Ref: "RFC 7489 §6.3"})
 	}
 	if len(rec.RUA) == 0 {
 		c.Add(report.Finding{ID: "dmarc.no-rua", Severity: report.Info,
 			Message: fmt.Sprintf("the DMARC record of %s asks for no aggregate reports: you cannot see who sends as you", domain),
-			Fix:     fmt.Sprintf("add rua=mailto:dmarc-reports@%s (or a report-processing service's address)", domain), Ref: ref + " §7.2"})
+			Fix:     fmt.Sprintf("add rua=mailto:dmarc-reports@%s (or a report-processing service's address)", domain), Ref: "RFC 7489 §7.2"})
 	}
 	checkDestinations(ctx, r, c, rec, domain)
 }
@@ -296,7 +294,7 @@ func checkDestinations(ctx context.Context, r dns.Resolver, c *report.Check, rec
 		if err != nil {
 			c.Add(report.Finding{ID: "dmarc.uri-invalid", Severity: report.Error,
 				Message: fmt.Sprintf("the report destination %s: receivers will not send reports there", err),
-				Fix:     "write each destination as mailto:address@domain", Ref: ref + " §6.4"})
+				Fix:     "write each destination as mailto:address@domain", Ref: "RFC 7489 §6.4"})
 			continue
 		}
 		if OrgDomain(dest) != OrgDomain(domain) && !slices.Contains(external, dest) {
@@ -322,7 +320,7 @@ func checkDestinations(ctx context.Context, r dns.Resolver, c *report.Check, rec
 			findings[i] = &report.Finding{ID: "dmarc.rua-unauthorized", Severity: report.Warning,
 				Message: fmt.Sprintf("reports go to %s, which has not authorized them: there is no \"v=DMARC1\" at %s, so receivers will not send them", dest, name),
 				Fix:     fmt.Sprintf(`ask the owner of %s to publish TXT "v=DMARC1" at %s`, dest, name),
-				Ref:     ref + " §7.1"}
+				Ref:     "RFC 7489 §7.1"}
 		})
 	}
 	wg.Wait()

@@ -95,7 +95,7 @@ func CheckIP(ctx context.Context, r dns.Resolver, ip netip.Addr, opts Options) *
 			ID: "dnsbl.skipped", Severity: report.Info,
 			Message: fmt.Sprintf("%s is a %s address: it is never sent to public blocklists, which list only public addresses", ip, scope),
 			Fix:     "check the public address your mail leaves from (send private addresses only to lists of your own: blacklist --allow-private, check --blocklist-private)",
-			Ref:     "RFC 5782 §2.1, RFC 6890",
+			Ref:     "RFC 5782 §2.1, RFC 6890 §2.2.2, §2.2.3",
 		})
 		return c
 	}

@@ -58,8 +58,6 @@ type Result struct {
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
 
-const ref = "RFC 8461"
-
 // Check checks the record, fetches and parses the policy, and matches
 // every MX host against its mx: patterns. mxHosts is called only when the
 // policy is in hand, so the MX lookup can run meanwhile.
@@ -84,7 +82,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, mxHosts func() []
 		c.Add(report.Finding{ID: "mtasts.missing", Severity: report.Info,
 			Message: fmt.Sprintf("%s has no MTA-STS policy: senders deliver over TLS opportunistically, and an attacker can strip it", domain),
 			Fix:     fmt.Sprintf(`serve a policy at https://mta-sts.%s/.well-known/mta-sts.txt and publish TXT "v=STSv1; id=20260101T000000" at %s`, domain, name),
-			Ref:     ref + " §3"})
+			Ref:     "RFC 8461 §3"})
 		return c
 	case 1:
 	default:
@@ -106,7 +104,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, mxHosts func() []
 		c.Add(report.Finding{ID: "mtasts.policy-unavailable", Severity: report.Error,
 			Message: fmt.Sprintf("the MTA-STS policy at %s cannot be fetched: %v; senders treat the domain as having no policy", res.URL, err),
 			Fix:     fmt.Sprintf("serve the policy over HTTPS at mta-sts.%s with a valid certificate for that name, status 200 and no redirect", domain),
-			Ref:     ref + " §3.3"})
+			Ref:     "RFC 8461 §3.3"})
 		return c
 	}
 	pol, problems := ParsePolicy(body)
@@ -114,7 +112,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, mxHosts func() []
 	for _, p := range problems {
 		c.Add(report.Finding{ID: "mtasts.policy-invalid", Severity: report.Error,
 			Message: fmt.Sprintf("the MTA-STS policy at %s is invalid: %s", res.URL, p),
-			Fix:     "serve version: STSv1, mode: enforce|testing|none, one mx: line per MX host or pattern, and max_age: seconds", Ref: ref + " §3.2"})
+			Fix:     "serve version: STSv1, mode: enforce|testing|none, one mx: line per MX host or pattern, and max_age: seconds", Ref: "RFC 8461 §3.2"})
 	}
 	if len(problems) > 0 {
 		return c
@@ -122,14 +120,14 @@ func Check(ctx context.Context, r dns.Resolver, domain string, mxHosts func() []
 	if pol.Mode == "testing" {
 		c.Add(report.Finding{ID: "mtasts.testing", Severity: report.Info,
 			Message: "the MTA-STS policy is in testing mode: failures are reported (TLS-RPT) but delivery goes on",
-			Fix:     "switch to mode: enforce once TLS-RPT reports are clean", Ref: ref + " §5"})
+			Fix:     "switch to mode: enforce once TLS-RPT reports are clean", Ref: "RFC 8461 §5"})
 	}
 	if pol.Mode != "none" {
 		for _, h := range mxHosts() {
 			if !Matches(pol.MX, h) {
 				c.Add(report.Finding{ID: "mtasts.mx-mismatch", Severity: report.Error,
 					Message: fmt.Sprintf("the MX host %s matches no mx: line of the MTA-STS policy (%s): enforcing senders will not deliver to it", strings.TrimSuffix(h, "."), strings.Join(pol.MX, ", ")),
-					Fix:     "add an mx: line for it to the policy (and change the TXT id= so senders refetch)", Ref: ref + " §4.1"})
+					Fix:     "add an mx: line for it to the policy (and change the TXT id= so senders refetch)", Ref: "RFC 8461 §4.1"})
 			}
 		}
 	}
@@ -139,7 +137,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, mxHosts func() []
 func syntax(name, why string) report.Finding {
 	return report.Finding{ID: "mtasts.syntax", Severity: report.Error,
 		Message: fmt.Sprintf("the MTA-STS record at %s is malformed: %s; senders ignore the policy", name, why),
-		Fix:     `publish exactly one record "v=STSv1; id=<1-32 letters or digits>"`, Ref: ref + " §3.1"}
+		Fix:     `publish exactly one record "v=STSv1; id=<1-32 letters or digits>"`, Ref: "RFC 8461 §3.1"}
 }
 
 func parseRecord(txt string) (string, error) {

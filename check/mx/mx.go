@@ -147,7 +147,7 @@ func Lookup(ctx context.Context, r dns.Resolver, domain string, opts Options) (*
 			ID: "mx.no-ipv6", Severity: report.Info,
 			Message: fmt.Sprintf("no mail host of %s has an IPv6 (AAAA) address", res.Domain),
 			Fix:     "add AAAA records (with PTR records) when the mail hosts are reachable over IPv6",
-			Ref:     "RFC 3596",
+			Ref:     "RFC 3596 §2.1",
 		})
 	}
 	return res, findings
@@ -222,7 +222,7 @@ func lookupAddress(ctx context.Context, r dns.Resolver, host string, a *Address,
 			ID: "mx.private-address", Severity: report.Warning,
 			Message: fmt.Sprintf("the mail host %s resolves to %s, a %s address that other networks cannot reach", host, a.IP, a.Scope),
 			Fix:     "publish the host's public address; keep internal addresses in internal DNS (or pass --allow-private for internal systems)",
-			Ref:     "RFC 6890",
+			Ref:     "RFC 6890 §2.2.2, §2.2.3",
 		})
 	}
 	names, _, err := dns.LookupPTR(ctx, r, a.IP)

@@ -166,7 +166,7 @@ func CheckBIMI(ctx context.Context, r dns.Resolver, domain string, d DMARCState)
 		}
 		c.Add(report.Finding{ID: "bimi.dmarc-not-enforced", Severity: report.Warning,
 			Message: fmt.Sprintf("%s publishes BIMI but DMARC is not enforced (%s): mailbox providers will not show the logo", domain, why),
-			Fix:     "enforce DMARC: p=quarantine or p=reject with pct=100", Ref: "BIMI draft §4.3, RFC 7489 §6.3"})
+			Fix:     "enforce DMARC: p=quarantine or p=reject with pct=100", Ref: "draft-brand-indicators-for-message-identification §4.3, RFC 7489 §6.3"})
 	}
 	return c
 }
@@ -174,5 +174,5 @@ func CheckBIMI(ctx context.Context, r dns.Resolver, domain string, d DMARCState)
 func bimiSyntax(name, why string) report.Finding {
 	return report.Finding{ID: "bimi.syntax", Severity: report.Error,
 		Message: fmt.Sprintf("the BIMI record at %s is malformed: %s", name, why),
-		Fix:     `publish "v=BIMI1; l=https://example.com/logo.svg" (and a=https://.../vmc.pem with a mark certificate)`, Ref: "BIMI draft §4.2"}
+		Fix:     `publish "v=BIMI1; l=https://example.com/logo.svg" (and a=https://.../vmc.pem with a mark certificate)`, Ref: "draft-brand-indicators-for-message-identification §4.2"}
 }

@@ -62,8 +62,6 @@ func (l *linter) add(f report.Finding) {
 	l.findings = append(l.findings, f)
 }
 
-const refSPF = "RFC 7208"
-
 // Check lints a domain's SPF record and every record it includes or
 // redirects to, and returns the "spf" check.
 func Check(ctx context.Context, r dns.Resolver, domain string) (*report.Check, *Lint) {
@@ -104,19 +102,19 @@ func (l *linter) fetch(domain string, top bool, via string) (*Record, string, bo
 		l.add(report.Finding{ID: "spf.missing", Severity: report.Warning,
 			Message: domain + " publishes no SPF record: receivers cannot tell its servers from forgers",
 			Fix:     fmt.Sprintf(`publish a TXT record at %s such as "v=spf1 mx -all" listing every server that sends its mail`, domain),
-			Ref:     refSPF + " §4.5"})
+			Ref:     "RFC 7208 §4.5"})
 		return nil, "no SPF record", false
 	case len(found) == 0:
 		l.add(report.Finding{ID: "spf.include-missing", Severity: report.Error,
 			Message: fmt.Sprintf("%s points at %s, which has no SPF record: evaluation ends in permerror", via, domain),
 			Fix:     fmt.Sprintf("remove %s, or fix the name (providers document the exact include to use)", via),
-			Ref:     refSPF + " §5.2, §6.1"})
+			Ref:     "RFC 7208 §5.2, §6.1"})
 		return nil, "no SPF record", false
 	case len(found) > 1:
 		l.add(report.Finding{ID: "spf.multiple", Severity: report.Error,
 			Message: fmt.Sprintf("%s has %d SPF records: receivers return permerror", domain, len(found)),
 			Fix:     "merge them into one v=spf1 record",
-			Ref:     refSPF + " §4.5"})
+			Ref:     "RFC 7208 §4.5"})
 		return nil, "several SPF records", false
 	}
 	rec, err := Parse(found[0])
@@ -126,14 +124,14 @@ func (l *linter) fetch(domain string, top bool, via string) (*Record, string, bo
 		l.add(report.Finding{ID: "spf.syntax", Severity: report.Error,
 			Message: fmt.Sprintf("the SPF record of %s does not parse (%s): receivers return permerror", domain, strings.TrimPrefix(err.Error(), "spf: ")),
 			Fix:     "correct the term; the record is: " + found[0],
-			Ref:     refSPF + " §4.6, §12"})
+			Ref:     "RFC 7208 §4.6, §12"})
 		return nil, "syntax error", false
 	}
 	if len(found[0]) > 450 {
 		// RFC 7208 §3.4: keep records small enough for a UDP answer.
 		l.add(report.Finding{ID: "spf.record-too-long", Severity: report.Warning,
 			Message: fmt.Sprintf("the SPF record of %s is %d bytes, over the 450 recommended", domain, len(found[0])),
-			Fix:     "move parts into an include, or use ip4/ip6 ranges", Ref: refSPF + " §3.4"})
+			Fix:     "move parts into an include, or use ip4/ip6 ranges", Ref: "RFC 7208 §3.4"})
 	}
 	return rec, "", true
 }
@@ -175,7 +173,7 @@ func (l *linter) walk(domain string, path []string, top bool) *Node {
 					tn.Note = "ignored: the record has an all mechanism"
 					l.add(report.Finding{ID: "spf.redirect-ignored", Severity: report.Warning,
 						Message: fmt.Sprintf("%s in %s is never used: the all mechanism always matches first", t.Modifier.Raw, domain),
-						Fix:     "remove either the redirect or the all mechanism", Ref: refSPF + " §6.1"})
+						Fix:     "remove either the redirect or the all mechanism", Ref: "RFC 7208 §6.1"})
 				} else {
 					tn.Cost = 1
 					l.follow(&wg, tn, t.Modifier.Value, "redirect="+t.Modifier.Value, path)
@@ -188,7 +186,7 @@ func (l *linter) walk(domain string, path []string, top bool) *Node {
 				tn.Note = "never evaluated: it comes after all"
 				l.add(report.Finding{ID: "spf.terms-after-all", Severity: report.Warning,
 					Message: fmt.Sprintf("%s in %s comes after the all mechanism and is never evaluated", m.Raw, domain),
-					Fix:     "move it before all, or remove it", Ref: refSPF + " §5.1"})
+					Fix:     "move it before all, or remove it", Ref: "RFC 7208 §5.1"})
 				break
 			}
 			l.mechanism(&wg, tn, m, domain, path, top)
@@ -221,11 +219,11 @@ func (l *linter) mechanism(wg *sync.WaitGroup, tn *TermNode, m *Mechanism, domai
 		case m.Qualifier == Pass:
 			l.add(report.Finding{ID: "spf.permissive-all", Severity: report.Error,
 				Message: fmt.Sprintf("%s in %s lets any host on the internet pass SPF for %s", m.Raw, domain, path[0]),
-				Fix:     "end the record with -all (or ~all while testing)", Ref: refSPF + " §5.1"})
+				Fix:     "end the record with -all (or ~all while testing)", Ref: "RFC 7208 §5.1"})
 		case m.Qualifier == Neutral && top:
 			l.add(report.Finding{ID: "spf.neutral-all", Severity: report.Warning,
 				Message: fmt.Sprintf("?all in %s says nothing about other hosts: forgeries get neutral, not fail", domain),
-				Fix:     "end the record with -all (or ~all while testing)", Ref: refSPF + " §5.1, §8.2"})
+				Fix:     "end the record with -all (or ~all while testing)", Ref: "RFC 7208 §5.1, §8.2"})
 		}
 		return
 	case "ip4", "ip6":
@@ -235,7 +233,7 @@ func (l *linter) mechanism(wg *sync.WaitGroup, tn *TermNode, m *Mechanism, domai
 		tn.Note = "slow and unreliable; SHOULD NOT be used"
 		l.add(report.Finding{ID: "spf.ptr", Severity: report.Warning,
 			Message: fmt.Sprintf("%s in %s uses the ptr mechanism, which RFC 7208 says SHOULD NOT be used: it is slow and many receivers skip it", m.Raw, domain),
-			Fix:     "replace it with the ip4/ip6 ranges or a/mx of the sending hosts", Ref: refSPF + " §5.5"})
+			Fix:     "replace it with the ip4/ip6 ranges or a/mx of the sending hosts", Ref: "RFC 7208 §5.5"})
 		return
 	case "include":
 		tn.Cost = 1
@@ -271,7 +269,7 @@ func (l *linter) mechanism(wg *sync.WaitGroup, tn *TermNode, m *Mechanism, domai
 			if n := len(ans.Records); n > MaxNames {
 				l.add(report.Finding{ID: "spf.mx-too-many", Severity: report.Error,
 					Message: fmt.Sprintf("%s in %s resolves to %d MX hosts; receivers look up at most %d and return permerror", m.Raw, domain, n, MaxNames),
-					Fix:     "list the sending hosts with ip4/ip6 or a: instead", Ref: refSPF + " §4.6.4"})
+					Fix:     "list the sending hosts with ip4/ip6 or a: instead", Ref: "RFC 7208 §4.6.4"})
 			}
 		}
 		if tn.Void {
@@ -291,7 +289,7 @@ func (l *linter) follow(wg *sync.WaitGroup, tn *TermNode, spec, term string, pat
 		tn.Note = "loops back to " + target
 		l.add(report.Finding{ID: "spf.include-loop", Severity: report.Error,
 			Message: fmt.Sprintf("%s in %s leads back to %s: evaluation loops until the lookup limit, then permerror", term, path[len(path)-1], target),
-			Fix:     "remove the include or redirect that closes the loop", Ref: refSPF + " §4.6.4, §5.2"})
+			Fix:     "remove the include or redirect that closes the loop", Ref: "RFC 7208 §4.6.4, §5.2"})
 		return
 	}
 	wg.Go(func() { tn.Child = l.walk(target, path, false) })
@@ -302,7 +300,7 @@ func (l *linter) topLevel(rec *Record, all *Mechanism, domain string) {
 	if all == nil && rec.Redirect == "" {
 		l.add(report.Finding{ID: "spf.no-all", Severity: report.Warning,
 			Message: fmt.Sprintf("the SPF record of %s has neither all nor redirect: hosts it does not list get neutral", domain),
-			Fix:     "end the record with -all (or ~all while testing)", Ref: refSPF + " §4.7"})
+			Fix:     "end the record with -all (or ~all while testing)", Ref: "RFC 7208 §4.7"})
 	}
 }
 
@@ -330,12 +328,12 @@ func (l *linter) budget(tree *Node) {
 		}
 		l.add(report.Finding{ID: "spf.lookup-limit", Severity: report.Error,
 			Message: fmt.Sprintf("SPF needs %d DNS lookups; receivers stop at %d and return permerror", tree.Lookups, MaxLookups),
-			Fix:     fix, Ref: refSPF + " §4.6.4"})
+			Fix:     fix, Ref: "RFC 7208 §4.6.4"})
 	}
 	if tree.Voids > MaxVoidLookups {
 		l.add(report.Finding{ID: "spf.void-lookup-limit", Severity: report.Error,
 			Message: fmt.Sprintf("%d terms look up names that do not exist or have no records; receivers allow %d and then return permerror", tree.Voids, MaxVoidLookups),
-			Fix:     "remove the a/mx/exists terms that point at nothing", Ref: refSPF + " §4.6.4"})
+			Fix:     "remove the a/mx/exists terms that point at nothing", Ref: "RFC 7208 §4.6.4"})
 	}
 }
 
