@@ -46,20 +46,27 @@ func LookupAddrs(ctx context.Context, r Resolver, host string) *Addrs {
 		if len(out.CNAMEs) == 0 {
 			out.CNAMEs = a.CNAMEs
 		}
-		for _, rr := range a.Records {
-			switch rr := rr.(type) {
-			case *mdns.A:
-				if ip, ok := netip.AddrFromSlice(rr.A.To4()); ok {
-					out.Addrs = append(out.Addrs, ip)
-				}
-			case *mdns.AAAA:
-				if ip, ok := netip.AddrFromSlice(rr.AAAA); ok {
-					out.Addrs = append(out.Addrs, ip)
-				}
+		out.Addrs = append(out.Addrs, Addresses(a)...)
+	}
+	return &out
+}
+
+// Addresses returns the addresses of an answer's A and AAAA records.
+func Addresses(a *Answer) []netip.Addr {
+	var out []netip.Addr
+	for _, rr := range a.Records {
+		switch rr := rr.(type) {
+		case *mdns.A:
+			if ip, ok := netip.AddrFromSlice(rr.A.To4()); ok {
+				out = append(out, ip)
+			}
+		case *mdns.AAAA:
+			if ip, ok := netip.AddrFromSlice(rr.AAAA); ok {
+				out = append(out, ip)
 			}
 		}
 	}
-	return &out
+	return out
 }
 
 // LookupPTR asks for the PTR names of an address (RFC 1035 §3.5, RFC 3596 §2.5).

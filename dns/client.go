@@ -122,6 +122,18 @@ func TXT(a *Answer) []string {
 	return out
 }
 
+// TXTMatching returns the answer's TXT records (as TXT joins them) that
+// keep accepts: the records of one kind ("v=spf1", "v=DMARC1") at a name.
+func TXTMatching(a *Answer, keep func(string) bool) []string {
+	var out []string
+	for _, t := range TXT(a) {
+		if keep(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // Unescape turns a character-string from miekg/dns's presentation form
 // (\" \\ \DDD, RFC 1035 §5.1) back into its bytes.
 func Unescape(s string) string {

@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
@@ -277,6 +276,3 @@ func days(n int) string {
 	}
 	return fmt.Sprintf("%d days", n)
 }
-
-// isIP reports whether a target is an address literal (no name to match).
-func isIP(host string) bool { return net.ParseIP(strings.Trim(host, "[]")) != nil }

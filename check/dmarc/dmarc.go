@@ -247,13 +247,7 @@ func lookup(ctx context.Context, r dns.Resolver, domain string) ([]string, error
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, t := range dns.TXT(ans) {
-		if IsDMARC(t) {
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	return dns.TXTMatching(ans, IsDMARC), nil
 }
 
 func lint(ctx context.Context, r dns.Resolver, c *report.Check, rec *Record, domain string) {

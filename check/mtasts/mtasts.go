@@ -71,12 +71,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, mxHosts func() []
 		c.Add(report.LookupFailed(err))
 		return c
 	}
-	var recs []string
-	for _, t := range dns.TXT(ans) {
-		if strings.HasPrefix(t, "v=STSv1") {
-			recs = append(recs, t)
-		}
-	}
+	recs := dns.TXTMatching(ans, func(t string) bool { return strings.HasPrefix(t, "v=STSv1") })
 	switch len(recs) {
 	case 0:
 		c.Add(report.Finding{ID: "mtasts.missing", Severity: report.Info,

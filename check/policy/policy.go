@@ -44,13 +44,7 @@ func records(ctx context.Context, r dns.Resolver, name, version string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, t := range dns.TXT(ans) {
-		if strings.HasPrefix(strings.TrimSpace(t), "v="+version) {
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	return dns.TXTMatching(ans, func(t string) bool { return strings.HasPrefix(strings.TrimSpace(t), "v="+version) }), nil
 }
 
 // TLSRPT is the TLS-RPT check's data.

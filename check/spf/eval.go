@@ -148,12 +148,7 @@ func (e *evaluator) lookupRecord(domain string) (*Record, error) {
 		}
 		return nil, temperror(err)
 	}
-	var found []string
-	for _, t := range dns.TXT(ans) {
-		if IsSPF(t) {
-			found = append(found, t)
-		}
-	}
+	found := dns.TXTMatching(ans, IsSPF)
 	switch len(found) {
 	case 0:
 		return nil, nil
@@ -357,29 +352,12 @@ func (e *evaluator) contains(ans *dns.Answer, m *Mechanism) bool {
 	} else if e.ip.Is6() && m.CIDR6 >= 0 {
 		bits = m.CIDR6
 	}
-	for _, ip := range addrsOf(ans) {
+	for _, ip := range dns.Addresses(ans) {
 		if p, err := ip.Prefix(bits); err == nil && p.Contains(e.ip) {
 			return true
 		}
 	}
 	return false
-}
-
-func addrsOf(a *dns.Answer) []netip.Addr {
-	var out []netip.Addr
-	for _, rr := range a.Records {
-		switch rr := rr.(type) {
-		case *mdns.A:
-			if ip, ok := netip.AddrFromSlice(rr.A.To4()); ok {
-				out = append(out, ip)
-			}
-		case *mdns.AAAA:
-			if ip, ok := netip.AddrFromSlice(rr.AAAA); ok {
-				out = append(out, ip)
-			}
-		}
-	}
-	return out
 }
 
 // validatedNames returns the IP's PTR names that resolve back to it and
@@ -408,7 +386,7 @@ func (e *evaluator) validatedNames(target string) ([]string, error) {
 		if err != nil {
 			continue // RFC 7208 §5.5: a failed lookup just skips the name
 		}
-		for _, ip := range addrsOf(back) {
+		for _, ip := range dns.Addresses(back) {
 			if ip == e.ip {
 				out = append(out, strings.TrimSuffix(name, "."))
 				break

@@ -87,12 +87,7 @@ func (l *linter) fetch(domain string, top bool, via string) (*Record, string, bo
 		l.add(report.LookupFailed(err))
 		return nil, "lookup failed", false
 	}
-	var found []string
-	for _, t := range dns.TXT(ans) {
-		if IsSPF(t) {
-			found = append(found, t)
-		}
-	}
+	found := dns.TXTMatching(ans, IsSPF)
 	switch {
 	case len(found) == 0 && top && ans.NXDomain():
 		l.add(report.Finding{ID: "domain.nxdomain", Severity: report.Error,
