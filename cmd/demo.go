@@ -62,8 +62,8 @@ func runDemo(ctx context.Context, g *Global) error {
 			flag = " --allow-private"
 		}
 		return demoStep{about, "mx " + domain + flag, func(ctx context.Context) (*report.Report, error) {
-			c, _ := mx.Check(ctx, r, domain, mx.Options{AllowPrivate: allow})
-			return &report.Report{Command: "mx", Target: domain, Checks: []*report.Check{c}}, nil
+			res, fs := mx.Check(ctx, r, domain, mx.Options{AllowPrivate: allow})
+			return &report.Report{Command: "mx", Target: domain, Checks: []*report.Check{report.NewCheck(mx.Name, res, fs)}}, nil
 		}}
 	}
 	probeStep := func(about, args, target string, tune func(*probe.RunOptions)) demoStep {

@@ -9,8 +9,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
+type dkimOptions struct {
+	Domains   []string
+	Selectors []string
+}
+
 func newDKIMCmd(g *Global) *cobra.Command {
-	var selectors []string
+	o := &dkimOptions{}
 	c := &cobra.Command{
 		Use:   "dkim DOMAIN...",
 		Short: "DKIM key records for --selector S, or a sweep of common selectors; dkim verify checks a message",
@@ -23,13 +28,11 @@ which it tried (selectors cannot be listed through DNS).`,
   smtptool dkim verify message.eml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return perDomain(c.Context(), g, "dkim", args, func(ctx context.Context, r dns.Resolver, d string) *report.Check {
-				check, _ := dkim.Check(ctx, r, d, selectors)
-				return check
-			})
+			o.Domains = args
+			return runDKIM(c.Context(), g, o)
 		},
 	}
-	c.Flags().StringArrayVar(&selectors, "selector", nil, "a selector to look up (repeatable); default: the common ones")
+	c.Flags().StringArrayVar(&o.Selectors, "selector", nil, "a selector to look up (repeatable); default: the common ones")
 	c.AddCommand(&cobra.Command{
 		Use:   "verify FILE|-",
 		Short: "verify the DKIM signatures of a message (- reads it from stdin)",
@@ -37,6 +40,13 @@ which it tried (selectors cannot be listed through DNS).`,
 		RunE:  func(c *cobra.Command, args []string) error { return runDKIMVerify(c.Context(), g, args[0]) },
 	})
 	return c
+}
+
+func runDKIM(ctx context.Context, g *Global, o *dkimOptions) error {
+	return perDomain(ctx, g, "dkim", o.Domains, func(ctx context.Context, r dns.Resolver, d string) *report.Check {
+		res, fs := dkim.Check(ctx, r, d, dkim.Options{Selectors: o.Selectors})
+		return report.NewCheck(dkim.Name, res, fs)
+	})
 }
 
 func runDKIMVerify(ctx context.Context, g *Global, file string) error {

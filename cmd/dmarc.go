@@ -9,7 +9,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
+type dmarcOptions struct {
+	Domains []string
+}
+
 func newDMARCCmd(g *Global) *cobra.Command {
+	o := &dmarcOptions{}
 	return &cobra.Command{
 		Use:   "dmarc DOMAIN...",
 		Short: "the DMARC record, organizational-domain fallback, lint and report-destination authorization",
@@ -20,14 +25,15 @@ destination has authorized the reports (RFC 7489 §7.1).`,
 		Example: "  smtptool dmarc example.com",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runDMARC(c.Context(), g, args)
+			o.Domains = args
+			return runDMARC(c.Context(), g, o)
 		},
 	}
 }
 
-func runDMARC(ctx context.Context, g *Global, domains []string) error {
-	return perDomain(ctx, g, "dmarc", domains, func(ctx context.Context, r dns.Resolver, d string) *report.Check {
-		c, _ := dmarc.Check(ctx, r, d)
-		return c
+func runDMARC(ctx context.Context, g *Global, o *dmarcOptions) error {
+	return perDomain(ctx, g, "dmarc", o.Domains, func(ctx context.Context, r dns.Resolver, d string) *report.Check {
+		res, fs := dmarc.Check(ctx, r, d, dmarc.Options{})
+		return report.NewCheck(dmarc.Name, res, fs)
 	})
 }

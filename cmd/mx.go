@@ -37,8 +37,8 @@ MX records (RFC 5321 §5.1), aliases, unresolvable hosts and more.`,
 
 func runMX(ctx context.Context, g *Global, o *mxOptions) error {
 	return perDomain(ctx, g, "mx", o.Domains, func(ctx context.Context, r dns.Resolver, d string) *report.Check {
-		check, _ := mx.Check(ctx, r, d, mx.Options{AllowPrivate: o.AllowPrivate})
-		return check
+		res, fs := mx.Check(ctx, r, d, mx.Options{AllowPrivate: o.AllowPrivate})
+		return report.NewCheck(mx.Name, res, fs)
 	})
 }
 

@@ -65,8 +65,8 @@ func runSPF(ctx context.Context, g *Global, o *spfOptions) error {
 		if err != nil {
 			return err
 		}
-		c, _ := spf.Check(ctx, r, o.Domain)
-		return g.render(&report.Report{Command: "spf", Target: o.Domain, Checks: []*report.Check{c}})
+		res, fs := spf.Check(ctx, r, o.Domain, spf.Options{})
+		return g.render(&report.Report{Command: "spf", Target: o.Domain, Checks: []*report.Check{report.NewCheck(spf.Name, res, fs)}})
 	}
 
 	ip, err := netip.ParseAddr(o.IP)

@@ -330,7 +330,7 @@ func (l *Lab) publishTLSA(host string, cert tls.Certificate) error {
 		rec.Data = strings.Repeat("00", 32)
 	}
 	for _, port := range []int{25, l.Port} {
-		rr := fmt.Sprintf("%s. 300 IN TLSA %d %d %d %s", dane.Name(host, port), rec.Usage, rec.Selector, rec.MatchingType, rec.Data)
+		rr := fmt.Sprintf("%s. 300 IN TLSA %d %d %d %s", dane.TLSAName(host, port), rec.Usage, rec.Selector, rec.MatchingType, rec.Data)
 		if err := l.DNS.Zone.AddString(rr); err != nil {
 			return err
 		}

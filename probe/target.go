@@ -125,7 +125,8 @@ func Run(ctx context.Context, r dns.Resolver, target string, o RunOptions) (*rep
 		}
 		candidates = [][]Server{servers(host, port, o.Network)}
 	default:
-		check, res := mx.Check(ctx, r, t.Host, o.MX)
+		res, findings := mx.Check(ctx, r, t.Host, o.MX)
+		check := report.NewCheck(mx.Name, res, findings)
 		for _, h := range res.Hosts {
 			if s := servers(h, port, o.Network); len(s) > 0 {
 				candidates = append(candidates, s)

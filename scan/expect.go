@@ -13,8 +13,8 @@ import (
 	"github.com/smtptool/smtptool/check/dmarc"
 	"github.com/smtptool/smtptool/check/mtasts"
 	"github.com/smtptool/smtptool/check/mx"
-	"github.com/smtptool/smtptool/check/policy"
 	"github.com/smtptool/smtptool/check/spf"
+	"github.com/smtptool/smtptool/check/tlsrpt"
 	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 	"gopkg.in/yaml.v3"
@@ -104,7 +104,7 @@ type results struct {
 	dmarc  *dmarc.Result
 	dkim   *dkim.Result
 	mtasts *mtasts.Result
-	tlsrpt *policy.TLSRPT
+	tlsrpt *tlsrpt.Result
 }
 
 func expected(id, msg, fix string) report.Finding {

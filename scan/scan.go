@@ -12,14 +12,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/smtptool/smtptool/check/bimi"
 	"github.com/smtptool/smtptool/check/dane"
 	"github.com/smtptool/smtptool/check/dkim"
 	"github.com/smtptool/smtptool/check/dmarc"
 	"github.com/smtptool/smtptool/check/dnsbl"
+	"github.com/smtptool/smtptool/check/dnssec"
 	"github.com/smtptool/smtptool/check/mtasts"
 	"github.com/smtptool/smtptool/check/mx"
-	"github.com/smtptool/smtptool/check/policy"
 	"github.com/smtptool/smtptool/check/spf"
+	"github.com/smtptool/smtptool/check/tlsrpt"
 	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
@@ -47,27 +49,28 @@ type Options struct {
 	Expect *Expectations
 }
 
-// Domain checks one domain. A check that could not reach its verdict
-// carries an inconclusive finding (report.LookupFailed).
+// Domain checks one domain. Every area runs at once; those that need the
+// MX hosts wait for them. A check that could not reach its verdict carries
+// an inconclusive finding (report.LookupFailed).
 func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *report.Report {
-	var mxCheck *report.Check
-	var mxRes *mx.Result
+	var res results
+	var mxFindings []report.Finding
 	mxDone := make(chan struct{})
 	go func() {
 		defer close(mxDone)
-		mxCheck, mxRes = mx.Check(ctx, r, domain, mx.Options{AllowPrivate: o.AllowPrivate})
+		res.mx, mxFindings = mx.Check(ctx, r, domain, mx.Options{AllowPrivate: o.AllowPrivate})
 	}()
 	mxNames := func() []string {
 		<-mxDone
 		var names []string
-		for _, h := range mxRes.Hosts {
+		for _, h := range res.mx.Hosts {
 			names = append(names, h.Name)
 		}
 		return names
 	}
 
 	bl := dnsbl.Options{SendPrivate: o.BlocklistPrivate}
-	sts := mtasts.Options{Port: o.MTASTSPort, RootCAs: o.RootCAs, Timeout: o.Timeout}
+	sts := mtasts.Options{Port: o.MTASTSPort, RootCAs: o.RootCAs, Timeout: o.Timeout, MXHosts: mxNames}
 	selectors := o.Selectors
 	if o.Expect != nil && len(o.Expect.DKIM.Selectors) > 0 {
 		// The expected selectors are checked along with the given or common ones.
@@ -80,44 +83,66 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 			}
 		}
 	}
-	var res results
+	// Each goroutine writes only its own variables.
 	var spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC, domainBL *report.Check
 	var ipBL []*report.Check
 	var probed *report.Report
 	var wg sync.WaitGroup
-	wg.Go(func() { spfC, res.spf = spf.Check(ctx, r, domain) })
-	wg.Go(func() { dkimC, res.dkim = dkim.Check(ctx, r, domain, selectors) })
 	wg.Go(func() {
-		rptC = policy.CheckTLSRPT(ctx, r, domain)
-		res.tlsrpt = rptC.Data.(*policy.TLSRPT)
-	})
-	wg.Go(func() { domainBL = dnsbl.CheckDomain(ctx, r, domain, bl) })
-	wg.Go(func() {
-		stsC = mtasts.Check(ctx, r, domain, mxNames, sts)
-		res.mtasts = stsC.Data.(*mtasts.Result)
+		var fs []report.Finding
+		res.spf, fs = spf.Check(ctx, r, domain, spf.Options{})
+		spfC = report.NewCheck(spf.Name, res.spf, fs)
 	})
 	wg.Go(func() {
-		dmarcC, res.dmarc = dmarc.Check(ctx, r, domain)
-		state := policy.DMARCState{}
+		var fs []report.Finding
+		res.dkim, fs = dkim.Check(ctx, r, domain, dkim.Options{Selectors: selectors})
+		dkimC = report.NewCheck(dkim.Name, res.dkim, fs)
+	})
+	wg.Go(func() {
+		var fs []report.Finding
+		res.tlsrpt, fs = tlsrpt.Check(ctx, r, domain, tlsrpt.Options{})
+		rptC = report.NewCheck(tlsrpt.Name, res.tlsrpt, fs)
+	})
+	wg.Go(func() {
+		d, fs := dnsbl.Check(ctx, r, domain, bl)
+		domainBL = report.NewCheck(dnsbl.Name(d.Subject), d, fs)
+	})
+	wg.Go(func() {
+		var fs []report.Finding
+		res.mtasts, fs = mtasts.Check(ctx, r, domain, sts)
+		stsC = report.NewCheck(mtasts.Name, res.mtasts, fs)
+	})
+	wg.Go(func() {
+		var fs []report.Finding
+		res.dmarc, fs = dmarc.Check(ctx, r, domain, dmarc.Options{})
+		dmarcC = report.NewCheck(dmarc.Name, res.dmarc, fs)
+		state := bimi.DMARCState{}
 		if d := res.dmarc; d.Record != nil {
-			state = policy.DMARCState{Known: true, Policy: string(d.Policy), Percent: d.Record.Percent, Inherits: d.Inherited}
+			state = bimi.DMARCState{Known: true, Policy: string(d.Policy), Percent: d.Record.Percent, Inherits: d.Inherited}
 		}
-		bimiC = policy.CheckBIMI(ctx, r, domain, state)
+		b, bfs := bimi.Check(ctx, r, domain, bimi.Options{DMARC: state})
+		bimiC = report.NewCheck(bimi.Name, b, bfs)
 	})
-	wg.Go(func() { daneC = dane.Check(ctx, r, mxNames()) })
+	wg.Go(func() {
+		d, fs := dane.Check(ctx, r, domain, dane.Options{MXHosts: mxNames})
+		daneC = report.NewCheck(dane.Name, d, fs)
+	})
 	wg.Go(func() {
 		<-mxDone
-		addrs := dnsbl.MXAddresses(mxRes)
+		addrs := dnsbl.MXAddresses(res.mx)
 		ipBL = make([]*report.Check, len(addrs))
 		var inner sync.WaitGroup
 		for i, ip := range addrs {
-			inner.Go(func() { ipBL[i] = dnsbl.CheckIP(ctx, r, ip, bl) })
+			inner.Go(func() {
+				d, fs := dnsbl.CheckIP(ctx, r, ip, bl)
+				ipBL[i] = report.NewCheck(dnsbl.Name(d.Subject), d, fs)
+			})
 		}
 		inner.Wait()
 	})
 	if o.Probe != nil {
 		wg.Go(func() {
-			if <-mxDone; len(dnsbl.MXAddresses(mxRes)) > 0 {
+			if <-mxDone; len(dnsbl.MXAddresses(res.mx)) > 0 {
 				probed, _ = probe.Run(ctx, r, domain, *o.Probe)
 			}
 		})
@@ -125,15 +150,16 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 	<-mxDone
 	wg.Wait()
 
+	sec, secFindings := dnssec.Check(ctx, r, domain, dnssec.Options{MX: res.mx})
 	rep := &report.Report{Command: "check", Target: domain}
-	rep.Checks = append(rep.Checks, mxCheck, dane.DNSSEC(mxRes, dns.Address(r)), spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC)
+	rep.Checks = append(rep.Checks, report.NewCheck(mx.Name, res.mx, mxFindings), report.NewCheck(dnssec.Name, sec, secFindings),
+		spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC)
 	rep.Checks = append(rep.Checks, ipBL...)
 	rep.Checks = append(rep.Checks, domainBL)
 	if probed != nil {
 		rep.Checks = append(rep.Checks, probed.Checks...)
 	}
 	if o.Expect != nil {
-		res.mx = mxRes
 		rep.Checks = append(rep.Checks, o.Expect.evaluate(ctx, r, domain, res))
 	}
 	return rep

@@ -15,6 +15,6 @@ fuzz FuzzParse ./check/spf 50000x
 fuzz FuzzParse ./check/dmarc 50000x
 fuzz FuzzParseKey ./check/dkim 20000x
 fuzz FuzzParsePolicy ./check/mtasts 50000x
-fuzz FuzzTags ./check/policy 50000x
+fuzz FuzzVersioned ./check/tags 50000x
 
 go test -race -count=1 ./...

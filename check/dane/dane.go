@@ -38,14 +38,14 @@ type Host struct {
 	Authentic bool   `json:"dnssec"`
 }
 
-// Name is where a host's TLSA records live (RFC 7672 §2.2.3).
-func Name(host string, port int) string {
+// TLSAName is where a host's TLSA records live (RFC 7672 §2.2.3).
+func TLSAName(host string, port int) string {
 	return fmt.Sprintf("_%d._tcp.%s", port, strings.TrimSuffix(host, "."))
 }
 
 // Lookup returns a host's TLSA records and whether DNSSEC validated them.
 func Lookup(ctx context.Context, r dns.Resolver, host string, port int) (*Host, error) {
-	h := &Host{Host: strings.TrimSuffix(host, "."), Name: Name(host, port)}
+	h := &Host{Host: strings.TrimSuffix(host, "."), Name: TLSAName(host, port)}
 	ans, err := r.Lookup(ctx, h.Name, mdns.TypeTLSA)
 	if err != nil {
 		return h, err
@@ -62,9 +62,23 @@ type Result struct {
 	Hosts []*Host `json:"hosts"`
 }
 
-// Check looks up the TLSA records of every MX host: records that DNSSEC
-// does not validate are unusable (RFC 7672 §2.2).
-func Check(ctx context.Context, r dns.Resolver, mxHosts []string) *report.Check {
+// Name is the check's name in reports.
+const Name = "dane"
+
+// Options give the check the domain's MX host names.
+type Options struct {
+	// MXHosts gives the MX host names whose TLSA records to look up; it is
+	// called when the check needs them, so the MX lookup can run meanwhile.
+	MXHosts func() []string
+}
+
+// Check looks up the TLSA records of every MX host of the domain: records
+// that DNSSEC does not validate are unusable (RFC 7672 §2.2).
+func Check(ctx context.Context, r dns.Resolver, _ string, o Options) (*Result, []report.Finding) {
+	var mxHosts []string
+	if o.MXHosts != nil {
+		mxHosts = o.MXHosts()
+	}
 	hosts := make([]*Host, len(mxHosts))
 	errs := make([]error, len(mxHosts))
 	var wg sync.WaitGroup
@@ -72,11 +86,11 @@ func Check(ctx context.Context, r dns.Resolver, mxHosts []string) *report.Check 
 		wg.Go(func() { hosts[i], errs[i] = Lookup(ctx, r, h, 25) })
 	}
 	wg.Wait()
-	var found []*Host
-	c := &report.Check{Name: "dane"}
+	found := []*Host{}
+	var fs report.Findings
 	for i, h := range hosts {
 		if errs[i] != nil {
-			c.Add(report.LookupFailed(errs[i]))
+			fs.Add(report.LookupFailed(errs[i]))
 			continue
 		}
 		if len(h.Records) == 0 {
@@ -84,16 +98,12 @@ func Check(ctx context.Context, r dns.Resolver, mxHosts []string) *report.Check 
 		}
 		found = append(found, h)
 		if !h.Authentic {
-			c.Add(report.Finding{ID: "dane.tlsa-unsigned", Severity: report.Warning,
+			fs.Add(report.Finding{ID: "dane.tlsa-unsigned", Severity: report.Warning,
 				Message: fmt.Sprintf("%s has TLSA records, but they are not DNSSEC-validated: senders ignore them (or the resolver does not validate)", h.Name),
 				Fix:     "sign the zone with DNSSEC (and check with a validating --resolver), or remove the TLSA records", Ref: "RFC 7672 §2.2"})
 		}
 	}
-	if found == nil {
-		found = []*Host{}
-	}
-	c.Data = &Result{Hosts: found}
-	return c
+	return &Result{Hosts: found}, fs
 }
 
 // Match reports whether a presented chain (leaf first) matches a usable

@@ -10,35 +10,35 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/dane"
-	"github.com/smtptool/smtptool/check/mx"
+	"github.com/smtptool/smtptool/dns"
+	"github.com/smtptool/smtptool/dns/dnstest"
 	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/lab/labtest"
+	"github.com/smtptool/smtptool/report"
 )
 
 func TestCheck(t *testing.T) {
-	_, r := labtest.ForTest(t, time.Second)
-	c := dane.Check(context.Background(), r, []string{"mx1.good.test.", "mx2.good.test."})
-	hosts := c.Data.(*dane.Result).Hosts
-	if len(c.Findings) != 0 || len(hosts) != 2 || !hosts[0].Authentic || hosts[0].Records[0].Usage != 3 {
-		t.Fatalf("good: %+v %+v", c.Findings, hosts)
+	m := dnstest.New(`
+_25._tcp.mx1.good.test.  300 TLSA 3 1 1 0f22a20ab35e1b4d9902713dbb461afe1a9292c4f76efc020ed01a8814a452b7
+_25._tcp.mx2.good.test.  300 TLSA 3 1 1 1aafdc50483812874e0a0abf9d5787a38b0581fa6ca085c8b191d575db93eea2
+_25._tcp.mx.unsigned.test. 300 TLSA 3 1 1 1aafdc50483812874e0a0abf9d5787a38b0581fa6ca085c8b191d575db93eea2
+noptr.test. 300 A 192.0.2.1
+`)
+	m.Sign("good.test")
+	m.Fail("_25._tcp.mx.broken.test", dns.ErrServerFailure)
+	hostsOf := func(names ...string) dane.Options { return dane.Options{MXHosts: func() []string { return names }} }
+	res, fs := dane.Check(context.Background(), m, "good.test", hostsOf("mx1.good.test.", "mx2.good.test."))
+	if len(fs) != 0 || len(res.Hosts) != 2 || !res.Hosts[0].Authentic || res.Hosts[0].Records[0].Usage != 3 {
+		t.Fatalf("good: %+v %+v", fs, res.Hosts)
 	}
-	c = dane.Check(context.Background(), r, []string{"mx.dane-unsigned.test."})
-	if len(c.Findings) != 1 || c.Findings[0].ID != "dane.tlsa-unsigned" {
-		t.Fatalf("unsigned: %+v", c.Findings)
+	if _, fs = dane.Check(context.Background(), m, "unsigned.test", hostsOf("mx.unsigned.test.")); report.IDs(fs...) != "dane.tlsa-unsigned" {
+		t.Fatalf("unsigned: %+v", fs)
 	}
-	c = dane.Check(context.Background(), r, []string{"mx2.good.test.", "noptr.test"})
-	if len(c.Findings) != 0 {
-		t.Fatalf("hosts without TLSA: %+v", c.Findings)
+	if _, fs = dane.Check(context.Background(), m, "x.test", hostsOf("mx2.good.test.", "noptr.test")); len(fs) != 0 {
+		t.Fatalf("hosts without TLSA: %+v", fs)
 	}
-}
-
-func TestDNSSEC(t *testing.T) {
-	_, r := labtest.ForTest(t, time.Second)
-	for domain, want := range map[string]int{"good.test": 0, "nomx.test": 1, "servfail.test": 0} {
-		res, _ := mx.Lookup(context.Background(), r, domain, mx.Options{})
-		if c := dane.DNSSEC(res, "lab"); len(c.Findings) != want {
-			t.Errorf("%s: %+v", domain, c.Findings)
-		}
+	if _, fs = dane.Check(context.Background(), m, "broken.test", hostsOf("mx.broken.test.")); report.IDs(fs...) != "dns.lookup-failed" {
+		t.Fatalf("servfail: %+v", fs)
 	}
 }
 

@@ -55,6 +55,16 @@ type Key struct {
 }
 
 // Result is what the check learned; the check's JSON data.
+// Name is the check's name in reports.
+const Name = "dkim"
+
+// Options say which selectors to check.
+type Options struct {
+	// Selectors to look up; none sweeps CommonSelectors.
+	Selectors []string
+}
+
+// Result is what the check learned; the check's JSON data.
 type Result struct {
 	Domain string   `json:"domain"`
 	Tried  []string `json:"tried"`
@@ -63,14 +73,15 @@ type Result struct {
 
 // Check looks up the keys of the given selectors, or sweeps the common
 // ones concurrently when none are given.
-func Check(ctx context.Context, r dns.Resolver, domain string, selectors []string) (*report.Check, *Result) {
+func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Result, []report.Finding) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	selectors := o.Selectors
 	given := len(selectors) > 0
 	if !given {
 		selectors = CommonSelectors
 	}
 	res := &Result{Domain: domain, Tried: selectors, Keys: []*Key{}}
-	c := &report.Check{Name: "dkim", Data: res}
+	var fs report.Findings
 
 	type outcome struct {
 		key      *Key
@@ -104,18 +115,18 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 	wg.Wait()
 	found := false
 	for _, o := range outs {
-		c.Add(o.findings...)
+		fs.Add(o.findings...)
 		if o.key != nil {
 			res.Keys = append(res.Keys, o.key)
 		}
 		found = found || o.found
 	}
-	if !found && !given && !slices.ContainsFunc(c.Findings, func(f report.Finding) bool { return f.ID == "dns.lookup-failed" }) {
-		c.Add(report.Finding{ID: "dkim.none-found", Severity: report.Warning,
+	if !found && !given && !slices.ContainsFunc(fs, func(f report.Finding) bool { return f.ID == "dns.lookup-failed" }) {
+		fs.Add(report.Finding{ID: "dkim.none-found", Severity: report.Warning,
 			Message: fmt.Sprintf("no DKIM key found for %s at any of %d common selectors (listed as tried)", domain, len(selectors)),
 			Fix:     "give the selector your signer uses with --selector (it is the s= of a DKIM-Signature header); if the domain sends mail, sign it with DKIM", Ref: "RFC 6376 §3.6.2"})
 	}
-	return c, res
+	return res, fs
 }
 
 // parseKey reads a key record (RFC 6376 §3.6.1) and checks it.

@@ -39,13 +39,13 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		{"dkim-testing.test", nil, "dkim.testing"},
 		{"servfail.test", []string{"x"}, ""}, // only MX fails there: the key lookup is NXDOMAIN
 	} {
-		c, _ := dkim.Check(context.Background(), r, tc.domain, tc.selectors)
-		labtest.CheckComplete(t, tc.domain, c.Findings...)
+		_, fs := dkim.Check(context.Background(), r, tc.domain, dkim.Options{Selectors: tc.selectors})
+		labtest.CheckComplete(t, tc.domain, fs...)
 		want := tc.want
 		if tc.domain == "servfail.test" {
 			want = "dkim.selector-missing"
 		}
-		if g := report.IDs(c.Findings...); g != want {
+		if g := report.IDs(fs...); g != want {
 			t.Errorf("%s %v: findings %q, want %q", tc.domain, tc.selectors, g, want)
 		}
 	}
@@ -53,20 +53,20 @@ func TestFindingsPerLabDomain(t *testing.T) {
 
 func TestKeySizesAndSeverity(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
-	_, res := dkim.Check(context.Background(), r, "good.test", nil)
+	res, _ := dkim.Check(context.Background(), r, "good.test", dkim.Options{})
 	if len(res.Keys) != 1 || res.Keys[0].Selector != "google" || res.Keys[0].Bits != 2048 || len(res.Tried) < 25 {
 		t.Fatalf("%+v", res)
 	}
-	_, res = dkim.Check(context.Background(), r, "good.test", []string{"ed"})
+	res, _ = dkim.Check(context.Background(), r, "good.test", dkim.Options{Selectors: []string{"ed"}})
 	if res.Keys[0].Type != "ed25519" || res.Keys[0].Bits != 256 {
 		t.Fatalf("%+v", res.Keys[0])
 	}
-	c, _ := dkim.Check(context.Background(), r, "dkim-weak512.test", nil)
-	if c.Findings[0].Severity.String() != "error" {
+	_, fs := dkim.Check(context.Background(), r, "dkim-weak512.test", dkim.Options{})
+	if fs[0].Severity.String() != "error" {
 		t.Error("512 bits must be an error")
 	}
-	c, _ = dkim.Check(context.Background(), r, "dkim-weak1024.test", nil)
-	if c.Findings[0].Severity.String() != "warning" {
+	_, fs = dkim.Check(context.Background(), r, "dkim-weak1024.test", dkim.Options{})
+	if fs[0].Severity.String() != "warning" {
 		t.Error("1024 bits must be a warning")
 	}
 }

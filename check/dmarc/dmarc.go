@@ -192,39 +192,45 @@ type Result struct {
 	Policy Policy `json:"policy,omitempty"`
 }
 
+// Name is the check's name in reports.
+const Name = "dmarc"
+
+// Options tune the check; there is nothing to tune yet.
+type Options struct{}
+
 // Check discovers, parses and lints the DMARC policy of a domain.
-func Check(ctx context.Context, r dns.Resolver, domain string) (*report.Check, *Result) {
+func Check(ctx context.Context, r dns.Resolver, domain string, _ Options) (*Result, []report.Finding) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	res := &Result{Domain: domain}
-	c := &report.Check{Name: "dmarc", Data: res}
+	var fs report.Findings
 
 	records, err := lookup(ctx, r, domain)
 	if err != nil {
-		c.Add(report.LookupFailed(err))
-		return c, res
+		fs.Add(report.LookupFailed(err))
+		return res, fs
 	}
 	found := domain
 	if org := OrgDomain(domain); len(records) == 0 && org != domain {
 		// RFC 7489 §6.6.3: fall back to the organizational domain.
 		if records, err = lookup(ctx, r, org); err != nil {
-			c.Add(report.LookupFailed(err))
-			return c, res
+			fs.Add(report.LookupFailed(err))
+			return res, fs
 		}
 		found = org
 	}
 	switch len(records) {
 	case 0:
-		c.Add(report.Finding{ID: "dmarc.missing", Severity: report.Warning,
+		fs.Add(report.Finding{ID: "dmarc.missing", Severity: report.Warning,
 			Message: fmt.Sprintf("%s has no DMARC record (nor has its organizational domain): receivers apply no policy to forged mail", domain),
 			Fix:     fmt.Sprintf(`publish TXT at _dmarc.%s: "v=DMARC1; p=none; rua=mailto:dmarc-reports@%s", then move to quarantine and reject`, OrgDomain(domain), OrgDomain(domain)),
 			Ref:     "RFC 7489 §6.1"})
-		return c, res
+		return res, fs
 	case 1:
 	default:
-		c.Add(report.Finding{ID: "dmarc.multiple", Severity: report.Error,
+		fs.Add(report.Finding{ID: "dmarc.multiple", Severity: report.Error,
 			Message: fmt.Sprintf("_dmarc.%s has %d DMARC records: receivers ignore them all", found, len(records)),
 			Fix:     "keep exactly one v=DMARC1 record", Ref: "RFC 7489 §6.6.3"})
-		return c, res
+		return res, fs
 	}
 	rec := Parse(records[0])
 	res.Found, res.Record = found, rec
@@ -232,13 +238,13 @@ func Check(ctx context.Context, r dns.Resolver, domain string) (*report.Check, *
 	res.Policy = rec.Policy
 	if res.Inherited {
 		res.Policy = rec.SubdomainPolicy
-		c.Add(report.Finding{ID: "dmarc.inherited", Severity: report.Info,
+		fs.Add(report.Finding{ID: "dmarc.inherited", Severity: report.Info,
 			Message: fmt.Sprintf("%s has no DMARC record of its own: the policy of %s applies (sp=%s)", domain, found, rec.SubdomainPolicy),
 			Fix:     fmt.Sprintf("nothing to do if that is intended; otherwise publish _dmarc.%s", domain),
 			Ref:     "RFC 7489 §6.6.3"})
 	}
-	lint(ctx, r, c, rec, found)
-	return c, res
+	lint(ctx, r, &fs, rec, found)
+	return res, fs
 }
 
 // lookup returns the DMARC records at _dmarc.<domain>.
@@ -250,43 +256,43 @@ func lookup(ctx context.Context, r dns.Resolver, domain string) ([]string, error
 	return dns.TXTMatching(ans, IsDMARC), nil
 }
 
-func lint(ctx context.Context, r dns.Resolver, c *report.Check, rec *Record, domain string) {
+func lint(ctx context.Context, r dns.Resolver, fs *report.Findings, rec *Record, domain string) {
 	for _, e := range rec.Errors {
-		c.Add(report.Finding{ID: "dmarc.syntax", Severity: report.Error,
+		fs.Add(report.Finding{ID: "dmarc.syntax", Severity: report.Error,
 			Message: fmt.Sprintf("the DMARC record of %s is malformed: %s", domain, e),
 			Fix:     "correct the record: " + rec.Raw, Ref: "RFC 7489 §6.3, §6.4"})
 	}
 	if rec.Policy == None {
-		c.Add(report.Finding{ID: "dmarc.policy-none", Severity: report.Warning,
+		fs.Add(report.Finding{ID: "dmarc.policy-none", Severity: report.Warning,
 			Message: fmt.Sprintf("the DMARC policy of %s is p=none: forged mail is only reported, never stopped", domain),
 			Fix:     "once the reports show all legitimate mail aligned, move to p=quarantine, then p=reject", Ref: "RFC 7489 §6.3"})
 	}
 	if rec.Percent < 100 {
-		c.Add(report.Finding{ID: "dmarc.pct-partial", Severity: report.Warning,
+		fs.Add(report.Finding{ID: "dmarc.pct-partial", Severity: report.Warning,
 			Message: fmt.Sprintf("pct=%d: the policy applies to only %d%% of failing mail", rec.Percent, rec.Percent),
 			Fix:     "raise pct to 100 (or remove it) once the policy is safe", Ref: "RFC 7489 §6.3"})
 	}
 	if rec.Policy.strength() >= 0 && rec.SubdomainPolicy.strength() >= 0 && rec.SubdomainPolicy.strength() < rec.Policy.strength() {
-		c.Add(report.Finding{ID: "dmarc.sp-weaker", Severity: report.Warning,
+		fs.Add(report.Finding{ID: "dmarc.sp-weaker", Severity: report.Warning,
 			Message: fmt.Sprintf("sp=%s is weaker than p=%s: forgers can use any subdomain of %s", rec.SubdomainPolicy, rec.Policy, domain),
 			Fix:     "remove sp= (subdomains then inherit p) or set it as strong as p", Ref: "RFC 7489 §6.3"})
 	}
 	if len(rec.RUA) == 0 {
-		c.Add(report.Finding{ID: "dmarc.no-rua", Severity: report.Info,
+		fs.Add(report.Finding{ID: "dmarc.no-rua", Severity: report.Info,
 			Message: fmt.Sprintf("the DMARC record of %s asks for no aggregate reports: you cannot see who sends as you", domain),
 			Fix:     fmt.Sprintf("add rua=mailto:dmarc-reports@%s (or a report-processing service's address)", domain), Ref: "RFC 7489 §7.2"})
 	}
-	checkDestinations(ctx, r, c, rec, domain)
+	checkDestinations(ctx, r, fs, rec, domain)
 }
 
 // checkDestinations validates rua/ruf URIs and, for each external
 // destination, its authorization record (RFC 7489 §7.1).
-func checkDestinations(ctx context.Context, r dns.Resolver, c *report.Check, rec *Record, domain string) {
+func checkDestinations(ctx context.Context, r dns.Resolver, fs *report.Findings, rec *Record, domain string) {
 	var external []string
 	for _, uri := range append(append([]string(nil), rec.RUA...), rec.RUF...) {
 		dest, err := reportAddress(uri)
 		if err != nil {
-			c.Add(report.Finding{ID: "dmarc.uri-invalid", Severity: report.Error,
+			fs.Add(report.Finding{ID: "dmarc.uri-invalid", Severity: report.Error,
 				Message: fmt.Sprintf("the report destination %s: receivers will not send reports there", err),
 				Fix:     "write each destination as mailto:address@domain", Ref: "RFC 7489 §6.4"})
 			continue
@@ -320,7 +326,7 @@ func checkDestinations(ctx context.Context, r dns.Resolver, c *report.Check, rec
 	wg.Wait()
 	for _, f := range findings {
 		if f != nil {
-			c.Add(*f)
+			fs.Add(*f)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package dmarc_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/smtptool/smtptool/check/dmarc"
 	"github.com/smtptool/smtptool/dns"
@@ -31,9 +30,9 @@ elsewhere.test. 300 TXT "v=spf1 -all"`, "dmarc.rua-unauthorized"},
 		{"sub.dmarc-inherit.test", `_dmarc.dmarc-inherit.test. 300 TXT "v=DMARC1; p=reject; rua=mailto:d@dmarc-inherit.test"
 sub.dmarc-inherit.test. 300 A 192.0.2.1`, "dmarc.inherited"},
 	} {
-		c, _ := dmarc.Check(context.Background(), dnstest.New(tc.zone), tc.domain)
-		labtest.CheckComplete(t, tc.domain, c.Findings...)
-		if got := report.IDs(c.Findings...); got != tc.want {
+		_, fs := dmarc.Check(context.Background(), dnstest.New(tc.zone), tc.domain, dmarc.Options{})
+		labtest.CheckComplete(t, tc.domain, fs...)
+		if got := report.IDs(fs...); got != tc.want {
 			t.Errorf("%s: findings %q, want %q", tc.domain, got, tc.want)
 		}
 	}
@@ -43,19 +42,24 @@ sub.dmarc-inherit.test. 300 A 192.0.2.1`, "dmarc.inherited"},
 func TestFailedLookupIsNotMissing(t *testing.T) {
 	m := dnstest.New(`dmarc-servfail.test. 300 A 192.0.2.1`)
 	m.Fail("_dmarc.dmarc-servfail.test", dns.ErrServerFailure)
-	c, _ := dmarc.Check(context.Background(), m, "dmarc-servfail.test")
-	if got := report.IDs(c.Findings...); got != "dns.lookup-failed" || report.Judge(report.Error, &report.Report{Checks: []*report.Check{c}}) != report.Inconclusive {
+	res, fs := dmarc.Check(context.Background(), m, "dmarc-servfail.test", dmarc.Options{})
+	c := report.NewCheck(dmarc.Name, res, fs)
+	if got := report.IDs(fs...); got != "dns.lookup-failed" || report.Judge(report.Error, &report.Report{Checks: []*report.Check{c}}) != report.Inconclusive {
 		t.Fatalf("findings %q", got)
 	}
 }
 
 func TestInheritedPolicyIsTheSubdomainPolicy(t *testing.T) {
-	_, r := labtest.ForTest(t, time.Second)
-	_, res := dmarc.Check(context.Background(), r, "sub.dmarc-inherit.test")
+	r := dnstest.New(`
+_dmarc.dmarc-inherit.test. 300 TXT "v=DMARC1; p=none; sp=reject; rua=mailto:d@dmarc-inherit.test"
+sub.dmarc-inherit.test.    300 A   192.0.2.1
+_dmarc.good.test.          300 TXT "v=DMARC1; p=reject; adkim=s; rua=mailto:dmarc@good.test,mailto:reports@reports.test"
+`)
+	res, _ := dmarc.Check(context.Background(), r, "sub.dmarc-inherit.test", dmarc.Options{})
 	if !res.Inherited || res.Found != "dmarc-inherit.test" || res.Policy != dmarc.Reject {
 		t.Fatalf("%+v", res)
 	}
-	_, res = dmarc.Check(context.Background(), r, "good.test")
+	res, _ = dmarc.Check(context.Background(), r, "good.test", dmarc.Options{})
 	if res.Inherited || res.Policy != dmarc.Reject || res.Record.AlignDKIM != "s" || len(res.Record.RUA) != 2 {
 		t.Fatalf("%+v %+v", res, res.Record)
 	}

@@ -83,21 +83,25 @@ type Result struct {
 	Lists   []ListResult `json:"lists"`
 }
 
+// Name is the name in reports of the check of subject (an address or a
+// domain).
+func Name(subject string) string { return "dnsbl " + subject }
+
 // CheckIP asks the IP lists about an address.
-func CheckIP(ctx context.Context, r dns.Resolver, ip netip.Addr, opts Options) *report.Check {
+func CheckIP(ctx context.Context, r dns.Resolver, ip netip.Addr, opts Options) (*Result, []report.Finding) {
 	opts.defaults()
 	ip = ip.Unmap()
 	res := &Result{Subject: ip.String(), Kind: IPList, Lists: []ListResult{}}
-	c := &report.Check{Name: "dnsbl " + ip.String(), Data: res}
+	var fs report.Findings
 	if scope := mx.Scope(ip); scope != "" && !opts.SendPrivate {
 		res.Skipped = scope + " address"
-		c.Add(report.Finding{
+		fs.Add(report.Finding{
 			ID: "dnsbl.skipped", Severity: report.Info,
 			Message: fmt.Sprintf("%s is a %s address: it is never sent to public blocklists, which list only public addresses", ip, scope),
 			Fix:     "check the public address your mail leaves from (send private addresses only to lists of your own: blacklist --allow-private, check --blocklist-private)",
 			Ref:     "RFC 5782 §2.1, RFC 6890 §2.2.2, §2.2.3",
 		})
-		return c
+		return res, fs
 	}
 	var lists []List
 	for _, l := range opts.Lists {
@@ -105,24 +109,21 @@ func CheckIP(ctx context.Context, r dns.Resolver, ip netip.Addr, opts Options) *
 			lists = append(lists, l)
 		}
 	}
-	run(ctx, r, reverse(ip), lists, opts, res, c)
-	return c
+	return res, run(ctx, r, reverse(ip), lists, opts, res)
 }
 
-// CheckDomain asks the domain lists about a domain.
-func CheckDomain(ctx context.Context, r dns.Resolver, domain string, opts Options) *report.Check {
+// Check asks the domain lists about a domain (RFC 5782 §2.2).
+func Check(ctx context.Context, r dns.Resolver, domain string, opts Options) (*Result, []report.Finding) {
 	opts.defaults()
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	res := &Result{Subject: domain, Kind: DomainList, Lists: []ListResult{}}
-	c := &report.Check{Name: "dnsbl " + domain, Data: res}
 	var lists []List
 	for _, l := range opts.Lists {
 		if l.Kind == DomainList {
 			lists = append(lists, l)
 		}
 	}
-	run(ctx, r, domain, lists, opts, res, c)
-	return c
+	return res, run(ctx, r, domain, lists, opts, res)
 }
 
 // reverse writes an address in the order lists are asked (RFC 5782 §2.1, §2.4).
@@ -140,7 +141,7 @@ func testName(l List) string {
 	return "1.0.0.127." + l.Zone
 }
 
-func run(ctx context.Context, r dns.Resolver, label string, lists []List, opts Options, res *Result, c *report.Check) {
+func run(ctx context.Context, r dns.Resolver, label string, lists []List, opts Options, res *Result) []report.Finding {
 	res.Lists = make([]ListResult, len(lists))
 	var wg sync.WaitGroup
 	for i, l := range lists {
@@ -151,11 +152,13 @@ func run(ctx context.Context, r dns.Resolver, label string, lists []List, opts O
 		})
 	}
 	wg.Wait()
+	var fs []report.Finding
 	for i, lr := range res.Lists {
 		if f, ok := finding(res.Subject, lists[i], lr); ok {
-			c.Add(f)
+			fs = append(fs, f)
 		}
 	}
+	return fs
 }
 
 // ask queries one list: the subject and the list's test entry at once,

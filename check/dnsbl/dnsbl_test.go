@@ -9,11 +9,24 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/dnsbl"
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
 )
 
 var private = dnsbl.Options{SendPrivate: true, ListTimeout: time.Second}
+
+// checkIP and checkDomain give the area's result and findings as the
+// report check they become.
+func checkIP(ctx context.Context, r dns.Resolver, ip netip.Addr, o dnsbl.Options) *report.Check {
+	res, fs := dnsbl.CheckIP(ctx, r, ip, o)
+	return report.NewCheck(dnsbl.Name(res.Subject), res, fs)
+}
+
+func checkDomain(ctx context.Context, r dns.Resolver, domain string, o dnsbl.Options) *report.Check {
+	res, fs := dnsbl.Check(ctx, r, domain, o)
+	return report.NewCheck(dnsbl.Name(res.Subject), res, fs)
+}
 
 func byList(c *report.Check) map[string]dnsbl.ListResult {
 	out := map[string]dnsbl.ListResult{}
@@ -34,7 +47,7 @@ func ids(c *report.Check) []string {
 
 func TestListedWithDecodedReasons(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
-	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"), private)
+	c := checkIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"), private)
 	lists := byList(c)
 	zen := lists["zen.spamhaus.org"]
 	if zen.Status != dnsbl.Listed || strings.Join(zen.Answers, ",") != "127.0.0.2,127.0.0.4" ||
@@ -64,7 +77,7 @@ func TestListedWithDecodedReasons(t *testing.T) {
 
 func TestNotListed(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
-	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.9"), private)
+	c := checkIP(context.Background(), r, netip.MustParseAddr("127.0.0.9"), private)
 	if len(c.Findings) != 0 || c.Status() != report.StatusOK {
 		t.Fatalf("%+v", c.Findings)
 	}
@@ -72,11 +85,11 @@ func TestNotListed(t *testing.T) {
 
 func TestRefusedIsNotListed(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
-	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.3"), private)
+	c := checkIP(context.Background(), r, netip.MustParseAddr("127.0.0.3"), private)
 	if got := strings.Join(ids(c), ","); got != "dnsbl.refused" || !strings.Contains(c.Findings[0].Message, "public or open resolver") {
 		t.Fatalf("%s %+v", got, c.Findings)
 	}
-	d := dnsbl.CheckDomain(context.Background(), r, "listed.test", private)
+	d := checkDomain(context.Background(), r, "listed.test", private)
 	if got := strings.Join(ids(d), ","); got != "dnsbl.listed,dnsbl.listed,dnsbl.refused" {
 		t.Fatalf("domain: %s", got)
 	}
@@ -95,7 +108,7 @@ func TestRefusedIsNotListed(t *testing.T) {
 func TestBrokenListIsIgnored(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
 	broken, _ := dnsbl.ParseList("broken.lab-dnsbl.test")
-	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"), dnsbl.Options{Lists: []dnsbl.List{broken}, SendPrivate: true})
+	c := checkIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"), dnsbl.Options{Lists: []dnsbl.List{broken}, SendPrivate: true})
 	if got := strings.Join(ids(c), ","); got != "dnsbl.broken" {
 		t.Fatalf("%s", got)
 	}
@@ -103,7 +116,7 @@ func TestBrokenListIsIgnored(t *testing.T) {
 
 func TestIPv6InNibbleForm(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
-	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("2001:db8::25"), private)
+	c := checkIP(context.Background(), r, netip.MustParseAddr("2001:db8::25"), private)
 	zen := byList(c)["zen.spamhaus.org"]
 	if zen.Status != dnsbl.Listed || !strings.HasPrefix(zen.Query, "5.2.0.0.") || !strings.HasPrefix(zen.Reasons[0], "SBL CSS") {
 		t.Fatalf("%+v", zen)
@@ -118,7 +131,7 @@ func TestIPv6InNibbleForm(t *testing.T) {
 func TestPrivateAddressesStayPrivate(t *testing.T) {
 	l, r := labtest.ForTest(t, time.Second)
 	before := l.DNS.Queries()
-	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("10.1.2.3"), dnsbl.Options{})
+	c := checkIP(context.Background(), r, netip.MustParseAddr("10.1.2.3"), dnsbl.Options{})
 	if got := strings.Join(ids(c), ","); got != "dnsbl.skipped" || l.DNS.Queries() != before {
 		t.Fatalf("%s, %d queries", got, l.DNS.Queries()-before)
 	}
@@ -131,7 +144,7 @@ func TestSilentListDelaysNobody(t *testing.T) {
 	silent, _ := dnsbl.ParseList("silent.lab-dnsbl.test")
 	zen, _ := dnsbl.ParseList("zen.spamhaus.org")
 	start := time.Now()
-	c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"),
+	c := checkIP(context.Background(), r, netip.MustParseAddr("127.0.0.2"),
 		dnsbl.Options{Lists: []dnsbl.List{silent, zen}, SendPrivate: true, ListTimeout: 300 * time.Millisecond})
 	if got := strings.Join(ids(c), ","); got != "dnsbl.listed,dnsbl.lookup-failed" {
 		t.Fatalf("%s", got)
@@ -215,7 +228,7 @@ func BenchmarkAllListsOneRoundTrip(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c := dnsbl.CheckIP(context.Background(), r, netip.MustParseAddr("127.0.0.9"), private)
+		c := checkIP(context.Background(), r, netip.MustParseAddr("127.0.0.9"), private)
 		if len(c.Findings) != 0 {
 			b.Fatal(c.Findings)
 		}

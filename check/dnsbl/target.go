@@ -25,7 +25,8 @@ var ErrBadTarget = errors.New("dnsbl: not an IP address or a domain")
 func Run(ctx context.Context, r dns.Resolver, target string, opts Options) (*report.Report, error) {
 	rep := &report.Report{Command: "blacklist", Target: target}
 	if ip, err := netip.ParseAddr(strings.Trim(target, "[]")); err == nil {
-		rep.Checks = []*report.Check{CheckIP(ctx, r, ip, opts)}
+		res, fs := CheckIP(ctx, r, ip, opts)
+		rep.Checks = []*report.Check{report.NewCheck(Name(res.Subject), res, fs)}
 		return rep, nil
 	}
 	target, err := dns.ParseDomain(target)
@@ -35,17 +36,23 @@ func Run(ctx context.Context, r dns.Resolver, target string, opts Options) (*rep
 	rep.Target = target
 	var domainCheck *report.Check
 	var wg sync.WaitGroup
-	wg.Go(func() { domainCheck = CheckDomain(ctx, r, target, opts) })
-	res, findings := mx.Lookup(ctx, r, target, mx.Options{AllowPrivate: true})
+	wg.Go(func() {
+		res, fs := Check(ctx, r, target, opts)
+		domainCheck = report.NewCheck(Name(res.Subject), res, fs)
+	})
+	res, findings := mx.Check(ctx, r, target, mx.Options{AllowPrivate: true})
 	addrs := MXAddresses(res)
 	ipChecks := make([]*report.Check, len(addrs))
 	for i, ip := range addrs {
-		wg.Go(func() { ipChecks[i] = CheckIP(ctx, r, ip, opts) })
+		wg.Go(func() {
+			res, fs := CheckIP(ctx, r, ip, opts)
+			ipChecks[i] = report.NewCheck(Name(res.Subject), res, fs)
+		})
 	}
 	wg.Wait()
 	if len(addrs) == 0 {
 		// Say why there was no address to check: a failed lookup, NXDOMAIN, null MX...
-		rep.Checks = append(rep.Checks, &report.Check{Name: "mx", Findings: findings, Data: res})
+		rep.Checks = append(rep.Checks, report.NewCheck(mx.Name, res, findings))
 	}
 	rep.Checks = append(rep.Checks, ipChecks...)
 	rep.Checks = append(rep.Checks, domainCheck)

@@ -37,6 +37,17 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// Timeout bounds the fetch (default 10s).
 	Timeout time.Duration
+	// MXHosts gives the domain's MX host names to match against the
+	// policy; it is called only once the policy is in hand, so that the MX
+	// lookup can run meanwhile. Nil matches nothing.
+	MXHosts func() []string
+}
+
+func (o Options) mxHosts() []string {
+	if o.MXHosts == nil {
+		return nil
+	}
+	return o.MXHosts()
 }
 
 // Policy is a parsed policy file (RFC 8461 §3.2).
@@ -56,77 +67,79 @@ type Result struct {
 	Policy *Policy `json:"policy,omitempty"`
 }
 
+// Name is the check's name in reports.
+const Name = "mta-sts"
+
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
 
 // Check checks the record, fetches and parses the policy, and matches
-// every MX host against its mx: patterns. mxHosts is called only when the
-// policy is in hand, so the MX lookup can run meanwhile.
-func Check(ctx context.Context, r dns.Resolver, domain string, mxHosts func() []string, opts Options) *report.Check {
+// every MX host (Options.MXHosts) against its mx: patterns.
+func Check(ctx context.Context, r dns.Resolver, domain string, opts Options) (*Result, []report.Finding) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	res := &Result{}
-	c := &report.Check{Name: "mta-sts", Data: res}
+	var fs report.Findings
 	name := "_mta-sts." + domain
 	ans, err := r.Lookup(ctx, name, mdns.TypeTXT)
 	if err != nil {
-		c.Add(report.LookupFailed(err))
-		return c
+		fs.Add(report.LookupFailed(err))
+		return res, fs
 	}
 	recs := dns.TXTMatching(ans, func(t string) bool { return strings.HasPrefix(t, "v=STSv1") })
 	switch len(recs) {
 	case 0:
-		c.Add(report.Finding{ID: "mtasts.missing", Severity: report.Info,
+		fs.Add(report.Finding{ID: "mtasts.missing", Severity: report.Info,
 			Message: fmt.Sprintf("%s has no MTA-STS policy: senders deliver over TLS opportunistically, and an attacker can strip it", domain),
 			Fix:     fmt.Sprintf(`serve a policy at https://mta-sts.%s/.well-known/mta-sts.txt and publish TXT "v=STSv1; id=20260101T000000" at %s`, domain, name),
 			Ref:     "RFC 8461 §3"})
-		return c
+		return res, fs
 	case 1:
 	default:
-		c.Add(syntax(name, fmt.Sprintf("%d records; exactly one is allowed", len(recs))))
-		return c
+		fs.Add(syntax(name, fmt.Sprintf("%d records; exactly one is allowed", len(recs))))
+		return res, fs
 	}
 	res.Record = recs[0]
 	// RFC 8461 §3.1: v=STSv1 first, then id= of 1 to 32 alphanumerics.
 	id, err := parseRecord(recs[0])
 	if err != nil {
-		c.Add(syntax(name, err.Error()))
-		return c
+		fs.Add(syntax(name, err.Error()))
+		return res, fs
 	}
 	res.ID = id
 
 	res.URL = "https://mta-sts." + domain + "/.well-known/mta-sts.txt"
 	body, err := fetch(ctx, r, "mta-sts."+domain, opts)
 	if err != nil {
-		c.Add(report.Finding{ID: "mtasts.policy-unavailable", Severity: report.Error,
+		fs.Add(report.Finding{ID: "mtasts.policy-unavailable", Severity: report.Error,
 			Message: fmt.Sprintf("the MTA-STS policy at %s cannot be fetched: %v; senders treat the domain as having no policy", res.URL, err),
 			Fix:     fmt.Sprintf("serve the policy over HTTPS at mta-sts.%s with a valid certificate for that name, status 200 and no redirect", domain),
 			Ref:     "RFC 8461 §3.3"})
-		return c
+		return res, fs
 	}
 	pol, problems := ParsePolicy(body)
 	res.Policy = pol
 	for _, p := range problems {
-		c.Add(report.Finding{ID: "mtasts.policy-invalid", Severity: report.Error,
+		fs.Add(report.Finding{ID: "mtasts.policy-invalid", Severity: report.Error,
 			Message: fmt.Sprintf("the MTA-STS policy at %s is invalid: %s", res.URL, p),
 			Fix:     "serve version: STSv1, mode: enforce|testing|none, one mx: line per MX host or pattern, and max_age: seconds", Ref: "RFC 8461 §3.2"})
 	}
 	if len(problems) > 0 {
-		return c
+		return res, fs
 	}
 	if pol.Mode == "testing" {
-		c.Add(report.Finding{ID: "mtasts.testing", Severity: report.Info,
+		fs.Add(report.Finding{ID: "mtasts.testing", Severity: report.Info,
 			Message: "the MTA-STS policy is in testing mode: failures are reported (TLS-RPT) but delivery goes on",
 			Fix:     "switch to mode: enforce once TLS-RPT reports are clean", Ref: "RFC 8461 §5"})
 	}
 	if pol.Mode != "none" {
-		for _, h := range mxHosts() {
+		for _, h := range opts.mxHosts() {
 			if !Matches(pol.MX, h) {
-				c.Add(report.Finding{ID: "mtasts.mx-mismatch", Severity: report.Error,
+				fs.Add(report.Finding{ID: "mtasts.mx-mismatch", Severity: report.Error,
 					Message: fmt.Sprintf("the MX host %s matches no mx: line of the MTA-STS policy (%s): enforcing senders will not deliver to it", strings.TrimSuffix(h, "."), strings.Join(pol.MX, ", ")),
 					Fix:     "add an mx: line for it to the policy (and change the TXT id= so senders refetch)", Ref: "RFC 8461 §4.1"})
 			}
 		}
 	}
-	return c
+	return res, fs
 }
 
 func syntax(name, why string) report.Finding {

@@ -13,8 +13,8 @@ import (
 
 func TestFindingsPerLabDomain(t *testing.T) {
 	l, r := labtest.ForTest(t, time.Second)
-	opts := mtasts.Options{Port: l.HTTPSPort, RootCAs: l.CA.Pool, Timeout: 2 * time.Second}
 	mxs := func() []string { return []string{"mx1.good.test.", "mx2.good.test."} }
+	opts := mtasts.Options{Port: l.HTTPSPort, RootCAs: l.CA.Pool, Timeout: 2 * time.Second, MXHosts: mxs}
 	for domain, want := range map[string]string{
 		"good.test":            "",
 		"nomx.test":            "mtasts.missing",
@@ -27,19 +27,19 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		"mtasts-testing.test":  "mtasts.testing",
 		"servfail.test":        "",
 	} {
-		c := mtasts.Check(context.Background(), r, domain, mxs, opts)
-		labtest.CheckComplete(t, domain, c.Findings...)
+		_, fs := mtasts.Check(context.Background(), r, domain, opts)
+		labtest.CheckComplete(t, domain, fs...)
 		if domain == "servfail.test" {
 			want = "mtasts.missing" // only its MX lookup fails
 		}
-		if got := report.IDs(c.Findings...); got != want {
-			t.Errorf("%s: findings %q, want %q %+v", domain, got, want, c.Findings)
+		if got := report.IDs(fs...); got != want {
+			t.Errorf("%s: findings %q, want %q %+v", domain, got, want, fs)
 		}
 	}
 	// The policy host's certificate is verified: without the lab's CA it fails.
-	c := mtasts.Check(context.Background(), r, "good.test", mxs, mtasts.Options{Port: l.HTTPSPort, Timeout: 2 * time.Second})
-	if len(c.Findings) != 1 || c.Findings[0].ID != "mtasts.policy-unavailable" || !strings.Contains(c.Findings[0].Message, "certificate") {
-		t.Errorf("untrusted certificate: %+v", c.Findings)
+	_, fs := mtasts.Check(context.Background(), r, "good.test", mtasts.Options{Port: l.HTTPSPort, Timeout: 2 * time.Second, MXHosts: mxs})
+	if len(fs) != 1 || fs[0].ID != "mtasts.policy-unavailable" || !strings.Contains(fs[0].Message, "certificate") {
+		t.Errorf("untrusted certificate: %+v", fs)
 	}
 }
 

@@ -62,9 +62,12 @@ type Address struct {
 	findings []report.Finding
 }
 
-// Lookup resolves the domain's mail hosts and returns them with the
-// findings of the mx check. An invalid domain name is an error.
-func Lookup(ctx context.Context, r dns.Resolver, domain string, opts Options) (*Result, []report.Finding) {
+// Name is the check's name in reports.
+const Name = "mx"
+
+// Check resolves the domain's mail hosts and returns them with the
+// findings of the mx check.
+func Check(ctx context.Context, r dns.Resolver, domain string, opts Options) (*Result, []report.Finding) {
 	res := &Result{Domain: strings.TrimSuffix(domain, ".")}
 	ans, err := r.Lookup(ctx, domain, mdns.TypeMX)
 	if err != nil {
@@ -151,12 +154,6 @@ func Lookup(ctx context.Context, r dns.Resolver, domain string, opts Options) (*
 		})
 	}
 	return res, findings
-}
-
-// Check runs Lookup and wraps it as the "mx" check.
-func Check(ctx context.Context, r dns.Resolver, domain string, opts Options) (*report.Check, *Result) {
-	res, findings := Lookup(ctx, r, domain, opts)
-	return &report.Check{Name: "mx", Findings: findings, Data: res}, res
 }
 
 func hasAddresses(hosts []Host) bool {

@@ -39,7 +39,7 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		{"hostfail.test", opts, "dns.lookup-failed"},
 	} {
 		t.Run(tc.domain, func(t *testing.T) {
-			_, fs := mx.Lookup(context.Background(), r, tc.domain, tc.opts)
+			_, fs := mx.Check(context.Background(), r, tc.domain, tc.opts)
 			if got := report.IDs(fs...); got != tc.want {
 				t.Errorf("findings %q, want %q: %+v", got, tc.want, fs)
 			}
@@ -50,7 +50,7 @@ func TestFindingsPerLabDomain(t *testing.T) {
 
 func TestGoodDomainHosts(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
-	res, _ := mx.Lookup(context.Background(), r, "good.test", mx.Options{AllowPrivate: true})
+	res, _ := mx.Check(context.Background(), r, "good.test", mx.Options{AllowPrivate: true})
 	if len(res.Hosts) != 2 || res.Hosts[0].Name != "mx1.good.test." || res.Hosts[1].Name != "mx2.good.test." {
 		t.Fatalf("hosts not in preference order: %+v", res.Hosts)
 	}
@@ -67,7 +67,7 @@ func TestGoodDomainHosts(t *testing.T) {
 
 func TestPrivateAddressIsFlaggedByDefault(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
-	_, fs := mx.Lookup(context.Background(), r, "good.test", mx.Options{})
+	_, fs := mx.Check(context.Background(), r, "good.test", mx.Options{})
 	if got := report.IDs(fs...); got != "mx.private-address" {
 		t.Fatalf("loopback MX addresses should be flagged without AllowPrivate, got %q", got)
 	}
@@ -75,7 +75,7 @@ func TestPrivateAddressIsFlaggedByDefault(t *testing.T) {
 
 func TestImplicitMX(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
-	res, _ := mx.Lookup(context.Background(), r, "nomx.test", mx.Options{AllowPrivate: true})
+	res, _ := mx.Check(context.Background(), r, "nomx.test", mx.Options{AllowPrivate: true})
 	if !res.Implicit || len(res.Hosts) != 1 || res.Hosts[0].Name != "nomx.test." || len(res.Hosts[0].Addresses) != 2 {
 		t.Fatalf("implicit MX: %+v", res)
 	}
@@ -84,7 +84,7 @@ func TestImplicitMX(t *testing.T) {
 // The lookup fails within the resolver's timeout, whatever the server does.
 func TestSilentResolverEndsInAFinding(t *testing.T) {
 	_, r := labtest.ForTest(t, 300*time.Millisecond)
-	res, fs := mx.Lookup(context.Background(), r, "timeout.test", mx.Options{})
+	res, fs := mx.Check(context.Background(), r, "timeout.test", mx.Options{})
 	if res.Err == nil || len(fs) != 1 || fs[0].ID != "dns.lookup-failed" || !strings.Contains(fs[0].Message, "MX timeout.test.") {
 		t.Fatalf("got %+v %+v", res, fs)
 	}

@@ -62,21 +62,25 @@ func (l *linter) add(f report.Finding) {
 	l.findings = append(l.findings, f)
 }
 
+// Name is the check's name in reports.
+const Name = "spf"
+
+// Options tune the lint; there is nothing to tune yet.
+type Options struct{}
+
 // Check lints a domain's SPF record and every record it includes or
-// redirects to, and returns the "spf" check.
-func Check(ctx context.Context, r dns.Resolver, domain string) (*report.Check, *Lint) {
+// redirects to.
+func Check(ctx context.Context, r dns.Resolver, domain string, _ Options) (*Lint, []report.Finding) {
 	domain = strings.TrimSuffix(domain, ".")
 	l := &linter{ctx: ctx, r: r}
 	res := &Lint{Domain: domain}
 	tree := l.walk(domain, nil, true)
 	res.Tree = tree
-	c := &report.Check{Name: "spf", Data: res}
 	if tree != nil {
 		res.Record, res.Lookups, res.VoidLookups = tree.Record, tree.Lookups, tree.Voids
 		l.budget(tree)
 	}
-	c.Findings = l.findings
-	return c, res
+	return res, l.findings
 }
 
 // fetch finds the one SPF record of a domain: nil with a finding when

@@ -34,9 +34,9 @@ func TestLintFindingsPerLabDomain(t *testing.T) {
 		"spf-servfail.test":       "dns.lookup-failed",
 		"nosuch.test":             "domain.nxdomain",
 	} {
-		c, _ := spf.Check(context.Background(), r, domain)
-		labtest.CheckComplete(t, domain, c.Findings...)
-		if got := report.IDs(c.Findings...); got != want {
+		_, fs := spf.Check(context.Background(), r, domain, spf.Options{})
+		labtest.CheckComplete(t, domain, fs...)
+		if got := report.IDs(fs...); got != want {
 			t.Errorf("%s: findings %q, want %q", domain, got, want)
 		}
 	}
@@ -44,14 +44,14 @@ func TestLintFindingsPerLabDomain(t *testing.T) {
 
 func TestLookupTreeNamesTheCostlyInclude(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
-	c, res := spf.Check(context.Background(), r, "spf-lookups.test")
+	res, fs := spf.Check(context.Background(), r, "spf-lookups.test", spf.Options{})
 	if res.Lookups != 12 || len(res.Tree.Terms) != 3 || res.Tree.Terms[0].Cost != 9 || res.Tree.Terms[1].Cost != 3 {
 		t.Fatalf("tree: %d lookups, %+v", res.Lookups, res.Tree.Terms)
 	}
-	if f := c.Findings[0]; !strings.Contains(f.Message, "12 DNS lookups") || !strings.Contains(f.Fix, "include:big.spf-lookups.test costs 9") {
+	if f := fs[0]; !strings.Contains(f.Message, "12 DNS lookups") || !strings.Contains(f.Fix, "include:big.spf-lookups.test costs 9") {
 		t.Errorf("finding: %+v", f)
 	}
-	_, good := spf.Check(context.Background(), r, "good.test")
+	good, _ := spf.Check(context.Background(), r, "good.test", spf.Options{})
 	if good.Lookups != 2 || good.Tree.Terms[1].Child == nil || good.Tree.Terms[1].Child.Record == "" {
 		t.Errorf("good.test tree: %+v", good.Tree)
 	}
@@ -59,7 +59,7 @@ func TestLookupTreeNamesTheCostlyInclude(t *testing.T) {
 
 func TestVoidsAreCounted(t *testing.T) {
 	_, r := labtest.ForTest(t, time.Second)
-	_, res := spf.Check(context.Background(), r, "spf-voids.test")
+	res, _ := spf.Check(context.Background(), r, "spf-voids.test", spf.Options{})
 	if res.VoidLookups != 3 || !res.Tree.Terms[0].Void {
 		t.Fatalf("%+v", res.Tree)
 	}

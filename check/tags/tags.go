@@ -5,7 +5,10 @@
 // which order, what a repeat means) to the list this package returns.
 package tags
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Tag is one name=value pair, trimmed of surrounding white space.
 type Tag struct {
@@ -30,4 +33,25 @@ func Split(txt string) (list []Tag, bad []string) {
 		list = append(list, Tag{Name: name, Value: strings.TrimSpace(value)})
 	}
 	return list, bad
+}
+
+// Versioned parses the tag list of a record whose first tag must be
+// v=version (TLS-RPT, RFC 8460 §3; BIMI): a part that is not tag=value or
+// a repeated tag is an error.
+func Versioned(txt, version string) (map[string]string, error) {
+	list, bad := Split(txt)
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("%q is not tag=value", bad[0])
+	}
+	m := map[string]string{}
+	for i, t := range list {
+		if _, dup := m[t.Name]; dup {
+			return nil, fmt.Errorf("the %s tag appears twice", t.Name)
+		}
+		if i == 0 && (t.Name != "v" || t.Value != version) {
+			return nil, fmt.Errorf("the record must start with v=%s", version)
+		}
+		m[t.Name] = t.Value
+	}
+	return m, nil
 }

@@ -19,3 +19,14 @@ func TestSplit(t *testing.T) {
 		}
 	}
 }
+
+func FuzzVersioned(f *testing.F) {
+	f.Add("v=TLSRPTv1; rua=mailto:a@b.example")
+	f.Add(";=;v")
+	f.Fuzz(func(t *testing.T, s string) {
+		tags, err := Versioned(s, "TLSRPTv1")
+		if err == nil && len(tags) > 0 && tags["v"] != "TLSRPTv1" {
+			t.Fatalf("%q: %v", s, tags)
+		}
+	})
+}
