@@ -8,10 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/schollz/progressbar/v3"
-	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
 	"github.com/smtptool/smtptool/scan"
@@ -148,41 +146,17 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100_000_000))
 	}
 
-	jobs := make(chan string, o.Concurrency)
-	results := make(chan *report.Report, o.Concurrency)
 	var readErr error
-	go func() {
-		defer close(jobs)
-		readErr = source(func(i int, d string) bool {
-			if i%sh.n != sh.i {
-				return true
-			}
-			select {
-			case jobs <- d:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		})
-	}()
-	var wg sync.WaitGroup
-	for range o.Concurrency {
-		wg.Go(func() {
-			for d := range jobs {
-				results <- checkOne(ctx, r, d, opts)
-			}
-		})
+	domains := func(yield func(string) bool) {
+		readErr = source(func(_ int, d string) bool { return yield(d) })
 	}
-	go func() { wg.Wait(); close(results) }()
+	reports := scan.Bulk(ctx, r, scan.Shard(domains, sh.i, sh.n), o.Concurrency, opts)
 
 	// Reports are written as they come, except whole-document formats.
 	stream := g.Format == "text" || g.Format == "json"
 	var collected []*report.Report
 	outcome, n := report.Clean, 0
-	for rep := range results {
-		if ctx.Err() != nil {
-			continue // interrupted: what was unfinished is not reported
-		}
+	for rep := range reports {
 		if bar != nil {
 			bar.Add(1)
 		}
@@ -211,19 +185,6 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 		}
 	}
 	return exitFor(outcome)
-}
-
-// checkOne checks a domain; a line that is not a domain gets a finding,
-// so one bad line does not stop a bulk scan.
-func checkOne(ctx context.Context, r dns.Resolver, d string, opts scan.Options) *report.Report {
-	ascii, err := dns.ParseDomain(d)
-	if err != nil {
-		c := &report.Check{Name: "input"}
-		c.Add(report.Finding{ID: "check.invalid-domain", Severity: report.Error,
-			Message: err.Error(), Fix: "correct or remove the line", Ref: "RFC 1035 §2.3.1"})
-		return &report.Report{Command: "check", Target: d, Checks: []*report.Check{c}}
-	}
-	return scan.Domain(ctx, r, ascii, opts)
 }
 
 // domainSource streams the domains of the arguments and of --domains, in
