@@ -18,7 +18,12 @@ type blacklistOptions struct {
 	ListTimeout  time.Duration
 }
 
-func newBlacklistCmd(g *Global) *cobra.Command {
+// newBlacklistCmd builds the command; runF, when set, replaces runBlacklist so that a
+// test can check what the flags parse to.
+func newBlacklistCmd(g *Global, runF func(context.Context, *blacklistOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, o *blacklistOptions) error { return runBlacklist(ctx, g, o) }
+	}
 	o := &blacklistOptions{}
 	c := &cobra.Command{
 		Use:     "blacklist TARGET...",
@@ -37,7 +42,7 @@ as refusals. Private and reserved addresses are never sent to public lists.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Targets = args
-			return runBlacklist(c.Context(), g, o)
+			return runF(c.Context(), o)
 		},
 	}
 	f := c.Flags()

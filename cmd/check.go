@@ -32,7 +32,12 @@ type checkOptions struct {
 	MTASTSPort int
 }
 
-func newCheckCmd(g *Global) *cobra.Command {
+// newCheckCmd builds the command; runF, when set, replaces runCheck so that a
+// test can check what the flags parse to.
+func newCheckCmd(g *Global, runF func(context.Context, *checkOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, o *checkOptions) error { return runCheck(ctx, g, o) }
+	}
 	o := &checkOptions{}
 	c := &cobra.Command{
 		Use:   "check DOMAIN...",
@@ -57,7 +62,7 @@ reports. Exit 1 when a finding is at or above --fail-on.`,
   smtptool check --domains all.txt --shard "$JOB_COMPLETION_INDEX/10" --format json`,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Domains = args
-			return runCheck(c.Context(), g, o)
+			return runF(c.Context(), o)
 		},
 	}
 	f := c.Flags()

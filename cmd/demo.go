@@ -40,8 +40,7 @@ func runDemo(ctx context.Context, g *Global) error {
 		return failure(fmt.Errorf("starting the lab: %w", err))
 	}
 	defer l.Close()
-	g.Resolvers = []string{l.DNS.Addr}
-	r, err := g.resolver()
+	r, err := g.resolverAt([]string{l.DNS.Addr})
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,12 @@ type dkimOptions struct {
 	Selectors []string
 }
 
-func newDKIMCmd(g *Global) *cobra.Command {
+// newDKIMCmd builds the command; runF, when set, replaces runDKIM so that a
+// test can check what the flags parse to.
+func newDKIMCmd(g *Global, runF func(context.Context, *dkimOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, o *dkimOptions) error { return runDKIM(ctx, g, o) }
+	}
 	o := &dkimOptions{}
 	c := &cobra.Command{
 		Use:   "dkim DOMAIN...",
@@ -29,7 +34,7 @@ which it tried (selectors cannot be listed through DNS).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Domains = args
-			return runDKIM(c.Context(), g, o)
+			return runF(c.Context(), o)
 		},
 	}
 	c.Flags().StringArrayVar(&o.Selectors, "selector", nil, "a selector to look up (repeatable); default: the common ones")

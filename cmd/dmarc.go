@@ -13,7 +13,12 @@ type dmarcOptions struct {
 	Domains []string
 }
 
-func newDMARCCmd(g *Global) *cobra.Command {
+// newDMARCCmd builds the command; runF, when set, replaces runDMARC so that a
+// test can check what the flags parse to.
+func newDMARCCmd(g *Global, runF func(context.Context, *dmarcOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, o *dmarcOptions) error { return runDMARC(ctx, g, o) }
+	}
 	o := &dmarcOptions{}
 	return &cobra.Command{
 		Use:   "dmarc DOMAIN...",
@@ -26,7 +31,7 @@ destination has authorized the reports (RFC 7489 §7.1).`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Domains = args
-			return runDMARC(c.Context(), g, o)
+			return runF(c.Context(), o)
 		},
 	}
 }

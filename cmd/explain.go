@@ -15,7 +15,12 @@ type explainOptions struct {
 	Input string
 }
 
-func newExplainCmd(g *Global) *cobra.Command {
+// newExplainCmd builds the command; runF, when set, replaces runExplain so that a
+// test can check what the flags parse to.
+func newExplainCmd(g *Global, runF func(context.Context, *explainOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, o *explainOptions) error { return runExplain(ctx, g, o) }
+	}
 	o := &explainOptions{}
 	return &cobra.Command{
 		Use:   "explain CODE|TEXT|-",
@@ -30,19 +35,19 @@ to do.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Input = args[0]
-			if o.Input == "-" {
-				text, err := interruptible(c.Context(), func() (string, error) { return readText(g.io.In, maxMessage) }, nil)
-				if err != nil {
-					return usageError("reading stdin: %v", err)
-				}
-				o.Input = text
-			}
-			return runExplain(c.Context(), g, o)
+			return runF(c.Context(), o)
 		},
 	}
 }
 
-func runExplain(_ context.Context, g *Global, o *explainOptions) error {
+func runExplain(ctx context.Context, g *Global, o *explainOptions) error {
+	if o.Input == "-" {
+		text, err := interruptible(ctx, func() (string, error) { return readText(g.io.In, maxMessage) }, nil)
+		if err != nil {
+			return usageError("reading stdin: %v", err)
+		}
+		o.Input = text
+	}
 	res, err := explain.Analyze(o.Input)
 	if errors.Is(err, explain.ErrNotAReply) {
 		return usageError("%q is not a reply or a bounce: give a reply code (550), an enhanced status code (5.7.26), a reply line, or a whole bounce message on stdin", shorten(o.Input, 80))

@@ -15,7 +15,12 @@ type mxOptions struct {
 	AllowPrivate bool
 }
 
-func newMXCmd(g *Global) *cobra.Command {
+// newMXCmd builds the command; runF, when set, replaces runMX so that a
+// test can check what the flags parse to.
+func newMXCmd(g *Global, runF func(context.Context, *mxOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, o *mxOptions) error { return runMX(ctx, g, o) }
+	}
 	o := &mxOptions{}
 	c := &cobra.Command{
 		Use:   "mx DOMAIN...",
@@ -28,7 +33,7 @@ MX records (RFC 5321 §5.1), aliases, unresolvable hosts and more.`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Domains = args
-			return runMX(c.Context(), g, o)
+			return runF(c.Context(), o)
 		},
 	}
 	c.Flags().BoolVar(&o.AllowPrivate, "allow-private", false, "accept loopback, private and reserved MX addresses (internal mail systems)")

@@ -41,7 +41,12 @@ type probeOptions struct {
 	CAFile       string
 }
 
-func newProbeCmd(g *Global) *cobra.Command {
+// newProbeCmd builds the command; runF, when set, replaces runProbe so that a
+// test can check what the flags parse to.
+func newProbeCmd(g *Global, runF func(context.Context, *probeOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, o *probeOptions) error { return runProbe(ctx, g, o) }
+	}
 	o := &probeOptions{}
 	c := &cobra.Command{
 		Use:   "probe TARGET...",
@@ -63,7 +68,7 @@ or a prompt; it is never printed.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Targets = args
 			o.FromSet = c.Flags().Changed("from")
-			return runProbe(c.Context(), g, o)
+			return runF(c.Context(), o)
 		},
 	}
 	f := c.Flags()

@@ -136,7 +136,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it,
 	f.BoolVarP(&g.Verbose, "verbose", "v", false, "show the SMTP transcript and, on stderr, every DNS query")
 	f.StringVar(&g.FailOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: info, warning or error")
 
-	root.AddCommand(newMXCmd(g), newProbeCmd(g), newSPFCmd(g), newDMARCCmd(g), newDKIMCmd(g), newBlacklistCmd(g), newCheckCmd(g), newExplainCmd(g), newDemoCmd(g), newVersionCmd(g), newManCmd())
+	root.AddCommand(newMXCmd(g, nil), newProbeCmd(g, nil), newSPFCmd(g, nil), newDMARCCmd(g, nil), newDKIMCmd(g, nil), newBlacklistCmd(g, nil),
+		newCheckCmd(g, nil), newExplainCmd(g, nil), newDemoCmd(g), newVersionCmd(g), newManCmd())
 	return root
 }
 
@@ -164,13 +165,21 @@ func (g *Global) validate(c *cobra.Command) error {
 	return nil
 }
 
-// resolver builds the run's one DNS client.
+// resolver builds the run's one DNS client, for the servers of --resolver
+// (or the system's).
 func (g *Global) resolver() (*dns.Client, error) {
-	cfg := dns.Config{Timeout: g.Timeout}
+	var servers []string
 	for _, r := range g.Resolvers {
 		s, _ := dns.ParseServer(r)
-		cfg.Servers = append(cfg.Servers, s)
+		servers = append(servers, s)
 	}
+	return g.resolverAt(servers)
+}
+
+// resolverAt builds a DNS client for the given servers (none: the
+// system's), with -v's trace.
+func (g *Global) resolverAt(servers []string) (*dns.Client, error) {
+	cfg := dns.Config{Timeout: g.Timeout, Servers: servers}
 	if g.Verbose {
 		w := g.io.ErrOut
 		cfg.Trace = func(server, q string, rtt time.Duration, rcode string, err error) {

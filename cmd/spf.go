@@ -16,7 +16,12 @@ type spfOptions struct {
 	Domain, IP, Sender, Helo string
 }
 
-func newSPFCmd(g *Global) *cobra.Command {
+// newSPFCmd builds the command; runF, when set, replaces runSPF so that a
+// test can check what the flags parse to.
+func newSPFCmd(g *Global, runF func(context.Context, *spfOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, o *spfOptions) error { return runSPF(ctx, g, o) }
+	}
 	o := &spfOptions{}
 	c := &cobra.Command{
 		Use:   "spf [DOMAIN]",
@@ -38,7 +43,7 @@ to the --helo name when the sender is empty (RFC 7208 §2.3, §2.4).`,
 			if len(args) == 1 {
 				o.Domain = args[0]
 			}
-			return runSPF(c.Context(), g, o)
+			return runF(c.Context(), o)
 		},
 	}
 	f := c.Flags()
