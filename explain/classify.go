@@ -1,3 +1,6 @@
+// Classification: a failure's reason (Sisimai's taxonomy) from the codes
+// and the words of the reply.
+
 package explain
 
 import (

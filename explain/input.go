@@ -1,3 +1,6 @@
+// What a user gives explain: a whole message, a reply code, an enhanced
+// status code, or a reply or log line; Analyze tells them apart.
+
 package explain
 
 import (

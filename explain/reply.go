@@ -1,3 +1,6 @@
+// One reply's explanation: its class, what it means, what to do and who
+// must act, from the basic and enhanced code tables.
+
 package explain
 
 import (

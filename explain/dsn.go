@@ -1,0 +1,242 @@
+// Delivery status notifications (RFC 3464): the per-recipient field
+// groups, and the reply and enhanced codes in their diagnostics.
+
+package explain
+
+import (
+	"cmp"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// dsnRecipients reads the per-recipient fields of a delivery-status part
+// (RFC 3464 §2.3).
+func dsnRecipients(text, human string) []Recipient {
+	// The notification's own words about each recipient ("<a@b>: temporary
+	// failure"), for recipients whose fields carry no diagnostic.
+	said := map[string]string{}
+	for _, l := range listedRecipients(human, nil) {
+		said[l.addr] = l.lines
+	}
+	var out []Recipient
+	verdicts := map[verdictKey]verdict{}
+	for _, block := range dsnBlocks(text) {
+		f := fields(block)
+		addr := f["final-recipient"]
+		if addr == "" {
+			addr = f["original-recipient"]
+		}
+		if addr == "" {
+			continue
+		}
+		if _, a, ok := strings.Cut(addr, ";"); ok {
+			addr = a
+		}
+		r := Recipient{Address: cleanAddress(addr), Action: strings.ToLower(f["action"]), RemoteMTA: afterSemicolon(f["remote-mta"])}
+		diagType, _, _ := strings.Cut(f["diagnostic-code"], ";")
+		r.Diagnostic = afterSemicolon(f["diagnostic-code"])
+		status := ""
+		if fs := strings.Fields(f["status"]); len(fs) > 0 {
+			status = fs[0]
+		}
+		diag := r.Diagnostic
+		if diag == "" {
+			diag = said[r.Address]
+		}
+		if diag == "" {
+			diag = human
+		}
+		// A large DSN repeats the same few diagnostics: each distinct one is
+		// classified once.
+		key := verdictKey{r.Action, diagType, status, diag, r.Diagnostic != ""}
+		v, ok := verdicts[key]
+		if !ok {
+			v = dsnVerdict(r.Action, diagType, status, diag, r.Diagnostic, human)
+			verdicts[key] = v
+		}
+		r.Code, r.Enhanced, r.Permanent, r.Reason = v.code, v.enhanced, v.permanent, v.reason
+		out = append(out, r)
+	}
+	return out
+}
+
+// verdictKey is what a DSN recipient's classification depends on.
+type verdictKey struct {
+	action, diagType, status, diag string
+	own                            bool // diag is the recipient's own Diagnostic-Code
+}
+
+type verdict struct {
+	code      int
+	enhanced  string
+	permanent bool
+	reason    string
+}
+
+// dsnVerdict classifies one DSN recipient from its fields: action, the
+// diagnostic's type, status, the diagnostic text (its own, the
+// notification's words about it, or the notification's text) and whether
+// it had a Diagnostic-Code of its own.
+func dsnVerdict(action, diagType, status, diag, diagnostic, human string) verdict {
+	var v verdict
+	v.code, v.enhanced = codes(diag)
+	// RFC 3464 §2.3.4, §2.3.6: Status is the reporting MTA's summary;
+	// an enhanced code in the remote server's own reply is more exact.
+	if _, ok := ParseEnhanced(status); ok && (v.enhanced == "" || !strings.HasSuffix(status, ".0.0") && !replyHasEnhanced(diag)) {
+		v.enhanced = status
+	}
+	v.permanent = strings.HasPrefix(v.enhanced, "5") || v.code >= 500
+	switch action {
+	case "delivered", "relayed", "expanded":
+		v.reason = "delivered"
+	default:
+		// The remote server's own reply first: a relay may put its own
+		// reading before it ("5.1.0 - Unknown address error 550-'5.7.1
+		// ... Access denied'").
+		texts := []string{diag, human}
+		if reply := serverReply(diag); reply != "" && reply != diag {
+			texts = append([]string{reply}, texts...)
+		}
+		reason, fromWords := classify(v.code, v.enhanced, texts...)
+		v.reason = refine(reason, v.enhanced, diag+"\n"+human)
+		vague := generic[v.reason] || !fromWords
+		switch {
+		case strings.EqualFold(strings.TrimSpace(diagType), "x-unix") && vague:
+			// RFC 3464 §2.3.6: an X-Unix diagnostic is the exit status
+			// of a local delivery program (a pipe, procmail).
+			v.reason = "mailererror"
+		case action == "delayed" && vague:
+			// RFC 3464 §2.3.3: still retrying, for no stated reason.
+			v.reason = "expired"
+		case action == "failed" && strings.HasPrefix(v.enhanced, "4.") &&
+			(generic[v.reason] || strings.HasPrefix(v.enhanced, "4.4.1") || strings.HasPrefix(v.enhanced, "4.4.2")):
+			// RFC 3464 §2.3.3: a transient status on a failed recipient
+			// means the MTA gave up retrying: after connection failures
+			// (X.4.1, X.4.2) or for no stated reason, the message expired.
+			v.reason = "expired"
+		}
+		// Without a Diagnostic-Code, the notification's words are the
+		// receiver's own.
+		v.reason = receiverReason(v.reason, cmp.Or(diagnostic, human), diag+"\n"+human)
+	}
+	return v
+}
+
+// dsnBlocks splits a delivery-status part into its field groups (RFC 3464
+// §2.1: separated by blank lines). Some MTAs omit the blank lines, so a
+// second recipient field in a group starts a new one.
+func dsnBlocks(text string) []string {
+	var blocks []string
+	var cur []string
+	hasFinal, hasOriginal := false, false
+	flush := func() {
+		if len(cur) > 0 {
+			blocks = append(blocks, strings.Join(cur, "\n"))
+		}
+		cur, hasFinal, hasOriginal = nil, false, false
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			flush()
+			continue
+		}
+		lower := strings.ToLower(line)
+		final := strings.HasPrefix(lower, "final-recipient:")
+		original := strings.HasPrefix(lower, "original-recipient:")
+		if final && hasFinal || original && hasOriginal {
+			flush() // the field repeats: a new recipient begins
+		}
+		hasFinal, hasOriginal = hasFinal || final, hasOriginal || original
+		cur = append(cur, line)
+	}
+	flush()
+	return blocks
+}
+
+// fields parses header-style lines with continuations.
+func fields(block string) map[string]string {
+	f := map[string]string{}
+	last := ""
+	for _, line := range strings.Split(block, "\n") {
+		if (strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t")) && last != "" {
+			f[last] += " " + strings.TrimSpace(line)
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		last = strings.ToLower(strings.TrimSpace(k))
+		if _, dup := f[last]; !dup {
+			f[last] = strings.TrimSpace(v)
+		}
+	}
+	return f
+}
+
+func afterSemicolon(s string) string {
+	if _, v, ok := strings.Cut(s, ";"); ok {
+		return strings.TrimSpace(v)
+	}
+	return strings.TrimSpace(s)
+}
+
+var addrPattern = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)
+
+func cleanAddress(s string) string {
+	if m := addrPattern.FindString(s); m != "" {
+		return strings.ToLower(m)
+	}
+	return strings.Trim(strings.TrimSpace(s), "<>")
+}
+
+func addresses(s string) []string {
+	var out []string
+	for _, m := range addrPattern.FindAllString(s, -1) {
+		out = append(out, strings.ToLower(m))
+	}
+	return out
+}
+
+var (
+	codePattern     = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5][0-9])(?:[ ,-]|$)`)
+	enhancedPattern = regexp.MustCompile(`(?:^|[^0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|$)`)
+)
+
+// codes finds the first reply code and enhanced status code in a text:
+// the first failure's code, after any positive reply (a "220" greeting
+// before the "421" that closed the session).
+func codes(s string) (int, string) {
+	code, at := 0, 0
+	for _, loc := range codePattern.FindAllStringSubmatchIndex(s, -1) {
+		c, _ := strconv.Atoi(s[loc[2]:loc[3]])
+		if code == 0 || c >= 400 {
+			code, at = c, loc[3]
+		}
+		if c >= 400 {
+			break
+		}
+	}
+	// The enhanced code right after the reply code is the server's own
+	// ("550-'5.7.1 ..."); others may be a relay's summary before it.
+	if m := replyEnhanced.FindStringSubmatch(s[at:]); code != 0 && m != nil && m[1][0]-'0' == byte(code/100) {
+		return code, m[1]
+	}
+	enh := ""
+	if m := enhancedPattern.FindStringSubmatch(s); m != nil {
+		if e, ok := ParseEnhanced(m[1]); ok && (code == 0 || e.Class == code/100) {
+			enh = m[1]
+		}
+	}
+	return code, enh
+}
+
+// replyHasEnhanced reports a reply whose code is followed by an enhanced
+// code ("550 5.7.1 ...").
+func replyHasEnhanced(reply string) bool {
+	loc := codePattern.FindStringSubmatchIndex(reply)
+	return loc != nil && replyEnhanced.MatchString(reply[loc[3]:])
+}
+
+var replyEnhanced = regexp.MustCompile(`^[ '"-]*([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|$)`)

@@ -1,0 +1,83 @@
+// How the SMTP command that failed, and a big receiver's own wording,
+// refine a reason found in the words of a bounce.
+
+package explain
+
+import (
+	"regexp"
+	"strings"
+)
+
+// receiverReason applies a big receiver's own wording: found in the
+// server's reply it says more than the words of the standards; found
+// elsewhere in the bounce it only fills in a generic reason.
+func receiverReason(reason, reply, text string) string {
+	if rc, ok := RecognizeReceiver(reply); ok {
+		return rc.Reason
+	}
+	if generic[reason] {
+		if rc, ok := RecognizeReceiver(text); ok {
+			return rc.Reason
+		}
+	}
+	return reason
+}
+
+// generic reasons say only that delivery failed, not why.
+var generic = map[string]bool{"systemerror": true, "onhold": true, "undefined": true}
+
+var (
+	inReplyTo = regexp.MustCompile(`(?i)(?:in reply to|after|smtp command:?)\s+(?:end of )?(rcpt|mail|data|helo|ehlo|starttls|auth|initial connection)\b|\[(rcpt|mail|data)_to\]`)
+	// A greeting that turns into a refusal: "220-mx.example 421 ...".
+	greetingRefusal = regexp.MustCompile(`^\s*220[ -]\S*\s+[45]\d\d[ -]`)
+	transcript      = regexp.MustCompile(`(?im)^\s*>>> (\w+)|^\s*<<< [45]\d\d`)
+)
+
+// command finds the SMTP command the failing reply answered: Postfix's
+// "in reply to X command", or the last ">>> X" before the first "<<< 5yz"
+// of a Sendmail transcript. "" when the bounce does not say.
+func command(text string) string {
+	if greetingRefusal.MatchString(text) {
+		return "INITIAL CONNECTION"
+	}
+	if m := inReplyTo.FindStringSubmatch(text); m != nil {
+		return strings.ToUpper(m[1] + m[2]) // one of the two is empty
+	}
+	last := ""
+	for _, m := range transcript.FindAllStringSubmatch(text, -1) {
+		if m[1] == "" {
+			return last
+		}
+		last = strings.ToUpper(m[1])
+	}
+	return ""
+}
+
+// refusedByPolicy reports an enhanced status of a mailbox that refuses
+// mail or of a policy refusal (RFC 3463 §3.3, §3.8).
+func refusedByPolicy(enhanced string) bool {
+	e, ok := ParseEnhanced(enhanced)
+	return ok && (e.Subject == 2 && (e.Detail == 0 || e.Detail == 1) || e.Subject == 7)
+}
+
+// refine adjusts a reason by the SMTP command that was refused: an unknown
+// user reported at DATA, not at RCPT, was refused by a content filter.
+func refine(reason, enhanced, text string) string {
+	switch cmd := command(text); {
+	case reason == "userunknown" && cmd == "DATA" && !strings.HasPrefix(enhanced[min(2, len(enhanced)):], "1."):
+		return "filtered"
+	case reason == "userunknown" && cmd != "RCPT" && refusedByPolicy(enhanced):
+		// "User unknown" with a status that says the mailbox exists but
+		// takes no mail (RFC 3463 X.2.0, X.2.1) or that policy refused the
+		// message (X.7.x): a filter speaking, not a missing mailbox.
+		return "filtered"
+	case cmd == "INITIAL CONNECTION" || cmd == "HELO" || cmd == "EHLO":
+		// Refused before any address was given: the client was blocked.
+		return "blocked"
+	case cmd == "MAIL" && (reason == "userunknown" || reason == "hostunknown" || generic[reason]):
+		// A reply to MAIL FROM refuses the sender (or its domain), not a
+		// recipient.
+		return "rejected"
+	}
+	return reason
+}
