@@ -11,17 +11,59 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
-	"time"
 
 	msgdkim "github.com/emersion/go-msgauth/dkim"
 	"github.com/smtptool/smtptool/check/dkim"
-	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/dns"
+	"github.com/smtptool/smtptool/dns/dnstest"
 	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
 )
 
-func TestFindingsPerLabDomain(t *testing.T) {
-	_, r := labtest.ForTest(t, time.Second)
+// zone holds the DKIM keys of these tests.
+const zone = `; DKIM keys (RFC 6376) for the lab: good.test has a 2048-bit RSA key at the
+; common selector "google" and an Ed25519 key at "ed"; every dkim-*.test
+; is wrong in one way. Public keys only: tests that sign make their own keys.
+$TTL 300
+
+$ORIGIN good.test.
+google._domainkey     TXT  "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsjysiHf2Fr0Ua0CguMGKirgs4cIRKyAD0ukhFpMJ6bYPRAQ7YSGSDEpStP8a6SqCiPJF0jU1goAEnyusSFaLSCg4f9bNftbjJUTysejiabO4k7EfovO6krJgF+exMtDkWp3+PRa9bO" "9VD3vZlsJPbOEl6Vg+I/quLihZ98fz/PeRTuIf2WtEWFYBgOf1/a+TDN19BTXyT5+hWTSTos6OUhRuiM4/x8txqQ+yi2XM/KcnZtCeagwsnv/12wYYSremTcK8zTiiTqTlZb0l4TffCZBaY4yBMJlHxwXtkZMjUGB+Ra+c/vTnyp2jKM+KRPGCbARPyhCAdahkiDPF6L" "Et/wIDAQAB"
+ed._domainkey         TXT  "v=DKIM1; k=ed25519; p=RQ4ov6tmhZZkFcWUuGFleCjjK1tQvflV4DAGhdi0okA="
+
+; dkim.none-found: no key at any common selector
+$ORIGIN dkim-none.test.
+@                     A    127.0.0.10
+
+; dkim.revoked
+$ORIGIN dkim-revoked.test.
+selector1._domainkey  TXT  "v=DKIM1; k=rsa; p="
+
+; dkim.key-weak (error): 512 bits
+$ORIGIN dkim-weak512.test.
+default._domainkey    TXT  "v=DKIM1; k=rsa; p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKOKIP2V8WkW1ynrHYFBxnPZavfENjZZ0G++SjMkfvvttEQVarQsPjrEzFUSLiUXUwvElZRntgMo0moJovRhJs8CAwEAAQ=="
+
+; dkim.key-weak (warning): 1024 bits
+$ORIGIN dkim-weak1024.test.
+default._domainkey    TXT  "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC3SafaGcPS/Phq6PxrdLbXDbZis0sufJUftvxSqTzCi3Lq7eAM/1O05SgSDiR7Sm9ReTNeA+FTG+/GMaZjs+QUpb3+N86Wc2ImpU1xL5cyQqKgSIatzCJE17m0telL3aYIL7uk89LVI7ZeL0hyKv8D069ohDwdRXDL3sFosVFpHQIDAQAB"
+
+; dkim.key-invalid: truncated key
+$ORIGIN dkim-invalid.test.
+default._domainkey    TXT  "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsjysiHf2Fr0Ua0CguMGKirgs4cIRKyAD0ukhFpMJ6bYPRAQ7YSGSDEpStP8a6SqCiPJF0jU1goAE"
+
+; dkim.syntax: unknown key type
+$ORIGIN dkim-syntax.test.
+default._domainkey    TXT  "v=DKIM1; k=dsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsjysiHf2Fr0Ua0CguMGKirgs4cIRKyAD0ukhFpMJ6bYPRAQ7YSGSDEpS"
+
+; dkim.testing
+$ORIGIN dkim-testing.test.
+default._domainkey    TXT  "v=DKIM1; t=y; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsjysiHf2Fr0Ua0CguMGKirgs4cIRKyAD0ukhFpMJ6bYPRAQ7YSGSDEpStP8a6SqCiPJF0jU1goAEnyusSFaLSCg4f9bNftbjJUTysejiabO4k7EfovO6krJgF+exMtDkWp3+P" "Ra9bO9VD3vZlsJPbOEl6Vg+I/quLihZ98fz/PeRTuIf2WtEWFYBgOf1/a+TDN19BTXyT5+hWTSTos6OUhRuiM4/x8txqQ+yi2XM/KcnZtCeagwsnv/12wYYSremTcK8zTiiTqTlZb0l4TffCZBaY4yBMJlHxwXtkZMjUGB+Ra+c/vTnyp2jKM+KRPGCbARPyhCAdahki" "DPF6LEt/wIDAQAB"
+
+$ORIGIN servfail.test.
+@                     A    127.0.0.10
+`
+
+func TestFindings(t *testing.T) {
+	r := dnstest.New(zone)
 	for _, tc := range []struct {
 		domain    string
 		selectors []string
@@ -52,7 +94,7 @@ func TestFindingsPerLabDomain(t *testing.T) {
 }
 
 func TestKeySizesAndSeverity(t *testing.T) {
-	_, r := labtest.ForTest(t, time.Second)
+	r := dnstest.New(zone)
 	res, _ := dkim.Check(context.Background(), r, "good.test", dkim.Options{})
 	if len(res.Keys) != 1 || res.Keys[0].Selector != "google" || res.Keys[0].Bits != 2048 || len(res.Tried) < 25 {
 		t.Fatalf("%+v", res)
@@ -73,9 +115,9 @@ func TestKeySizesAndSeverity(t *testing.T) {
 
 const message = "From: Alice <alice@good.test>\r\nTo: bob@example.test\r\nSubject: hello\r\nDate: Sun, 22 Nov 2026 12:00:00 +0000\r\nMessage-ID: <1@good.test>\r\n\r\nHello, Bob.\r\n"
 
-func sign(t *testing.T, l *lab.Lab, selector string, signer crypto.Signer, pub []byte, kind string) []byte {
+func sign(t *testing.T, m *dnstest.Mock, selector string, signer crypto.Signer, pub []byte, kind string) []byte {
 	t.Helper()
-	if err := l.DNS.Zone.AddString(selector + "._domainkey.good.test. TXT \"v=DKIM1; k=" + kind + "; p=" + base64.StdEncoding.EncodeToString(pub) + "\""); err != nil {
+	if err := m.Add(selector + "._domainkey.good.test. 300 TXT \"v=DKIM1; k=" + kind + "; p=" + base64.StdEncoding.EncodeToString(pub) + "\""); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -87,13 +129,13 @@ func sign(t *testing.T, l *lab.Lab, selector string, signer crypto.Signer, pub [
 }
 
 func TestVerify(t *testing.T) {
-	l, r := labtest.ForTest(t, time.Second)
+	r := dnstest.New(zone)
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	rsaPub, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
 	edPub, edKey, _ := ed25519.GenerateKey(rand.Reader)
 
-	signed := sign(t, l, "rsa-test", rsaKey, rsaPub, "rsa")
-	both := sign(t, l, "ed-test", edKey, edPub, "ed25519")
+	signed := sign(t, r, "rsa-test", rsaKey, rsaPub, "rsa")
+	both := sign(t, r, "ed-test", edKey, edPub, "ed25519")
 	both = append(bytes.Clone(signed[:bytes.Index(signed, []byte("\r\nFrom:"))+2]), both...) // two signatures
 
 	c, err := dkim.Verify(context.Background(), r, bytes.NewReader(both))
@@ -111,9 +153,8 @@ func TestVerify(t *testing.T) {
 		t.Fatalf("tampered: %+v", v)
 	}
 
-	l.DNS.Zone.Misbehave("rsa-test._domainkey.good.test.", 0, "servfail")
-	r2, _ := l.Resolver(time.Second)
-	c, _ = dkim.Verify(context.Background(), r2, bytes.NewReader(signed))
+	r.Fail("rsa-test._domainkey.good.test", dns.ErrServerFailure)
+	c, _ = dkim.Verify(context.Background(), r, bytes.NewReader(signed))
 	if v := c.Data.(*dkim.Verification); v.Signatures[0].Result != "temperror" || c.Findings[0].ID != "dkim.signature-unverified" {
 		t.Fatalf("servfail: %+v", v)
 	}

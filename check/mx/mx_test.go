@@ -7,15 +7,92 @@ import (
 	"testing"
 	"time"
 
+	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/mx"
+	"github.com/smtptool/smtptool/dns"
+	"github.com/smtptool/smtptool/dns/dnstest"
 	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
 )
 
-// Every lab domain is wrong in exactly one way and must produce exactly
-// that finding; good.test must produce none.
-func TestFindingsPerLabDomain(t *testing.T) {
-	_, r := labtest.ForTest(t, time.Second)
+// zone holds the mail domains of these tests: good.test is configured
+// well; every other domain is wrong in exactly one way, named by the
+// finding it must produce.
+const zone = `
+$TTL 300
+$ORIGIN good.test.
+@           MX    10 mx1
+@           MX    20 mx2
+mx1         A     127.0.0.10
+mx1         AAAA  ::1
+mx2         A     127.0.0.11
+10.0.0.127.in-addr.arpa.  PTR  mx1.good.test.
+11.0.0.127.in-addr.arpa.  PTR  mx2.good.test.
+1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.  PTR  mx1.good.test.
+
+$ORIGIN nomx.test.
+@           A     127.0.0.10
+@           AAAA  ::1
+
+$ORIGIN nullmx.test.
+@           MX    0 .
+
+$ORIGIN nullmixed.test.
+@           MX    0 .
+@           MX    10 mx1.good.test.
+
+$ORIGIN cname.test.
+@           MX    10 mail
+mail        CNAME mx1.good.test.
+
+$ORIGIN ipliteral.test.
+@           MX    10 127.0.0.10.
+
+$ORIGIN unresolvable.test.
+@           MX    10 gone
+
+$ORIGIN private.test.
+@           MX    10 mx
+mx          A     10.1.2.3
+mx          AAAA  ::1
+3.2.1.10.in-addr.arpa.  PTR  mx.private.test.
+
+$ORIGIN noipv6.test.
+@           MX    10 mx2.good.test.
+
+$ORIGIN noptr.test.
+@           MX    10 mx
+mx          A     127.0.0.20
+mx          AAAA  ::1
+
+$ORIGIN fcrdns.test.
+@           MX    10 mx
+mx          A     127.0.0.21
+mx          AAAA  ::1
+other       A     127.0.0.99
+21.0.0.127.in-addr.arpa.  PTR  other.fcrdns.test.
+
+$ORIGIN servfail.test.
+@           A     127.0.0.10
+$ORIGIN timeout.test.
+@           A     127.0.0.10
+$ORIGIN hostfail.test.
+@           MX    10 mx
+`
+
+func resolver() *dnstest.Mock {
+	m := dnstest.New(zone)
+	m.Sign("good.test")
+	m.Fail("servfail.test", dns.ErrServerFailure, mdns.TypeMX)
+	m.Fail("timeout.test", dns.ErrTimeout, mdns.TypeMX)
+	m.Fail("mx.hostfail.test", dns.ErrServerFailure)
+	return m
+}
+
+// Every domain is wrong in exactly one way and must produce exactly that
+// finding; good.test must produce none.
+func TestFindings(t *testing.T) {
+	r := resolver()
 	opts := mx.Options{AllowPrivate: true}
 	for _, tc := range []struct {
 		domain string
@@ -49,7 +126,7 @@ func TestFindingsPerLabDomain(t *testing.T) {
 }
 
 func TestGoodDomainHosts(t *testing.T) {
-	_, r := labtest.ForTest(t, time.Second)
+	r := resolver()
 	res, _ := mx.Check(context.Background(), r, "good.test", mx.Options{AllowPrivate: true})
 	if len(res.Hosts) != 2 || res.Hosts[0].Name != "mx1.good.test." || res.Hosts[1].Name != "mx2.good.test." {
 		t.Fatalf("hosts not in preference order: %+v", res.Hosts)
@@ -66,7 +143,7 @@ func TestGoodDomainHosts(t *testing.T) {
 }
 
 func TestPrivateAddressIsFlaggedByDefault(t *testing.T) {
-	_, r := labtest.ForTest(t, time.Second)
+	r := resolver()
 	_, fs := mx.Check(context.Background(), r, "good.test", mx.Options{})
 	if got := report.IDs(fs...); got != "mx.private-address" {
 		t.Fatalf("loopback MX addresses should be flagged without AllowPrivate, got %q", got)
@@ -74,7 +151,7 @@ func TestPrivateAddressIsFlaggedByDefault(t *testing.T) {
 }
 
 func TestImplicitMX(t *testing.T) {
-	_, r := labtest.ForTest(t, time.Second)
+	r := resolver()
 	res, _ := mx.Check(context.Background(), r, "nomx.test", mx.Options{AllowPrivate: true})
 	if !res.Implicit || len(res.Hosts) != 1 || res.Hosts[0].Name != "nomx.test." || len(res.Hosts[0].Addresses) != 2 {
 		t.Fatalf("implicit MX: %+v", res)
