@@ -108,7 +108,8 @@ func NewRoot(ios *IOStreams) *cobra.Command {
 whether their TLS is right, and what a reply code means.
 
 Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it,
-2 bad usage or input, 3 the tool could not do its job (e.g. no resolver answered).`,
+2 bad usage or input, 3 no verdict (a lookup or connection failed, nothing certain
+at or above --fail-on), 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       versionString(),
