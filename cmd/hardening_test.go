@@ -30,6 +30,36 @@ func dnsAnswering(t *testing.T, reply func(req *mdns.Msg) *mdns.Msg) string {
 	return pc.LocalAddr().String()
 }
 
+// tripwire listens on loopback for connections that must not come:
+// untouched fails the test if one came.
+func tripwire(t *testing.T) (addr string, untouched func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	connected := make(chan struct{}, 100)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			connected <- struct{}{}
+			c.Close()
+		}
+	}()
+	return ln.Addr().String(), func() {
+		t.Helper()
+		select {
+		case <-connected:
+			t.Error("a connection was made despite the bad input")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 func servfail(req *mdns.Msg) *mdns.Msg {
 	m := new(mdns.Msg)
 	m.SetRcode(req, mdns.RcodeServerFailure)
@@ -95,23 +125,7 @@ func TestResolverFlagIsAnAddress(t *testing.T) {
 // exit 2, and nothing is connected to (the target is a listener that
 // fails the test if anyone arrives).
 func TestProbeInputIsValidatedBeforeConnecting(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	connected := make(chan struct{}, 100)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			connected <- struct{}{}
-			c.Close()
-		}
-	}()
-	target := ln.Addr().String()
+	target, untouched := tripwire(t)
 	for _, args := range [][]string{
 		{"--rcpt", "c@d.t>\r\nDATA\r\n.\r\nQUIT\r\nX:<y"},
 		{"--rcpt", "a@b.t\n"},
@@ -126,11 +140,7 @@ func TestProbeInputIsValidatedBeforeConnecting(t *testing.T) {
 			t.Errorf("%q: exit %d %s", args, r.code, r.err)
 		}
 	}
-	select {
-	case <-connected:
-		t.Error("the probe connected despite bad input")
-	case <-time.After(50 * time.Millisecond):
-	}
+	untouched()
 }
 
 // Every file or stdin read has a size cap: /dev/zero is exit 2 with a
@@ -312,31 +322,12 @@ func TestInterruptEndsABlockingRead(t *testing.T) {
 // -4 and -6 bind address targets too: a mismatch is exit 2 before any
 // target is probed.
 func TestAddressFamilyFlagsBindAddressTargets(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	connected := make(chan struct{}, 10)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			connected <- struct{}{}
-			c.Close()
-		}
-	}()
-	for _, args := range [][]string{{ln.Addr().String(), "-6"}, {"[::1]:25", "-4"}, {ln.Addr().String(), "::1", "-4"}} {
+	target, untouched := tripwire(t)
+	for _, args := range [][]string{{target, "-6"}, {"[::1]:25", "-4"}, {target, "::1", "-4"}} {
 		r := run(t, nil, "", false, append([]string{"probe", "--resolver", "127.0.0.1:9"}, args...)...)
 		if r.code != cmd.ExitUsage || !strings.Contains(r.err, "asks for IPv") {
 			t.Errorf("%v: exit %d %s", args, r.code, r.err)
 		}
 	}
-	select {
-	case <-connected:
-		t.Error("a target was probed despite the mismatch")
-	case <-time.After(50 * time.Millisecond):
-	}
+	untouched()
 }

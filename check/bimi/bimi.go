@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 
-	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
@@ -46,13 +45,11 @@ func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Resu
 	res := &Result{}
 	var fs report.Findings
 	name := "default._bimi." + strings.TrimSuffix(domain, ".")
-	ans, err := r.Lookup(ctx, name, mdns.TypeTXT)
-	if err != nil {
+	recs, err := tags.Records(ctx, r, name, "BIMI1")
+	switch {
+	case err != nil:
 		fs.Add(report.LookupFailed(err))
 		return res, fs
-	}
-	recs := dns.TXTMatching(ans, func(t string) bool { return strings.HasPrefix(strings.TrimSpace(t), "v=BIMI1") })
-	switch {
 	case len(recs) == 0:
 		return res, fs
 	case len(recs) > 1:

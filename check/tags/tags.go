@@ -6,8 +6,12 @@
 package tags
 
 import (
+	"context"
 	"fmt"
 	"strings"
+
+	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 )
 
 // Tag is one name=value pair, trimmed of surrounding white space.
@@ -54,4 +58,15 @@ func Versioned(txt, version string) (map[string]string, error) {
 		m[t.Name] = t.Value
 	}
 	return m, nil
+}
+
+// Records returns the TXT records at name whose first tag is v=version,
+// the records of one kind (RFC 8460 §3, the BIMI draft §4.2): a lookup
+// failure is an error, none is an empty list.
+func Records(ctx context.Context, r dns.Resolver, name, version string) ([]string, error) {
+	ans, err := r.Lookup(ctx, name, mdns.TypeTXT)
+	if err != nil {
+		return nil, err
+	}
+	return dns.TXTMatching(ans, func(t string) bool { return strings.HasPrefix(strings.TrimSpace(t), "v="+version) }), nil
 }

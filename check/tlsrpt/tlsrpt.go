@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 
-	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
@@ -32,13 +31,11 @@ func Check(ctx context.Context, r dns.Resolver, domain string, _ Options) (*Resu
 	res := &Result{}
 	var fs report.Findings
 	name := "_smtp._tls." + strings.TrimSuffix(domain, ".")
-	ans, err := r.Lookup(ctx, name, mdns.TypeTXT)
-	if err != nil {
+	recs, err := tags.Records(ctx, r, name, "TLSRPTv1")
+	switch {
+	case err != nil:
 		fs.Add(report.LookupFailed(err))
 		return res, fs
-	}
-	recs := dns.TXTMatching(ans, func(t string) bool { return strings.HasPrefix(strings.TrimSpace(t), "v=TLSRPTv1") })
-	switch {
 	case len(recs) == 0:
 		fs.Add(report.Finding{ID: "tlsrpt.missing", Severity: report.Info,
 			Message: fmt.Sprintf("%s publishes no TLS-RPT record: senders cannot tell you when TLS to your servers fails", domain),
