@@ -43,16 +43,46 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// readText is readLimited for text that is kept as a string, read into
-// it directly (a 64 MiB bounce is not held twice).
+// readText is readLimited for text that is kept as a string. A file
+// redirected to stdin is read into one allocation of its size; a pipe is
+// read in chunks, then joined once, so that a 64 MiB bounce is never held
+// more than twice, however it arrives.
 func readText(r io.Reader, limit int64) (string, error) {
-	var b strings.Builder
-	n, err := io.Copy(&b, io.LimitReader(r, limit+1))
-	if err != nil {
-		return "", err
+	if f, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() <= limit {
+			var b strings.Builder
+			b.Grow(int(st.Size()) + 1)
+			n, err := io.Copy(&b, io.LimitReader(r, limit+1))
+			if err != nil {
+				return "", err
+			}
+			if n > limit {
+				return "", errTooLarge{limit}
+			}
+			return b.String(), nil
+		}
 	}
-	if n > limit {
+	var chunks [][]byte
+	total := int64(0)
+	lr := io.LimitReader(r, limit+1)
+	for {
+		chunk := make([]byte, 1<<20)
+		n, err := io.ReadFull(lr, chunk)
+		chunks, total = append(chunks, chunk[:n]), total+int64(n)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	if total > limit {
 		return "", errTooLarge{limit}
+	}
+	var b strings.Builder
+	b.Grow(int(total))
+	for _, c := range chunks {
+		b.Write(c)
 	}
 	return b.String(), nil
 }

@@ -319,7 +319,8 @@ func Run(ctx context.Context, ios *IOStreams, args []string) ExitCode {
 		}
 	}
 	if ee.err != nil {
-		fmt.Fprintln(ios.ErrOut, "smtptool:", ee.err)
+		// An error may quote what a server or a file said.
+		fmt.Fprintln(ios.ErrOut, "smtptool:", report.Escape(ee.err.Error()))
 	}
 	return ee.code
 }

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bytes"
+	"strings"
 	"net"
 	"testing"
 	"time"
@@ -25,11 +26,14 @@ func FuzzReadReply(f *testing.F) {
 		"250-mx.example.com\r\n250-PIPELINING\r\n250 STARTTLS\r\n",
 		"550-5.1.1 The email account\r\n550 5.1.1 does not exist\r\n",
 		"250\r\n", "2\r\n", "250-a\r\n251 b\r\n", "999 x\r\n", "250x\r\n", "220 ok\n", "",
+		// Terminal control and NUL from a hostile server; an echoed secret.
+		"220 mx\x1b]0;owned\x07\x1b[2J\r\n", "250-a\x00b\r\n250 c\x9b\r\n", "535 5.7.8 you sent: c2VjcmV0LXB3\r\n",
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c := newConn(pipeConn{r: bytes.NewReader(in)}, time.Second, time.Now())
+		c.secret("secret-pw", "c2VjcmV0LXB3")
 		r, err := c.readReply()
 		if err != nil {
 			return
@@ -40,6 +44,9 @@ func FuzzReadReply(f *testing.F) {
 		for _, l := range r.Lines {
 			if len(l) > MaxReplyLine {
 				t.Fatalf("line over the limit accepted: %d bytes", len(l))
+			}
+			if strings.Contains(l, "secret-pw") || strings.Contains(l, "c2VjcmV0LXB3") {
+				t.Fatalf("a registered secret was not redacted: %q", l)
 			}
 		}
 	})

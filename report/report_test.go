@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/smtptool/smtptool/report"
 )
@@ -121,4 +122,23 @@ func TestTextEscapesControlCharacters(t *testing.T) {
 			t.Errorf("color=%v: colour sequences wrong:\n%q", useColor, out)
 		}
 	}
+}
+
+// FuzzEscape: whatever comes from outside, the escaped text holds no
+// control character and reads back as UTF-8.
+func FuzzEscape(f *testing.F) {
+	for _, s := range []string{"220 ok", "\x1b]0;t\x07", "a\rb\x00c", "\u009b31m", "\xff\xfe", "ünï\tcode"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e := report.Escape(s)
+		if !utf8.ValidString(e) {
+			t.Fatalf("%q escaped to invalid UTF-8 %q", s, e)
+		}
+		for _, r := range e {
+			if r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f {
+				t.Fatalf("%q escaped to %q, which holds %U", s, e, r)
+			}
+		}
+	})
 }

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 # in Go 1.27). A real finding always writes a reproducer under testdata/fuzz.
 fuzz() { go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" "$2"; }
 fuzz FuzzReadReply ./probe 30000x
+fuzz FuzzReply ./dns 50000x
+fuzz FuzzEscape ./report 50000x
 fuzz FuzzExplain ./explain 200000x
 fuzz FuzzParseBounce ./explain 30000x
 fuzz FuzzParse ./check/spf 50000x
