@@ -2,8 +2,8 @@ package probe
 
 import (
 	"bytes"
-	"strings"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
