@@ -48,14 +48,58 @@ type Record struct {
 	AlignSPF        string            `json:"aspf"`         // "aspf": r or s
 	RUA             []string          `json:"rua,omitempty"`
 	RUF             []string          `json:"ruf,omitempty"`
+	// DMARCbis (draft-ietf-dmarc-dmarcbis): np= for non-existent
+	// subdomains (sp, or p, when absent), t=y for testing, psd= for
+	// public suffix operators.
+	NonexistentPolicy Policy `json:"np,omitempty"`
+	Testing           bool   `json:"t,omitempty"`
+	PSD               string `json:"psd,omitempty"`
 	// Errors lists what does not parse (RFC 7489 §6.3).
 	Errors []string `json:"errors,omitempty"`
 }
 
-// IsDMARC reports whether a TXT record is a DMARC record: v=DMARC1 first.
+// IsDMARC reports whether a TXT record is a DMARC record: v=DMARC1 first
+// (RFC 7489 §6.4: dmarc-version = "v" *WSP "=" *WSP %x44.4d.41.52.43.31,
+// so the tag name is case-insensitive, white space may surround "=", and
+// "DMARC1" is exact).
 func IsDMARC(txt string) bool {
-	tag, value, _ := strings.Cut(strings.TrimSpace(strings.SplitN(txt, ";", 2)[0]), "=")
-	return strings.TrimSpace(tag) == "v" && strings.TrimSpace(value) == "DMARC1"
+	tag, value, _ := strings.Cut(strings.SplitN(txt, ";", 2)[0], "=")
+	return strings.EqualFold(strings.TrimLeft(strings.TrimRight(tag, " \t"), " \t"), "v") && strings.TrimRight(strings.TrimLeft(value, " \t"), " \t") == "DMARC1"
+}
+
+// ignoredReason says why a TXT record at _dmarc that is not a DMARC record
+// looks like one that was meant to be, or false when it does not (a
+// verification token, say). Receivers discard such records (RFC 7489
+// §6.6.3 step 2), so the owner needs to hear why.
+func ignoredReason(txt string) (string, bool) {
+	t := strings.TrimSpace(txt)
+	lower := strings.ToLower(t)
+	first, _, _ := strings.Cut(t, ";")
+	tag, value, _ := strings.Cut(first, "=")
+	tag, value = strings.TrimSpace(tag), strings.TrimSpace(value)
+	switch {
+	case strings.HasPrefix(lower, "v=spf1"):
+		return "it is an SPF record, which belongs at the domain itself, not at _dmarc", true
+	case strings.EqualFold(tag, "v") && strings.EqualFold(value, "DMARC1"):
+		return fmt.Sprintf("v=%s must be written v=DMARC1 exactly, in capitals", value), true
+	case strings.EqualFold(tag, "v") && strings.HasPrefix(strings.ToUpper(value), "DMARC1"):
+		return "v=DMARC1 must be followed by a semicolon before the next tag", true
+	case strings.Contains(lower, "v=dmarc1"), strings.Contains(lower, "v = dmarc1"):
+		return "v=DMARC1 must be the first tag", true
+	case strings.Contains(lower, "dmarc"), tagPresent(lower, "p"), tagPresent(lower, "rua"):
+		return "it does not start with v=DMARC1", true
+	}
+	return "", false
+}
+
+// tagPresent reports a "name=" tag in a lower-cased tag list.
+func tagPresent(lower, name string) bool {
+	for _, part := range strings.Split(lower, ";") {
+		if k, _, ok := strings.Cut(part, "="); ok && strings.TrimSpace(k) == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Parse reads a tag list (RFC 7489 §6.3, §6.4). Problems are collected in
@@ -87,10 +131,29 @@ func Parse(txt string) *Record {
 				bad("%s=%s is not none, quarantine or reject", tag, value)
 				continue
 			}
-			if tag == "p" {
+			switch tag {
+			case "p":
 				r.Policy = p
-			} else if tag == "sp" {
+			case "sp":
 				r.SubdomainPolicy = p
+			default:
+				r.NonexistentPolicy = p
+			}
+		case "t":
+			// DMARCbis §5.3 (t=): y or n.
+			switch strings.ToLower(value) {
+			case "y":
+				r.Testing = true
+			case "n":
+			default:
+				bad("t=%s is not y or n", value)
+			}
+		case "psd":
+			// DMARCbis §5.3 (psd=): y, n or u.
+			if v := strings.ToLower(value); v == "y" || v == "n" || v == "u" {
+				r.PSD = v
+			} else {
+				bad("psd=%s is not y, n or u", value)
 			}
 		case "pct":
 			n, err := strconv.Atoi(value)
@@ -141,6 +204,9 @@ func Parse(txt string) *Record {
 	if r.SubdomainPolicy == "" {
 		r.SubdomainPolicy = r.Policy
 	}
+	if r.NonexistentPolicy == "" {
+		r.NonexistentPolicy = r.SubdomainPolicy
+	}
 	return r
 }
 
@@ -169,6 +235,12 @@ func reportAddress(uri string) (string, error) {
 	return domain, nil
 }
 
+// isPublicSuffix reports whether a domain is on the public suffix list.
+func isPublicSuffix(domain string) bool {
+	ps, _ := publicsuffix.PublicSuffix(strings.ToLower(strings.TrimSuffix(domain, ".")))
+	return ps == strings.ToLower(strings.TrimSuffix(domain, "."))
+}
+
 // OrgDomain is the organizational domain (RFC 7489 §3.2): the public
 // suffix plus one label.
 func OrgDomain(domain string) string {
@@ -184,46 +256,81 @@ func OrgDomain(domain string) string {
 type Result struct {
 	Domain string `json:"domain"`
 	// Found is the domain whose _dmarc record applies (the organizational
-	// domain when inherited).
+	// domain, or an ancestor in a tree walk, when inherited).
 	Found     string  `json:"found_at,omitempty"`
 	Inherited bool    `json:"inherited"`
 	Record    *Record `json:"record,omitempty"`
 	// Policy is the policy that applies to Domain: p, or sp when inherited.
 	Policy Policy `json:"policy,omitempty"`
+	// Discovery is how the policy domain was found: "psl" (RFC 7489
+	// §6.6.3, the organizational domain from the public suffix list) or
+	// "tree-walk" (DMARCbis §4.10).
+	Discovery string `json:"discovery"`
+	// Ignored are TXT records at a _dmarc name that look meant as DMARC
+	// records but that receivers discard.
+	Ignored []Ignored `json:"ignored,omitempty"`
+}
+
+// Ignored is a record receivers discard, and why.
+type Ignored struct {
+	Name   string `json:"name"`
+	Record string `json:"record"`
+	Why    string `json:"why"`
 }
 
 // Name is the check's name in reports.
 const Name = "dmarc"
 
-// Options tune the check; there is nothing to tune yet.
-type Options struct{}
+// Options tune the check.
+type Options struct {
+	// TreeWalk finds the policy domain by DMARCbis's tree walk (§4.10)
+	// instead of RFC 7489's organizational domain (§6.6.3), the default.
+	TreeWalk bool
+}
+
+// maxWalk is DMARCbis §4.10's bound: a name of more than 7 labels jumps
+// to its last 7 after the first query.
+const maxWalk = 7
 
 // Check discovers, parses and lints the DMARC policy of a domain.
-func Check(ctx context.Context, r dns.Resolver, domain string, _ Options) (*Result, []report.Finding) {
+func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Result, []report.Finding) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
-	res := &Result{Domain: domain}
+	res := &Result{Domain: domain, Discovery: "psl"}
+	if o.TreeWalk {
+		res.Discovery = "tree-walk"
+	}
 	var fs report.Findings
 
-	records, err := lookup(ctx, r, domain)
-	if err != nil {
-		fs.Add(report.LookupFailed(err))
-		return res, fs
-	}
-	found := domain
-	if org := OrgDomain(domain); len(records) == 0 && org != domain {
-		// RFC 7489 §6.6.3: fall back to the organizational domain.
-		if records, err = lookup(ctx, r, org); err != nil {
+	var records []string
+	found := ""
+	for _, name := range candidates(domain, o.TreeWalk) {
+		valid, ignored, err := lookup(ctx, r, name)
+		if err != nil {
 			fs.Add(report.LookupFailed(err))
 			return res, fs
 		}
-		found = org
+		res.Ignored = append(res.Ignored, ignored...)
+		records, found = valid, name
+		// RFC 7489 §6.6.3 step 4: several records end the discovery; a
+		// tree walk (DMARCbis §4.10 step 3) goes on past them.
+		if len(valid) == 1 || len(valid) > 1 && !o.TreeWalk {
+			break
+		}
+	}
+	for _, ig := range res.Ignored {
+		fs.Add(report.Finding{ID: "dmarc.syntax", Severity: report.Error,
+			Message: fmt.Sprintf("_dmarc.%s has a record that receivers ignore: %q: %s", ig.Name, ig.Record, ig.Why),
+			Fix:     fmt.Sprintf(`publish it as "v=DMARC1; p=…" at _dmarc.%s, with v=DMARC1 first, exactly so`, ig.Name),
+			Ref:     "RFC 7489 §6.4, §6.6.3"})
 	}
 	switch len(records) {
 	case 0:
-		fs.Add(report.Finding{ID: "dmarc.missing", Severity: report.Warning,
-			Message: fmt.Sprintf("%s has no DMARC record (nor has its organizational domain): receivers apply no policy to forged mail", domain),
-			Fix:     fmt.Sprintf(`publish TXT at _dmarc.%s: "v=DMARC1; p=none; rua=mailto:dmarc-reports@%s", then move to quarantine and reject`, OrgDomain(domain), OrgDomain(domain)),
-			Ref:     "RFC 7489 §6.1"})
+		if len(res.Ignored) == 0 {
+			fs.Add(report.Finding{ID: "dmarc.missing", Severity: report.Warning,
+				Message: fmt.Sprintf("%s has no DMARC record (nor has its organizational domain): receivers apply no policy to forged mail", domain),
+				Fix:     fmt.Sprintf(`publish TXT at _dmarc.%s: "v=DMARC1; p=none; rua=mailto:dmarc-reports@%s", then move to quarantine and reject`, OrgDomain(domain), OrgDomain(domain)),
+				Ref:     "RFC 7489 §6.1"})
+		}
 		return res, fs
 	case 1:
 	default:
@@ -238,8 +345,12 @@ func Check(ctx context.Context, r dns.Resolver, domain string, _ Options) (*Resu
 	res.Policy = rec.Policy
 	if res.Inherited {
 		res.Policy = rec.SubdomainPolicy
+		how := "its organizational domain (RFC 7489 §6.6.3)"
+		if o.TreeWalk {
+			how = "the first ancestor with a record (DMARCbis tree walk)"
+		}
 		fs.Add(report.Finding{ID: "dmarc.inherited", Severity: report.Info,
-			Message: fmt.Sprintf("%s has no DMARC record of its own: the policy of %s applies (sp=%s)", domain, found, rec.SubdomainPolicy),
+			Message: fmt.Sprintf("%s has no DMARC record of its own: the policy of %s, %s, applies (sp=%s)", domain, found, how, rec.SubdomainPolicy),
 			Fix:     fmt.Sprintf("nothing to do if that is intended; otherwise publish _dmarc.%s", domain),
 			Ref:     "RFC 7489 §6.6.3"})
 	}
@@ -247,13 +358,44 @@ func Check(ctx context.Context, r dns.Resolver, domain string, _ Options) (*Resu
 	return res, fs
 }
 
-// lookup returns the DMARC records at _dmarc.<domain>.
-func lookup(ctx context.Context, r dns.Resolver, domain string) ([]string, error) {
+// candidates are the names whose _dmarc records are asked in turn: the
+// domain, then its organizational domain (RFC 7489 §6.6.3); or, in a
+// tree walk (DMARCbis §4.10), each ancestor up to the top-level domain,
+// jumping to the last 7 labels of a longer name.
+func candidates(domain string, treeWalk bool) []string {
+	out := []string{domain}
+	if !treeWalk {
+		if org := OrgDomain(domain); org != domain {
+			out = append(out, org)
+		}
+		return out
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) > maxWalk+1 {
+		labels = labels[len(labels)-maxWalk-1:]
+	}
+	for len(labels) > 1 {
+		labels = labels[1:]
+		out = append(out, strings.Join(labels, "."))
+	}
+	return out
+}
+
+// lookup returns the DMARC records at _dmarc.<domain>, and those that
+// receivers discard though they were meant as DMARC records.
+func lookup(ctx context.Context, r dns.Resolver, domain string) (valid []string, ignored []Ignored, err error) {
 	ans, err := r.Lookup(ctx, "_dmarc."+domain, mdns.TypeTXT)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return dns.TXTMatching(ans, IsDMARC), nil
+	for _, t := range dns.TXT(ans) {
+		if IsDMARC(t) {
+			valid = append(valid, t)
+		} else if why, ok := ignoredReason(t); ok {
+			ignored = append(ignored, Ignored{Name: domain, Record: t, Why: why})
+		}
+	}
+	return valid, ignored, nil
 }
 
 func lint(ctx context.Context, r dns.Resolver, fs *report.Findings, rec *Record, domain string) {
@@ -276,6 +418,23 @@ func lint(ctx context.Context, r dns.Resolver, fs *report.Findings, rec *Record,
 		fs.Add(report.Finding{ID: "dmarc.sp-weaker", Severity: report.Warning,
 			Message: fmt.Sprintf("sp=%s is weaker than p=%s: forgers can use any subdomain of %s", rec.SubdomainPolicy, rec.Policy, domain),
 			Fix:     "remove sp= (subdomains then inherit p) or set it as strong as p", Ref: "RFC 7489 §6.3"})
+	}
+	if rec.Testing {
+		// DMARCbis §5.3 (t=y): receivers apply the policy one step lower
+		// (reject as quarantine, quarantine as none).
+		fs.Add(report.Finding{ID: "dmarc.testing", Severity: report.Warning,
+			Message: fmt.Sprintf("the DMARC policy of %s is in test mode (t=y): receivers apply it one step lower than p=%s", domain, rec.Policy),
+			Fix:     "remove t=y (or set t=n) once the reports show all legitimate mail aligned", Ref: "draft-ietf-dmarc-dmarcbis §5.3"})
+	}
+	if _, given := rec.Tags["np"]; given && rec.Policy.strength() >= 0 && rec.NonexistentPolicy.strength() >= 0 && rec.NonexistentPolicy.strength() < rec.Policy.strength() {
+		fs.Add(report.Finding{ID: "dmarc.np-weaker", Severity: report.Warning,
+			Message: fmt.Sprintf("np=%s is weaker than p=%s: forgers can use subdomains of %s that do not exist", rec.NonexistentPolicy, rec.Policy, domain),
+			Fix:     "remove np= (non-existent subdomains then take sp, or p) or set it to reject", Ref: "draft-ietf-dmarc-dmarcbis §5.3"})
+	}
+	if rec.PSD == "y" && !isPublicSuffix(domain) {
+		fs.Add(report.Finding{ID: "dmarc.psd-misused", Severity: report.Warning,
+			Message: fmt.Sprintf("%s publishes psd=y, but it is not a public suffix: receivers walking the tree take it for a public suffix operator, and its subdomains for organizations of their own", domain),
+			Fix:     "remove psd=y (it is only for public suffix operators such as TLD registries)", Ref: "draft-ietf-dmarc-dmarcbis §5.3"})
 	}
 	if len(rec.RUA) == 0 {
 		fs.Add(report.Finding{ID: "dmarc.no-rua", Severity: report.Info,

@@ -2,6 +2,7 @@ package dmarc_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/smtptool/smtptool/check/dmarc"
@@ -102,4 +103,85 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%q: %+v", s, rec)
 		}
 	})
+}
+
+// A record that is there but that receivers discard is dmarc.syntax with
+// the record and why, never dmarc.missing (RFC 7489 §6.4, §6.6.3).
+func TestNearMissRecordsAreExplained(t *testing.T) {
+	for _, tc := range []struct{ txt, why string }{
+		{`"p=reject; v=DMARC1"`, "must be the first tag"},
+		{`"v=dmarc1; p=reject"`, "exactly, in capitals"},
+		{`"v=DMARC1 p=reject"`, "followed by a semicolon"},
+		{`"v=spf1 -all"`, "SPF record"},
+		{`"p=reject; rua=mailto:d@x.test"`, "does not start with v=DMARC1"},
+	} {
+		m := dnstest.New("_dmarc.x.test. 300 TXT " + tc.txt + "\nx.test. 300 A 192.0.2.1")
+		res, fs := dmarc.Check(context.Background(), m, "x.test", dmarc.Options{})
+		labtest.CheckComplete(t, tc.txt, fs...)
+		if got := report.IDs(fs...); got != "dmarc.syntax" || !strings.Contains(fs[0].Message, tc.why) || len(res.Ignored) != 1 {
+			t.Errorf("%s: %q %+v", tc.txt, got, fs)
+		}
+	}
+	// RFC 7489 §6.4's grammar: the tag name is case-insensitive and white
+	// space may surround "=": these are DMARC records.
+	for _, txt := range []string{`"V=DMARC1; p=reject; rua=mailto:d@x.test"`, `"v = DMARC1; p=reject; rua=mailto:d@x.test"`, `"v=DMAR" "C1; p=reject; rua=mailto:d@x.test"`} {
+		m := dnstest.New("_dmarc.x.test. 300 TXT " + txt)
+		if res, fs := dmarc.Check(context.Background(), m, "x.test", dmarc.Options{}); len(fs) != 0 || res.Policy != dmarc.Reject {
+			t.Errorf("%s: %+v", txt, fs)
+		}
+	}
+	// A verification token at _dmarc is no DMARC record and no near miss.
+	m := dnstest.New(`_dmarc.x.test. 300 TXT "google-site-verification=abc"`)
+	if _, fs := dmarc.Check(context.Background(), m, "x.test", dmarc.Options{}); report.IDs(fs...) != "dmarc.missing" {
+		t.Errorf("token: %+v", fs)
+	}
+	// An ignored record at the domain, a real one at its organizational domain.
+	m = dnstest.New("_dmarc.sub.x.test. 300 TXT \"p=none; v=DMARC1\"\n_dmarc.x.test. 300 TXT \"v=DMARC1; p=reject; rua=mailto:d@x.test\"")
+	if res, fs := dmarc.Check(context.Background(), m, "sub.x.test", dmarc.Options{}); report.IDs(fs...) != "dmarc.inherited,dmarc.syntax" || res.Policy != dmarc.Reject {
+		t.Errorf("inherited past an ignored record: %+v", fs)
+	}
+}
+
+// DMARCbis: t=y, np weaker than p, psd=y on a domain that is not a public
+// suffix.
+func TestDMARCbisTags(t *testing.T) {
+	for txt, want := range map[string]string{
+		"v=DMARC1; p=reject; np=none; psd=y; t=y; rua=mailto:d@x.test": "dmarc.np-weaker,dmarc.psd-misused,dmarc.testing",
+		"v=DMARC1; p=reject; np=reject; t=n; rua=mailto:d@x.test":      "",
+		"v=DMARC1; p=reject; t=maybe; rua=mailto:d@x.test":             "dmarc.syntax",
+		"v=DMARC1; p=reject; psd=x; rua=mailto:d@x.test":               "dmarc.syntax",
+	} {
+		m := dnstest.New(`_dmarc.x.test. 300 TXT "` + txt + `"`)
+		_, fs := dmarc.Check(context.Background(), m, "x.test", dmarc.Options{})
+		labtest.CheckComplete(t, txt, fs...)
+		if got := report.IDs(fs...); got != want {
+			t.Errorf("%s: %q, want %q", txt, got, want)
+		}
+	}
+	// psd=y where it belongs: a public suffix (co.uk is on the list).
+	m := dnstest.New(`_dmarc.co.uk. 300 TXT "v=DMARC1; p=reject; psd=y; rua=mailto:d@nic.uk"`)
+	if _, fs := dmarc.Check(context.Background(), m, "co.uk", dmarc.Options{}); strings.Contains(report.IDs(fs...), "psd-misused") {
+		t.Errorf("psd=y on a public suffix: %+v", fs)
+	}
+}
+
+// The tree walk (DMARCbis §4.10) finds the nearest ancestor's record,
+// where RFC 7489 jumps to the organizational domain; the result says which.
+func TestTreeWalk(t *testing.T) {
+	m := dnstest.New(`
+_dmarc.b.x.test.  300 TXT "v=DMARC1; p=quarantine; rua=mailto:d@x.test"
+_dmarc.x.test.    300 TXT "v=DMARC1; p=reject; rua=mailto:d@x.test"
+`)
+	psl, _ := dmarc.Check(context.Background(), m, "a.b.x.test", dmarc.Options{})
+	walk, _ := dmarc.Check(context.Background(), m, "a.b.x.test", dmarc.Options{TreeWalk: true})
+	if psl.Found != "x.test" || psl.Discovery != "psl" || walk.Found != "b.x.test" || walk.Discovery != "tree-walk" || walk.Policy != dmarc.Quarantine {
+		t.Errorf("psl %+v, walk %+v", psl, walk)
+	}
+	// A long name jumps to its last 7 labels after the first query.
+	m = dnstest.New(`_dmarc.x.test. 300 TXT "v=DMARC1; p=reject; rua=mailto:d@x.test"`)
+	dmarc.Check(context.Background(), m, "1.2.3.4.5.6.7.8.9.x.test", dmarc.Options{TreeWalk: true})
+	q := m.Queries()
+	if q[0] != "TXT _dmarc.1.2.3.4.5.6.7.8.9.x.test." || q[1] != "TXT _dmarc.5.6.7.8.9.x.test." {
+		t.Errorf("walk %q", q)
+	}
 }
