@@ -235,6 +235,9 @@ func writeCheck(p *Printer, c *Check) {
 	if d, ok := c.Data.(TextDetails); ok {
 		d.WriteText(p)
 	}
+	if _, skipped := c.Data.(Skipped); skipped && len(c.Findings) == 0 {
+		return
+	}
 	if len(c.Findings) == 0 {
 		p.Line(4, p.S(Good, "no problems found"))
 		return

@@ -9,9 +9,11 @@ import (
 	"context"
 	"crypto/x509"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/bimi"
 	"github.com/smtptool/smtptool/check/dane"
 	"github.com/smtptool/smtptool/check/dkim"
@@ -53,6 +55,12 @@ type Options struct {
 // MX hosts wait for them. A check that could not reach its verdict carries
 // an inconclusive finding (report.LookupFailed).
 func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *report.Report {
+	// RFC 8020 §2: nothing exists below a name that does not exist. The MX
+	// question is asked first; after NXDOMAIN nothing else is, and the
+	// report is the one finding (mx.Check reads the cached answer).
+	if ans, err := r.Lookup(ctx, domain, mdns.TypeMX); err == nil && ans.NXDomain() {
+		return nonexistent(ctx, r, domain, o)
+	}
 	var res results
 	var mxFindings []report.Finding
 	mxDone := make(chan struct{})
@@ -161,6 +169,26 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 	}
 	if o.Expect != nil {
 		rep.Checks = append(rep.Checks, o.Expect.evaluate(ctx, r, domain, res))
+	}
+	return rep
+}
+
+// skippedAreas are the checks a domain that does not exist gets, in the
+// order of a full report.
+var skippedAreas = []string{dnssec.Name, spf.Name, dmarc.Name, dkim.Name, mtasts.Name, tlsrpt.Name, bimi.Name, dane.Name}
+
+// nonexistent is the report of a domain that does not exist: its mx check
+// says so (domain.nxdomain), and every other check is skipped.
+func nonexistent(ctx context.Context, r dns.Resolver, domain string, o Options) *report.Report {
+	res, fs := mx.Check(ctx, r, domain, mx.Options{AllowPrivate: o.AllowPrivate})
+	rep := &report.Report{Command: "check", Target: domain, Checks: []*report.Check{report.NewCheck(mx.Name, res, fs)}}
+	why := report.Skipped{Reason: "the domain does not exist"}
+	for _, name := range append(skippedAreas, dnsbl.Name(strings.ToLower(strings.TrimSuffix(domain, ".")))) {
+		rep.Checks = append(rep.Checks, report.NewCheck(name, why, nil))
+	}
+	if o.Expect != nil {
+		rep.Checks = append(rep.Checks, o.Expect.evaluate(ctx, r, domain, results{mx: res, spf: &spf.Lint{Domain: domain}, dmarc: &dmarc.Result{Domain: domain},
+			dkim: &dkim.Result{Domain: domain}, mtasts: &mtasts.Result{}, tlsrpt: &tlsrpt.Result{}}))
 	}
 	return rep
 }

@@ -2,9 +2,12 @@ package scan_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/smtptool/smtptool/dns/dnstest"
 	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
@@ -61,4 +64,33 @@ func BenchmarkCheckWithLatency(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(total)/float64(b.N)/float64(chain), "chain-x")
+}
+
+// A domain that does not exist costs one question and gets one finding;
+// every other check says it was skipped (RFC 8020 §2: nothing exists
+// below it).
+func TestNonexistentDomainIsOneFinding(t *testing.T) {
+	m := dnstest.New(`other.test. 300 A 192.0.2.1`)
+	rep := scan.Domain(context.Background(), m, "nxdomain.test", scan.Options{})
+	if got := report.IDs(rep.Findings()...); got != "domain.nxdomain" {
+		t.Errorf("findings %q", got)
+	}
+	// One question (the resolver's cache answers mx.Check's asking again).
+	if q := slices.Compact(m.Queries()); len(q) != 1 || q[0] != "MX nxdomain.test." {
+		t.Errorf("queries %q", q)
+	}
+	skipped := 0
+	for _, c := range rep.Checks[1:] {
+		if s, ok := c.Data.(report.Skipped); ok && s.Reason != "" && len(c.Findings) == 0 {
+			skipped++
+		}
+	}
+	if skipped != len(rep.Checks)-1 || len(rep.Checks) < 9 {
+		t.Errorf("%d of %d checks skipped", skipped, len(rep.Checks))
+	}
+	var b strings.Builder
+	report.WriteText(&b, report.TextOptions{}, rep)
+	if !strings.Contains(b.String(), "skipped: the domain does not exist") || strings.Contains(b.String(), "dmarc.missing") {
+		t.Errorf("text:\n%s", b.String())
+	}
 }
