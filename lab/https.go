@@ -28,6 +28,10 @@ var stsPolicies = map[string]policy{
 	"mtasts-mismatch.test": {200, "text/plain", "version: STSv1\nmode: enforce\nmx: mail.elsewhere.test\nmax_age: 86400\n", ""},
 	"mtasts-testing.test":  {200, "text/plain", "version: STSv1\nmode: testing\nmx: *.good.test\nmax_age: 86400\n", ""},
 	"mtasts-html.test":     {200, "text/html", "<html>not a policy</html>", ""},
+	"mtasts-none.test":     {200, "text/plain", "version: STSv1\nmode: none\nmax_age: 86400\n", ""},
+	"mtasts-shortage.test": {200, "text/plain", "version: STSv1\nmode: enforce\nmx: *.good.test\nmax_age: 3600\n", ""},
+	"mtasts-longage.test":  {200, "text/plain", "version: STSv1\nmode: enforce\nmx: mx1.good.test\nmax_age: 31557601\n", ""},
+	"mtasts-deep.test":     {200, "text/plain", "version: STSv1\nmode: enforce\nmx: *.good.test\nmax_age: 604800\n", ""},
 }
 
 // startHTTPS serves the MTA-STS policies on HTTPSIP at a free port.

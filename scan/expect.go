@@ -31,6 +31,7 @@ import (
 //	dmarc:
 //	  policy: quarantine                      # at least this strong
 //	  rua: [mailto:dmarc@example.com]         # report addresses that must be listed
+//	  t: n                                    # not in DMARCbis test mode (t=y)
 //	dkim:
 //	  selectors: [google, s1]                 # keys that must exist, unrevoked
 //	mta-sts:
@@ -46,6 +47,7 @@ type Expectations struct {
 	DMARC struct {
 		Policy string   `yaml:"policy"`
 		RUA    []string `yaml:"rua"`
+		T      string   `yaml:"t"` // y or n: the t= the record must have
 	} `yaml:"dmarc"`
 	DKIM struct {
 		Selectors []string `yaml:"selectors"`
@@ -90,6 +92,9 @@ func ParseExpectations(path string, r io.Reader) (*Expectations, error) {
 	}
 	if p := e.DMARC.Policy; p != "" && !slices.Contains([]string{"none", "quarantine", "reject"}, p) {
 		return nil, fmt.Errorf("%s: dmarc.policy: %q is not none, quarantine or reject", path, p)
+	}
+	if t := e.DMARC.T; t != "" && t != "y" && t != "n" {
+		return nil, fmt.Errorf("%s: dmarc.t: %q is not y or n", path, t)
 	}
 	if m := e.MTASTS.Mode; m != "" && !slices.Contains([]string{"none", "testing", "enforce"}, m) {
 		return nil, fmt.Errorf("%s: mta-sts.mode: %q is not none, testing or enforce", path, m)
@@ -157,6 +162,10 @@ func (e *Expectations) evaluate(ctx context.Context, r dns.Resolver, domain stri
 			c.Add(expected("expect.dmarc-policy", fmt.Sprintf("the DMARC policy of %s is %q; at least %q is expected", domain, got, want),
 				fmt.Sprintf("set p=%s in _dmarc.%s", want, domain)))
 		}
+	}
+	if want := e.DMARC.T; want != "" && res.dmarc.Record != nil && (res.dmarc.Record.Testing != (want == "y")) {
+		c.Add(expected("expect.dmarc-testing", fmt.Sprintf("the DMARC record of %s has t=%s; t=%s is expected", domain, map[bool]string{true: "y", false: "n"}[res.dmarc.Record.Testing], want),
+			fmt.Sprintf("set t=%s in _dmarc.%s", want, domain)))
 	}
 	for _, want := range e.DMARC.RUA {
 		if res.dmarc.Record == nil || !slices.ContainsFunc(res.dmarc.Record.RUA, func(u string) bool { return strings.EqualFold(u, want) }) {

@@ -56,6 +56,7 @@ func TestExpectations(t *testing.T) {
 		"mtasts-testing.test": "expect.mtasts-mode",
 		"spf-neutral.test":    "expect.spf-all",
 		"dmarc-none.test":     "expect.dmarc-policy",
+		"dmarc-testing.test":  "expect.dmarc-testing",
 	} {
 		got := expectIDs(t, l, domain, e)
 		if !strings.Contains(got, want) {
@@ -72,6 +73,7 @@ func TestLoadExpectationsRejectsBadPolicies(t *testing.T) {
 		"bad all":     "spf:\n  all: [-al]\n",
 		"bad policy":  "dmarc:\n  policy: strict\n",
 		"bad mode":    "mta-sts:\n  mode: on\n",
+		"bad t":       "dmarc:\n  t: maybe\n",
 		"not yaml":    "mx: [\n",
 	} {
 		p := filepath.Join(dir, "p.yaml")

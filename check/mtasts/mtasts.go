@@ -125,16 +125,34 @@ func Check(ctx context.Context, r dns.Resolver, domain string, opts Options) (*R
 	if len(problems) > 0 {
 		return res, fs
 	}
-	if pol.Mode == "testing" {
+	switch pol.Mode {
+	case "testing":
 		fs.Add(report.Finding{ID: "mtasts.testing", Severity: report.Info,
 			Message: "the MTA-STS policy is in testing mode: failures are reported (TLS-RPT) but delivery goes on",
 			Fix:     "switch to mode: enforce once TLS-RPT reports are clean", Ref: "RFC 8461 §5"})
+	case "none":
+		// RFC 8461 §3.2, §8.3: mode none withdraws the policy; senders treat
+		// the domain as having none.
+		fs.Add(report.Finding{ID: "mtasts.mode-none", Severity: report.Warning,
+			Message: "the MTA-STS policy is mode: none: it is withdrawn, and senders treat the domain as having no policy",
+			Fix:     "serve mode: testing, then mode: enforce (or remove the _mta-sts record once senders' cached policies have expired)", Ref: "RFC 8461 §3.2, §8.3"})
+	}
+	if pol.MaxAge >= 0 && pol.MaxAge < minMaxAge && pol.Mode != "none" {
+		fs.Add(report.Finding{ID: "mtasts.max-age-short", Severity: report.Warning,
+			Message: fmt.Sprintf("max_age is %d seconds, under a day: senders soon forget the policy, and an attacker who blocks its refresh can strip TLS", pol.MaxAge),
+			Fix:     "set max_age to weeks or more (604800 is a week; 31557600, a year, is the most)", Ref: "RFC 8461 §3.2"})
 	}
 	if pol.Mode != "none" {
 		for _, h := range opts.mxHosts() {
 			if !Matches(pol.MX, h) {
+				host := strings.TrimSuffix(h, ".")
+				why := ""
+				if p := tooDeep(pol.MX, host); p != "" {
+					// RFC 8461 §4.1: a wildcard matches exactly one label.
+					why = fmt.Sprintf("; %s matches only one label in place of its *, and %s is more than one below it", p, host)
+				}
 				fs.Add(report.Finding{ID: "mtasts.mx-mismatch", Severity: report.Error,
-					Message: fmt.Sprintf("the MX host %s matches no mx: line of the MTA-STS policy (%s): enforcing senders will not deliver to it", strings.TrimSuffix(h, "."), strings.Join(pol.MX, ", ")),
+					Message: fmt.Sprintf("the MX host %s matches no mx: line of the MTA-STS policy (%s)%s: enforcing senders will not deliver to it", host, strings.Join(pol.MX, ", "), why),
 					Fix:     "add an mx: line for it to the policy (and change the TXT id= so senders refetch)", Ref: "RFC 8461 §4.1"})
 			}
 		}
@@ -301,6 +319,22 @@ func slicesHas(list []string, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// minMaxAge is a day: RFC 8461 §3.2 expects max_age "in the range of weeks
+// or greater", and under a day the policy protects little.
+const minMaxAge = 86400
+
+// tooDeep returns the wildcard pattern that host falls under by more
+// than one label ("*.example.com" for a.b.example.com), or "".
+func tooDeep(patterns []string, host string) string {
+	host = strings.ToLower(host)
+	for _, p := range patterns {
+		if suffix, ok := strings.CutPrefix(strings.ToLower(strings.TrimSuffix(p, ".")), "*."); ok && strings.HasSuffix(host, "."+suffix) {
+			return p
+		}
+	}
+	return ""
 }
 
 // Matches reports whether a host matches an mx: pattern: the exact name,

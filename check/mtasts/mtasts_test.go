@@ -25,6 +25,9 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		"mtasts-invalid.test":  "mtasts.policy-invalid",
 		"mtasts-mismatch.test": "mtasts.mx-mismatch",
 		"mtasts-testing.test":  "mtasts.testing",
+		"mtasts-none.test":     "mtasts.mode-none",
+		"mtasts-shortage.test": "mtasts.max-age-short",
+		"mtasts-longage.test":  "mtasts.policy-invalid",
 		"servfail.test":        "",
 	} {
 		_, fs := mtasts.Check(context.Background(), r, domain, opts)
@@ -35,6 +38,11 @@ func TestFindingsPerLabDomain(t *testing.T) {
 		if got := report.IDs(fs...); got != want {
 			t.Errorf("%s: findings %q, want %q %+v", domain, got, want, fs)
 		}
+	}
+	// A wildcard matches one label only, and the finding says so.
+	deep := mtasts.Options{Port: l.HTTPSPort, RootCAs: l.CA.Pool, Timeout: 2 * time.Second, MXHosts: func() []string { return []string{"a.mx.good.test."} }}
+	if _, fs := mtasts.Check(context.Background(), r, "mtasts-deep.test", deep); report.IDs(fs...) != "mtasts.mx-mismatch" || !strings.Contains(fs[0].Message, "matches only one label") {
+		t.Errorf("too deep: %+v", fs)
 	}
 	// The policy host's certificate is verified: without the lab's CA it fails.
 	_, fs := mtasts.Check(context.Background(), r, "good.test", mtasts.Options{Port: l.HTTPSPort, Timeout: 2 * time.Second, MXHosts: mxs})
