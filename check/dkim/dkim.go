@@ -51,6 +51,10 @@ type Key struct {
 	Bits     int               `json:"bits,omitempty"`
 	Revoked  bool              `json:"revoked"`
 	Testing  bool              `json:"testing"`
+	// Strict is t=s: the i= of a signature must be d= exactly, no
+	// subdomain (RFC 6376 §3.6.1).
+	Strict bool     `json:"strict,omitempty"`
+	Hashes []string `json:"hashes,omitempty"` // h=, when given
 	CNAMEs   []string          `json:"cnames,omitempty"`
 }
 
@@ -107,8 +111,15 @@ func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Resu
 				}
 				return
 			}
-			k, fs := parseKey(sel, name, strings.Join(txts, ""))
+			k, fs := parseKey(sel, name, txts[0])
 			k.CNAMEs = ans.CNAMEs
+			if len(txts) > 1 {
+				// RFC 6376 §3.6.2.2: several records at one selector make
+				// the result undefined; verifiers pick any, or fail.
+				fs = append(fs, report.Finding{ID: "dkim.multiple-records", Severity: report.Error,
+					Message: fmt.Sprintf("%s has %d TXT records: which key verifiers use is undefined", name, len(txts)),
+					Fix:     "keep exactly one key record at the selector (use a new selector for a new key)", Ref: "RFC 6376 §3.6.2.2"})
+			}
 			outs[i] = outcome{key: k, findings: fs, found: true}
 		})
 	}
@@ -120,6 +131,13 @@ func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Resu
 			res.Keys = append(res.Keys, o.key)
 		}
 		found = found || o.found
+	}
+	if len(res.Keys) > 0 && !slices.ContainsFunc(res.Keys, func(k *Key) bool { return k.Type != "ed25519" || k.Revoked }) {
+		// RFC 8463 §5: until verifiers all know ed25519-sha256, sign with
+		// an RSA key too.
+		fs.Add(report.Finding{ID: "dkim.ed25519-only", Severity: report.Warning,
+			Message: fmt.Sprintf("every DKIM key found for %s is Ed25519: receivers that verify only RSA see no valid signature", domain),
+			Fix:     "sign with a 2048-bit RSA key as well, under its own selector (two signatures per message)", Ref: "RFC 8463 §5, RFC 6376 §4.2"})
 	}
 	if !found && !given && !slices.ContainsFunc(fs, func(f report.Finding) bool { return f.ID == "dns.lookup-failed" }) {
 		fs.Add(report.Finding{ID: "dkim.none-found", Severity: report.Warning,
@@ -166,8 +184,17 @@ func parseKey(sel, name, txt string) (*Key, []report.Finding) {
 			if alg != "sha256" && alg != "sha1" {
 				syntax("h=%s names an unknown hash algorithm %q", h, alg)
 			}
+			k.Hashes = append(k.Hashes, alg)
+		}
+		if !slices.Contains(k.Hashes, "sha256") {
+			// RFC 8301 §3.1: rsa-sha1 MUST NOT be used for signing or
+			// verifying, so a key restricted to it verifies nothing.
+			fs = append(fs, report.Finding{ID: "dkim.key-sha1-only", Severity: report.Error,
+				Message: fmt.Sprintf("the key at %s allows only h=%s: receivers no longer accept SHA-1 signatures, so nothing signed with it verifies", name, h),
+				Fix:     "publish h=sha256 (or drop h=) and sign with rsa-sha256", Ref: "RFC 8301 §3.1, RFC 6376 §3.6.1"})
 		}
 	}
+	k.Strict = slices.Contains(strings.Split(k.Tags["t"], ":"), "s")
 	if slices.Contains(strings.Split(k.Tags["t"], ":"), "y") {
 		k.Testing = true
 		fs = append(fs, report.Finding{ID: "dkim.testing", Severity: report.Info,
@@ -250,6 +277,15 @@ func (res *Result) WriteText(p *report.Printer) {
 		style := report.Good
 		if k.Revoked {
 			desc, style = "revoked", report.Warn
+		}
+		if len(k.Hashes) > 0 {
+			desc += ", h=" + strings.Join(k.Hashes, ":")
+		}
+		if k.Testing {
+			desc += ", t=y (testing)"
+		}
+		if k.Strict {
+			desc += ", t=s (i= must equal d=)"
 		}
 		rows = append(rows, []report.Cell{report.C(k.Selector, report.Bold), report.C(desc, style), report.C(k.Name, report.Dim)})
 	}

@@ -60,6 +60,23 @@ default._domainkey    TXT  "v=DKIM1; t=y; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCA
 
 $ORIGIN servfail.test.
 @                     A    127.0.0.10
+
+; dkim.key-sha1-only: h=sha1 restricts the key to what RFC 8301 forbids
+$ORIGIN dkim-sha1.test.
+default._domainkey    TXT  "v=DKIM1; k=rsa; h=sha1; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsjysiHf2Fr0Ua0CguMGKirgs4cIRKyAD0ukhFpMJ6bYPRAQ7YSGSDEpStP8a6SqCiPJF0jU1goAEnyusSFaLSCg4f9bNftbjJUTysejiabO4k7EfovO6krJgF+exMtDkWp3+PRa9bO9VD3vZlsJPbOEl6Vg+I/quLihZ98fz/PeRTuIf2WtEWFYBgOf1/a+TDN19BTXyT5+hWTSTos6OUhRuiM4/x8txqQ+yi2XM/KcnZtCeagwsnv/12wYYSremTcK8zTiiTqTlZb0l4TffCZBaY4yBMJlHxwXtkZMjUGB+Ra+c/vTnyp2jKM+KRPGCbARPyhCAdahkiDPF6LEt/wIDAQAB"
+
+; dkim.multiple-records: two keys at one selector
+$ORIGIN dkim-multi.test.
+default._domainkey    TXT  "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsjysiHf2Fr0Ua0CguMGKirgs4cIRKyAD0ukhFpMJ6bYPRAQ7YSGSDEpStP8a6SqCiPJF0jU1goAEnyusSFaLSCg4f9bNftbjJUTysejiabO4k7EfovO6krJgF+exMtDkWp3+PRa9bO9VD3vZlsJPbOEl6Vg+I/quLihZ98fz/PeRTuIf2WtEWFYBgOf1/a+TDN19BTXyT5+hWTSTos6OUhRuiM4/x8txqQ+yi2XM/KcnZtCeagwsnv/12wYYSremTcK8zTiiTqTlZb0l4TffCZBaY4yBMJlHxwXtkZMjUGB+Ra+c/vTnyp2jKM+KRPGCbARPyhCAdahkiDPF6LEt/wIDAQAB"
+default._domainkey    TXT  "v=DKIM1; k=ed25519; p=RQ4ov6tmhZZkFcWUuGFleCjjK1tQvflV4DAGhdi0okA="
+
+; dkim.ed25519-only: the only key is Ed25519
+$ORIGIN dkim-ed.test.
+default._domainkey    TXT  "v=DKIM1; k=ed25519; p=RQ4ov6tmhZZkFcWUuGFleCjjK1tQvflV4DAGhdi0okA="
+
+; t=s is shown, and is no problem
+$ORIGIN dkim-strict.test.
+default._domainkey    TXT  "v=DKIM1; k=rsa; t=s; h=sha256; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsjysiHf2Fr0Ua0CguMGKirgs4cIRKyAD0ukhFpMJ6bYPRAQ7YSGSDEpStP8a6SqCiPJF0jU1goAEnyusSFaLSCg4f9bNftbjJUTysejiabO4k7EfovO6krJgF+exMtDkWp3+PRa9bO9VD3vZlsJPbOEl6Vg+I/quLihZ98fz/PeRTuIf2WtEWFYBgOf1/a+TDN19BTXyT5+hWTSTos6OUhRuiM4/x8txqQ+yi2XM/KcnZtCeagwsnv/12wYYSremTcK8zTiiTqTlZb0l4TffCZBaY4yBMJlHxwXtkZMjUGB+Ra+c/vTnyp2jKM+KRPGCbARPyhCAdahkiDPF6LEt/wIDAQAB"
 `
 
 func TestFindings(t *testing.T) {
@@ -79,6 +96,10 @@ func TestFindings(t *testing.T) {
 		{"dkim-invalid.test", nil, "dkim.key-invalid"},
 		{"dkim-syntax.test", nil, "dkim.syntax"},
 		{"dkim-testing.test", nil, "dkim.testing"},
+		{"dkim-sha1.test", nil, "dkim.key-sha1-only"},
+		{"dkim-multi.test", nil, "dkim.multiple-records"},
+		{"dkim-ed.test", nil, "dkim.ed25519-only"},
+		{"dkim-strict.test", nil, ""},
 		{"servfail.test", []string{"x"}, ""}, // only MX fails there: the key lookup is NXDOMAIN
 	} {
 		_, fs := dkim.Check(context.Background(), r, tc.domain, dkim.Options{Selectors: tc.selectors})
@@ -90,6 +111,19 @@ func TestFindings(t *testing.T) {
 		if g := report.IDs(fs...); g != want {
 			t.Errorf("%s %v: findings %q, want %q", tc.domain, tc.selectors, g, want)
 		}
+	}
+}
+
+// t=s is shown with the key; h= too.
+func TestStrictKeyIsShown(t *testing.T) {
+	res, _ := dkim.Check(context.Background(), dnstest.New(zone), "dkim-strict.test", dkim.Options{})
+	if len(res.Keys) != 1 || !res.Keys[0].Strict || strings.Join(res.Keys[0].Hashes, ":") != "sha256" {
+		t.Fatalf("%+v", res.Keys)
+	}
+	var b strings.Builder
+	report.WriteText(&b, report.TextOptions{}, &report.Report{Command: "dkim", Target: "dkim-strict.test", Checks: []*report.Check{report.NewCheck(dkim.Name, res, nil)}})
+	if !strings.Contains(b.String(), "t=s (i= must equal d=)") {
+		t.Errorf("text:\n%s", b.String())
 	}
 }
 
