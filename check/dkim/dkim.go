@@ -55,7 +55,7 @@ type Key struct {
 	// subdomain (RFC 6376 §3.6.1).
 	Strict bool     `json:"strict,omitempty"`
 	Hashes []string `json:"hashes,omitempty"` // h=, when given
-	CNAMEs   []string          `json:"cnames,omitempty"`
+	CNAMEs []string `json:"cnames,omitempty"`
 }
 
 // Result is what the check learned; the check's JSON data.
