@@ -20,6 +20,7 @@ type checkOptions struct {
 	Domains          []string
 	DomainsFile      string
 	Probe            bool
+	TLSScan          bool
 	AllowPrivate     bool
 	BlocklistPrivate bool
 	Port             int
@@ -68,6 +69,7 @@ reports. Exit 1 when a finding is at or above --fail-on.`,
 	f := c.Flags()
 	f.StringVar(&o.DomainsFile, "domains", "", "read domains from this file, one per line (- for stdin)")
 	f.BoolVar(&o.Probe, "probe", false, "also probe each MX host (SMTP, STARTTLS, certificate, DANE)")
+	f.BoolVar(&o.TLSScan, "tls-scan", false, "with --probe, also try the handshakes of probe --tls-scan (weak ciphers, old versions)")
 	f.BoolVar(&o.AllowPrivate, "allow-private", false, "accept loopback, private and reserved MX addresses (internal systems); they are still not sent to blocklists")
 	f.BoolVar(&o.BlocklistPrivate, "blocklist-private", false, "send loopback, private and reserved MX addresses to the blocklists too (only for lists of your own)")
 	f.IntVar(&o.Port, "port", 25, "SMTP port for --probe")
@@ -121,7 +123,7 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 			return usageError("--expect: %v", err)
 		}
 	}
-	po := &probeOptions{Port: o.Port, StartTLS: "auto", QuitAfter: probe.StepStartTLS, CAFile: o.CAFile, AllowPrivate: o.AllowPrivate}
+	po := &probeOptions{Port: o.Port, StartTLS: "auto", QuitAfter: probe.StepStartTLS, CAFile: o.CAFile, AllowPrivate: o.AllowPrivate, TLSScan: o.TLSScan}
 	probeOpts, err := po.runOptions(ctx, g)
 	if err != nil {
 		return err

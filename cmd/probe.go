@@ -39,6 +39,7 @@ type probeOptions struct {
 	RelayTest    bool
 	AllowPrivate bool
 	CAFile       string
+	TLSScan      bool
 }
 
 // newProbeCmd builds the command; runF, when set, replaces runProbe so that a
@@ -90,6 +91,7 @@ or a prompt; it is never printed.`,
 	f.BoolVar(&o.RelayTest, "relay-test", false, "also try a recipient in a foreign domain ("+relayTestRcpt+") to detect an open relay")
 	f.BoolVar(&o.AllowPrivate, "allow-private", false, "accept loopback, private and reserved MX addresses")
 	f.StringVar(&o.CAFile, "ca-file", "", "trust the CA certificates in this PEM file instead of the system's (an internal CA)")
+	f.BoolVar(&o.TLSScan, "tls-scan", false, "also try a few handshakes offering only RC4, 3DES, static RSA, TLS 1.0 and TLS 1.1, to see what the server accepts")
 	return c
 }
 
@@ -130,7 +132,7 @@ func (o *probeOptions) runOptions(ctx context.Context, g *Global) (probe.RunOpti
 		Options: probe.Options{
 			Helo: o.Helo, From: o.From, Rcpts: o.Rcpts, Mail: o.FromSet,
 			StartTLS: probe.StartTLS(o.StartTLS), ImplicitTLS: o.TLS,
-			InsecureAuth: o.InsecureAuth, QuitAfter: o.QuitAfter, Timeout: g.Timeout,
+			InsecureAuth: o.InsecureAuth, QuitAfter: o.QuitAfter, Timeout: g.Timeout, TLSScan: o.TLSScan,
 		},
 		Port: o.Port, AllMX: o.AllMX, Network: "tcp",
 		MX: mx.Options{AllowPrivate: o.AllowPrivate},

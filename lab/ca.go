@@ -1,14 +1,17 @@
 package lab
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"sync"
 	"time"
 )
 
@@ -61,11 +64,22 @@ type LeafOptions struct {
 	NotBefore  time.Duration // relative to now (default -1h)
 	NotAfter   time.Duration // relative to now (default 90 days)
 	SelfSigned bool          // not issued by the lab CA
+	// RSABits, when set, gives the leaf an RSA key of that size instead of
+	// ECDSA P-256.
+	RSABits int
+	// SHA1 signs the leaf with ECDSA-SHA1, which no client may accept.
+	SHA1 bool
 }
 
 // Leaf issues a server certificate with its chain.
 func (ca *CA) Leaf(o LeafOptions) (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	var key crypto.Signer
+	var err error
+	if o.RSABits > 0 {
+		key, err = rsaKey(o.RSABits)
+	} else {
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
 	if err != nil {
 		return tls.Certificate{}, err
 	}
@@ -89,11 +103,15 @@ func (ca *CA) Leaf(o LeafOptions) (tls.Certificate, error) {
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	parent, signer := ca.Cert, ca.key
+	if o.SHA1 {
+		tmpl.SignatureAlgorithm = x509.ECDSAWithSHA1
+	}
+	var parent *x509.Certificate = ca.Cert
+	var signer crypto.Signer = ca.key
 	if o.SelfSigned {
 		parent, signer = tmpl, key
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
@@ -102,4 +120,20 @@ func (ca *CA) Leaf(o LeafOptions) (tls.Certificate, error) {
 		chain = append(chain, ca.Cert.Raw)
 	}
 	return tls.Certificate{Certificate: chain, PrivateKey: key}, nil
+}
+
+// rsaKeys are made once per process and size: RSA generation is slow, and
+// every lab a test starts would otherwise pay for it.
+var rsaKeys sync.Map // int → *rsa.PrivateKey
+
+func rsaKey(bits int) (*rsa.PrivateKey, error) {
+	if k, ok := rsaKeys.Load(bits); ok {
+		return k.(*rsa.PrivateKey), nil
+	}
+	k, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := rsaKeys.LoadOrStore(bits, k)
+	return actual.(*rsa.PrivateKey), nil
 }

@@ -76,6 +76,17 @@ var Hosts = []Host{
 		replies: map[string]string{"EHLO": "502 5.5.2 Error: command not recognized", "HELO": "250 oldhelo.smtp.test"}})},
 	{"closed.smtp.test", "127.0.0.49", "nothing listens: the connection is refused", nil},
 	{"mx.dane-bad.test", "127.0.0.50", "presents a certificate that its (DNSSEC-signed) TLSA record does not match", good(nil)},
+	{"weakkey.smtp.test", "127.0.0.51", "a certificate with a 1024-bit RSA key", withCert(LeafOptions{RSABits: 1024})},
+	{"sha1.smtp.test", "127.0.0.52", "a certificate signed with SHA-1", withCert(LeafOptions{SHA1: true})},
+	{"nofs.smtp.test", "127.0.0.53", "negotiates static RSA key exchange: no forward secrecy", withTLS(LeafOptions{RSABits: 2048}, func(c *tls.Config) {
+		c.MaxVersion = tls.VersionTLS12
+		c.CipherSuites = []uint16{tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_256_GCM_SHA384}
+	})},
+	{"oldciphers.smtp.test", "127.0.0.54", "prefers modern TLS, but also accepts 3DES, RC4 and TLS 1.0 (seen with --tls-scan)", withTLS(LeafOptions{RSABits: 2048}, func(c *tls.Config) {
+		c.MinVersion = tls.VersionTLS10
+		c.CipherSuites = []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+			tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA, tls.TLS_RSA_WITH_RC4_128_SHA, tls.TLS_ECDHE_RSA_WITH_RC4_128_SHA}
+	})},
 }
 
 // Options tune a lab.
@@ -259,6 +270,19 @@ func withCert(o LeafOptions) func(*Lab, Host, []net.Listener) error {
 			return err
 		}
 		return l.serveSMTP(h, ls, cert, nil)
+	}
+}
+
+// withTLS is a well-behaved server with a certificate made by o and its
+// TLS configuration tuned.
+func withTLS(o LeafOptions, tune func(*tls.Config)) func(*Lab, Host, []net.Listener) error {
+	return func(l *Lab, h Host, ls []net.Listener) error {
+		o.Names = []string{h.Name}
+		cert, err := l.CA.Leaf(o)
+		if err != nil {
+			return err
+		}
+		return l.serveSMTP(h, ls, cert, func(b *backend, s *smtp.Server) { tune(s.TLSConfig) })
 	}
 }
 

@@ -61,6 +61,12 @@ func TestFindingsPerLabServer(t *testing.T) {
 		{"tlsfail.smtp.test", nil, "smtp.starttls-failed"},
 		{"notavail.smtp.test", nil, "smtp.starttls-failed"},
 		{"oldhelo.smtp.test", nil, "smtp.ehlo-rejected,smtp.starttls-missing"},
+		{"weakkey.smtp.test", nil, "tls.key-weak"},
+		{"sha1.smtp.test", nil, "tls.cert-untrusted,tls.sha1-signature"},
+		{"nofs.smtp.test", nil, "tls.no-forward-secrecy"},
+		{"oldciphers.smtp.test", nil, ""}, // what it also accepts shows only with --tls-scan
+		{"oldciphers.smtp.test", func(o *probe.RunOptions) { o.TLSScan = true }, "tls.cipher-weak,tls.version-old"},
+		{"mx1.good.test", func(o *probe.RunOptions) { o.TLSScan = true }, ""},
 		{"closed.smtp.test", nil, "smtp.connect-failed"},
 		{"mx.dane-bad.test", nil, "dane.mismatch"},
 		{"mx1.good.test", func(o *probe.RunOptions) { o.From = "blocked@spam.test"; o.Rcpts = []string{"alice@good.test"} }, "smtp.mail-rejected"},

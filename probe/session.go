@@ -76,6 +76,12 @@ type Options struct {
 	// Data is a message to send with DATA, streamed from its reader (each
 	// session reads it from the start); nil never sends one.
 	Data *io.SectionReader
+	// TLSScan adds, after a session that reached TLS, a few handshakes
+	// that each offer only what a server should refuse (RC4, 3DES,
+	// static RSA key exchange, TLS 1.0, TLS 1.1), to see what it accepts.
+	TLSScan bool
+	// offer restricts what one scan handshake offers.
+	offer *offer
 
 	Timeout    time.Duration // per step (default 10s)
 	SlowBanner time.Duration // a slower greeting is a finding (default 5s)
@@ -166,6 +172,10 @@ func Walk(ctx context.Context, srv Server, opts Options) *Result {
 	if s.c != nil {
 		s.res.Transcript = s.c.transcript
 		s.c.nc.Close()
+	}
+	if opts.TLSScan && s.res.TLS != nil {
+		s.res.TLS.Scan = scanTLS(ctx, srv, opts)
+		s.add(scanFindings(s.res.TLS)...)
 	}
 	if s.res.Transcript == nil {
 		s.res.Transcript = []Line{}
@@ -462,7 +472,7 @@ func (s *session) startTLS() bool {
 func (s *session) handshake(step string) bool {
 	start := time.Now()
 	name := strings.TrimSuffix(s.srv.Name, ".")
-	tc := tls.Client(s.c.nc, tlsConfig(name))
+	tc := tls.Client(s.c.nc, tlsConfig(name, s.opts.offer))
 	tc.SetDeadline(time.Now().Add(s.opts.Timeout))
 	err := tc.Handshake()
 	st := Step{Name: step, DurationMS: msSince(start)}

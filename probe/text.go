@@ -62,6 +62,13 @@ func (r *Result) WriteText(p *report.Printer) {
 			}
 		}
 		p.Line(4, p.S(report.Dim, "verify:     ")+trust+name)
+		for _, sc := range t.Scan {
+			got := p.S(report.Good, "refused ✓")
+			if sc.Accepted {
+				got = p.S(report.Bad, fmt.Sprintf("accepted ✗ (%s, %s)", sc.Version, sc.Cipher))
+			}
+			p.Line(4, p.S(report.Dim, "offered "+sc.Offered+": ")+got)
+		}
 	}
 	if p.Verbose {
 		p.Line(4, p.S(report.Dim, "transcript:"))

@@ -29,6 +29,8 @@ type TLSInfo struct {
 	NameMatches bool   `json:"name_matches"`
 	// State is kept for DANE matching; not part of the output.
 	State tls.ConnectionState `json:"-"`
+	// Scan is what --tls-scan's handshakes found the server to accept.
+	Scan []ScanResult `json:"scan,omitempty"`
 }
 
 // Cert is one certificate of the chain.
@@ -47,14 +49,35 @@ type Cert struct {
 
 // tlsConfig accepts any certificate during the handshake: the probe
 // verifies it afterwards so that it can say exactly what is wrong, and
-// allows TLS 1.0 so that it can report servers stuck there.
-func tlsConfig(serverName string) *tls.Config {
-	return &tls.Config{
+// allows TLS 1.0 so that it can report servers stuck there. An offer
+// restricts what is offered, for the --tls-scan handshakes.
+func tlsConfig(serverName string, o *offer) *tls.Config {
+	c := &tls.Config{
 		ServerName:         serverName,
 		InsecureSkipVerify: true, // verified by analyseTLS, not skipped
 		MinVersion:         tls.VersionTLS10,
+		// What a sending MTA offers (Postfix's default "medium" list):
+		// crypto/tls's secure suites and static RSA key exchange with AES,
+		// which crypto/tls counts as insecure, so that a server offering
+		// only those is reached and reported, not just refused.
+		CipherSuites: mtaSuites,
 	}
+	if o != nil {
+		c.CipherSuites, c.MaxVersion = o.suites, o.max
+		if o.min != 0 {
+			c.MinVersion = o.min
+		}
+	}
+	return c
 }
+
+var mtaSuites = func() []uint16 {
+	var ids []uint16
+	for _, cs := range tls.CipherSuites() {
+		ids = append(ids, cs.ID)
+	}
+	return append(ids, staticRSA.suites...)
+}()
 
 // The renewal point: tls.cert-expiring warns when less than a third of
 // the certificate's own lifetime remains, which is when ACME clients renew
@@ -173,6 +196,18 @@ func analyseTLS(st tls.ConnectionState, name string, roots *x509.CertPool, now t
 		}
 	}
 
+	findings = append(findings, chainStrength(st.PeerCertificates)...)
+	// RFC 9325 §4.1: only cipher suites with forward secrecy (ECDHE or DHE
+	// key exchange; all of TLS 1.3's) are recommended.
+	if st.Version <= tls.VersionTLS12 && !forwardSecret(st.CipherSuite) {
+		findings = append(findings, report.Finding{
+			ID: "tls.no-forward-secrecy", Severity: report.Warning,
+			Message: fmt.Sprintf("the server chose %s: static RSA key exchange, so whoever gets the server's key later can decrypt recorded sessions", info.Cipher),
+			Fix:     "prefer ECDHE cipher suites and enable TLS 1.3 (Postfix: tls_preempt_cipherlist = yes, and keep the default ciphers)",
+			Ref:     "RFC 9325 §4.1",
+		})
+	}
+
 	// RFC 8996: TLS 1.0 and 1.1 are deprecated.
 	if st.Version < tls.VersionTLS12 {
 		findings = append(findings, report.Finding{
@@ -231,6 +266,39 @@ func chainDateError(c *x509.Certificate, now time.Time) error {
 		return fmt.Errorf("the %s certificate %q is not valid before %s", role, c.Subject.String(), c.NotBefore.UTC().Format(time.DateTime))
 	}
 	return fmt.Errorf("the %s certificate %q expired on %s (%s ago)", role, c.Subject.String(), c.NotAfter.UTC().Format(time.DateOnly), days(-wholeDays(c.NotAfter, now)))
+}
+
+// chainStrength judges the keys and signatures of the chain the server
+// sent. The root, whose own signature nobody checks, is left out.
+func chainStrength(chain []*x509.Certificate) []report.Finding {
+	var fs []report.Finding
+	for i, c := range chain {
+		root := i > 0 && c.Subject.String() == c.Issuer.String()
+		if k, ok := c.PublicKey.(*rsa.PublicKey); ok && k.N.BitLen() < 2048 {
+			// NIST SP 800-131A Rev. 2 §3, RFC 9325 §4.5 (2048 at least).
+			fs = append(fs, report.Finding{
+				ID: "tls.key-weak", Severity: report.Warning,
+				Message: fmt.Sprintf("certificate %d (%s) has a %d-bit RSA key; 2048 bits is the least", i, c.Subject.CommonName, k.N.BitLen()),
+				Fix:     "issue the certificate with a 2048-bit (or larger) RSA key, or an ECDSA P-256 key",
+				Ref:     "RFC 9325 §4.5, NIST SP 800-131A Rev. 2",
+			})
+		}
+		if !root && (c.SignatureAlgorithm == x509.SHA1WithRSA || c.SignatureAlgorithm == x509.ECDSAWithSHA1 || c.SignatureAlgorithm == x509.DSAWithSHA1) {
+			fs = append(fs, report.Finding{
+				ID: "tls.sha1-signature", Severity: report.Warning,
+				Message: fmt.Sprintf("certificate %d (%s) is signed with %s: SHA-1 signatures are forgeable, and clients refuse them", i, c.Subject.CommonName, c.SignatureAlgorithm),
+				Fix:     "reissue the certificate with a SHA-256 signature",
+				Ref:     "RFC 9155 §2, NIST SP 800-131A Rev. 2",
+			})
+		}
+	}
+	return fs
+}
+
+// forwardSecret reports a cipher suite with ephemeral key exchange; every
+// TLS 1.3 suite is.
+func forwardSecret(suite uint16) bool {
+	return !strings.HasPrefix(tls.CipherSuiteName(suite), "TLS_RSA_")
 }
 
 func describe(c *x509.Certificate, now time.Time) Cert {
