@@ -7,14 +7,9 @@ package mtasts
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"net"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -22,6 +17,7 @@ import (
 
 	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/check/tags"
+	"github.com/smtptool/smtptool/check/webget"
 	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 )
@@ -190,77 +186,18 @@ func parseRecord(txt string) (string, error) {
 }
 
 // fetch gets the policy by the rules of RFC 8461 §3.3: HTTPS with a
-// verified certificate, no redirects, status 200, at most 64 KiB, within
-// the timeout; the host's address through the tool's resolver.
+// verified certificate, no redirects, status 200, text/plain, at most
+// 64 KiB, within the timeout.
 func fetch(ctx context.Context, r dns.Resolver, host string, opts Options) (string, error) {
-	if opts.Port == 0 {
-		opts.Port = 443
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
-	}
-	dialer := &net.Dialer{}
-	client := &http.Client{
-		Timeout: opts.Timeout,
-		Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: opts.RootCAs, MinVersion: tls.VersionTLS12},
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				h, port, _ := net.SplitHostPort(addr)
-				a := dns.LookupAddrs(ctx, r, h)
-				if len(a.Addrs) == 0 {
-					if err := a.Failed(); err != nil {
-						return nil, err
-					}
-					return nil, fmt.Errorf("%s has no address", h)
-				}
-				var last error
-				for _, ip := range a.Addrs {
-					c, err := dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
-					if err == nil {
-						return c, nil
-					}
-					last = err
-				}
-				return nil, last
-			},
-			DisableKeepAlives: true,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	url := fmt.Sprintf("https://%s:%d/.well-known/mta-sts.txt", host, opts.Port)
-	if opts.Port == 443 {
-		url = "https://" + host + "/.well-known/mta-sts.txt"
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	doc, err := webget.Get(ctx, r, "https://"+host+"/.well-known/mta-sts.txt",
+		webget.Options{Port: opts.Port, RootCAs: opts.RootCAs, Timeout: opts.Timeout, MaxSize: MaxPolicySize})
 	if err != nil {
 		return "", err
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		var ue interface{ Unwrap() error }
-		if errors.As(err, &ue) && ue.Unwrap() != nil {
-			err = ue.Unwrap()
-		}
-		return "", err
+	if doc.MediaType != "text/plain" {
+		return "", fmt.Errorf("the media type is %q, not text/plain", doc.MediaType)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return "", fmt.Errorf("it redirects (HTTP %d to %s), and redirects must not be followed", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("HTTP status %d, not 200", resp.StatusCode)
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/plain" {
-		return "", fmt.Errorf("the media type is %q, not text/plain", mt)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPolicySize+1))
-	if err != nil {
-		return "", err
-	}
-	if len(body) > MaxPolicySize {
-		return "", fmt.Errorf("the policy is larger than %d KiB", MaxPolicySize>>10)
-	}
-	return string(body), nil
+	return string(doc.Body), nil
 }
 
 // ParsePolicy reads "key: value" lines (RFC 8461 §3.2). It returns the
