@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
 	"sync"
@@ -69,6 +70,9 @@ type LeafOptions struct {
 	RSABits int
 	// SHA1 signs the leaf with ECDSA-SHA1, which no client may accept.
 	SHA1 bool
+	// Mark makes a BIMI mark certificate: the BIMI extended key usage and,
+	// unless NoLogotype, a logotype extension (RFC 3709).
+	Mark, NoLogotype bool
 }
 
 // Leaf issues a server certificate with its chain.
@@ -105,6 +109,14 @@ func (ca *CA) Leaf(o LeafOptions) (tls.Certificate, error) {
 	}
 	if o.SHA1 {
 		tmpl.SignatureAlgorithm = x509.ECDSAWithSHA1
+	}
+	if o.Mark {
+		tmpl.ExtKeyUsage = nil
+		tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 31}}
+		if !o.NoLogotype {
+			// An empty LogotypeExtn SEQUENCE: enough to be recognised.
+			tmpl.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 12}, Value: []byte{0x30, 0x00}}}
+		}
 	}
 	var parent *x509.Certificate = ca.Cert
 	var signer crypto.Signer = ca.key

@@ -2,13 +2,15 @@ package lab
 
 import (
 	"crypto/tls"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 )
 
-// HTTPSIP is the address of the lab's HTTPS host (MTA-STS policies).
+// HTTPSIP is the address of the lab's HTTPS host (MTA-STS policies, BIMI
+// logos and mark certificates at bimi.good.test).
 const HTTPSIP = "127.0.0.60"
 
 // policy is what the lab serves at https://mta-sts.<domain>/.well-known/mta-sts.txt.
@@ -40,8 +42,12 @@ func (l *Lab) startHTTPS() error {
 	for d := range stsPolicies {
 		names = append(names, "mta-sts."+d)
 	}
-	names = append(names, "mta-sts.mtasts-unavail.test")
+	names = append(names, "mta-sts.mtasts-unavail.test", bimiHost)
 	cert, err := l.CA.Leaf(LeafOptions{Names: names})
+	if err != nil {
+		return err
+	}
+	files, err := l.bimiFiles()
 	if err != nil {
 		return err
 	}
@@ -53,6 +59,16 @@ func (l *Lab) startHTTPS() error {
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			host, _, _ := strings.Cut(r.Host, ":")
+			if host == bimiHost {
+				f, ok := files[r.URL.Path]
+				if !ok {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", f.contentType)
+				w.Write([]byte(f.body))
+				return
+			}
 			p, ok := stsPolicies[strings.TrimPrefix(host, "mta-sts.")]
 			if !ok || r.URL.Path != "/.well-known/mta-sts.txt" {
 				http.NotFound(w, r)
@@ -72,4 +88,45 @@ func (l *Lab) startHTTPS() error {
 	go srv.ServeTLS(ln, "", "")
 	l.closers = append(l.closers, srv.Close)
 	return nil
+}
+
+// bimiHost serves the lab's BIMI logos and mark certificates.
+const bimiHost = "bimi.good.test"
+
+// tinyPS is an SVG Tiny Portable/Secure logo.
+const tinyPS = `<?xml version="1.0" encoding="UTF-8"?>
+<svg version="1.2" baseProfile="tiny-ps" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">
+  <title>smtptool lab</title>
+  <rect width="100" height="100" fill="#1a73e8"/>
+</svg>
+`
+
+// bimiFiles are what bimi.good.test serves: a right logo and mark
+// certificate, and ones wrong in one way each.
+func (l *Lab) bimiFiles() (map[string]policy, error) {
+	mark := func(o LeafOptions) (string, error) {
+		c, err := l.CA.Leaf(o)
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		for _, der := range c.Certificate {
+			pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: der})
+		}
+		return b.String(), nil
+	}
+	vmc, err := mark(LeafOptions{Names: []string{"good.test"}, Mark: true})
+	if err != nil {
+		return nil, err
+	}
+	noLogotype, err := mark(LeafOptions{Names: []string{"good.test"}, Mark: true, NoLogotype: true})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]policy{
+		"/logo.svg":  {200, "image/svg+xml", tinyPS, ""},
+		"/plain.svg": {200, "image/svg+xml", `<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/><script>alert(1)</script></svg>`, ""},
+		"/vmc.pem":   {200, "application/x-pem-file", vmc, ""},
+		"/plain.pem": {200, "application/x-pem-file", noLogotype, ""},
+	}, nil
 }

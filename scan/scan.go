@@ -41,7 +41,8 @@ type Options struct {
 	Selectors []string
 	// RootCAs verify the MTA-STS policy host; nil means the system's.
 	RootCAs *x509.CertPool
-	// MTASTSPort is the policy host's port (default 443).
+	// MTASTSPort is the port of the HTTPS hosts of MTA-STS policies and
+	// BIMI documents (default 443; the lab has its own).
 	MTASTSPort int
 	// Timeout bounds network operations such as the policy fetch.
 	Timeout time.Duration
@@ -128,7 +129,7 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 		if d := res.dmarc; d.Record != nil {
 			state = bimi.DMARCState{Known: true, Policy: string(d.Policy), Percent: d.Record.Percent, Inherits: d.Inherited}
 		}
-		b, bfs := bimi.Check(ctx, r, domain, bimi.Options{DMARC: state})
+		b, bfs := bimi.Check(ctx, r, domain, bimi.Options{DMARC: state, Fetch: true, Port: o.MTASTSPort, RootCAs: o.RootCAs, Timeout: o.Timeout})
 		bimiC = report.NewCheck(bimi.Name, b, bfs)
 	})
 	wg.Go(func() {

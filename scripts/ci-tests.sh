@@ -18,5 +18,6 @@ fuzz FuzzParse ./check/dmarc 50000x
 fuzz FuzzParseKey ./check/dkim 20000x
 fuzz FuzzParsePolicy ./check/mtasts 50000x
 fuzz FuzzVersioned ./check/tags 50000x
+fuzz FuzzSVGTinyPS ./check/bimi 20000x
 
 go test -race -count=1 ./...

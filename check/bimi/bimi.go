@@ -6,10 +6,15 @@
 package bimi
 
 import (
+	"crypto/x509"
+	"time"
+
 	"context"
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/smtptool/smtptool/check/webget"
 
 	"github.com/smtptool/smtptool/check/tags"
 	"github.com/smtptool/smtptool/dns"
@@ -27,9 +32,17 @@ type DMARCState struct {
 	Inherits bool
 }
 
-// Options give the check the domain's DMARC policy.
+// Options give the check the domain's DMARC policy, and say whether and
+// how to fetch the logo and the mark certificate.
 type Options struct {
 	DMARC DMARCState
+	// Fetch gets l= and a= over HTTPS and checks them.
+	Fetch   bool
+	Port    int            // replaces 443: for test labs
+	RootCAs *x509.CertPool // nil: the system's
+	Timeout time.Duration
+	// Now is the clock for the certificate's dates (default time.Now).
+	Now func() time.Time
 }
 
 // Result is the check's data.
@@ -74,6 +87,19 @@ func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Resu
 	}
 	if _, ok := tl["l"]; !ok {
 		fs.Add(syntax(name, "the l= tag (the logo's URL) is missing"))
+	}
+	if o.Fetch {
+		get := webget.Options{Port: o.Port, RootCAs: o.RootCAs, Timeout: o.Timeout}
+		if l := tl["l"]; strings.HasPrefix(l, "https://") {
+			fs.Add(checkLogo(ctx, r, l, get)...)
+		}
+		if a := tl["a"]; strings.HasPrefix(a, "https://") {
+			now := time.Now
+			if o.Now != nil {
+				now = o.Now
+			}
+			fs.Add(checkMark(ctx, r, a, get, now())...)
+		}
 	}
 	if d := o.DMARC; !d.Known || d.Policy == "none" || d.Percent < 100 {
 		why := "no DMARC policy"
