@@ -93,12 +93,41 @@ func refURI(ref string) string {
 	return u
 }
 
-// WriteSARIF writes the SARIF log of the reports.
+// WriteSARIF writes the SARIF log of the reports. go-sarif writes the
+// empty lists it does not fill as null, which the SARIF 2.1.0 schema
+// refuses (GitHub's upload checks it), so nulls are dropped.
 func WriteSARIF(w io.Writer, tool Tool, reports ...*Report) error {
+	raw, err := json.Marshal(SARIF(tool, reports...))
+	if err != nil {
+		return fmt.Errorf("report: writing SARIF: %w", err)
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return fmt.Errorf("report: writing SARIF: %w", err)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(SARIF(tool, reports...)); err != nil {
+	if err := enc.Encode(dropNulls(doc)); err != nil {
 		return fmt.Errorf("report: writing SARIF: %w", err)
 	}
 	return nil
+}
+
+// dropNulls removes null members from objects, recursively.
+func dropNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if x == nil {
+				delete(v, k)
+				continue
+			}
+			v[k] = dropNulls(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = dropNulls(x)
+		}
+	}
+	return v
 }
