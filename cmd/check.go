@@ -29,6 +29,7 @@ type checkOptions struct {
 	Concurrency      int
 	Shard            string
 	Expect           string
+	SARIFFile        string
 	// MTASTSPort is the policy host's port: 443 but in a test lab.
 	MTASTSPort int
 }
@@ -78,6 +79,7 @@ reports. Exit 1 when a finding is at or above --fail-on.`,
 	f.IntVar(&o.Concurrency, "concurrency", 16, "domains checked at once")
 	f.StringVar(&o.Shard, "shard", "", "I/N: check only every N-th domain, starting at the I-th (0-based)")
 	f.StringVar(&o.Expect, "expect", "", "a YAML policy of what each domain must publish (expect.* findings)")
+	f.StringVar(&o.SARIFFile, "sarif", "", "also write the SARIF log to this file (one run for code scanning and the log)")
 	f.IntVar(&o.MTASTSPort, "mta-sts-port", 443, "port of the MTA-STS policy host (for test labs)")
 	f.MarkHidden("mta-sts-port")
 	return c
@@ -150,7 +152,7 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 			total = (total - sh.i + sh.n - 1) / sh.n
 		}
 		bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(g.io.ErrOut), progressbar.OptionSetDescription("checking"),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100_000_000))
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100_000_000))
 	}
 
 	var readErr error
@@ -164,20 +166,26 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 	var collected []*report.Report
 	outcome, n := report.Clean, 0
 	for rep := range reports {
+		outcome = max(outcome, report.Judge(g.failOn(), rep))
+		if !stream || o.SARIFFile != "" {
+			collected = append(collected, rep)
+		}
+		if stream {
+			// The bar shares the terminal: cleared before a report, drawn
+			// again after it, so no frame is left between reports.
+			if bar != nil {
+				bar.Clear()
+			}
+			if g.Format == "text" && n > 0 {
+				fmt.Fprintln(g.io.Out)
+			}
+			n++
+			if err := g.write(rep); err != nil {
+				return err
+			}
+		}
 		if bar != nil {
 			bar.Add(1)
-		}
-		outcome = max(outcome, report.Judge(g.failOn(), rep))
-		if !stream {
-			collected = append(collected, rep)
-			continue
-		}
-		if g.Format == "text" && n > 0 {
-			fmt.Fprintln(g.io.Out)
-		}
-		n++
-		if err := g.write(rep); err != nil {
-			return err
 		}
 	}
 	if bar != nil {
@@ -191,7 +199,24 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 			return err
 		}
 	}
+	if o.SARIFFile != "" {
+		if err := writeSARIFFile(o.SARIFFile, collected); err != nil {
+			return failure(fmt.Errorf("--sarif: %w", err))
+		}
+	}
 	return exitFor(outcome)
+}
+
+func writeSARIFFile(name string, reports []*report.Report) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteSARIF(f, sarifTool(), reports...); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // domainSource streams the domains of the arguments and of --domains, in

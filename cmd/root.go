@@ -231,8 +231,7 @@ func (g *Global) write(reports ...*report.Report) error {
 	case "json":
 		err = report.WriteJSON(g.io.Out, reports...)
 	case "sarif":
-		v, _, _ := buildInfo()
-		err = report.WriteSARIF(g.io.Out, report.Tool{Name: "smtptool", Version: v, URI: "https://github.com/smtptool/smtptool"}, reports...)
+		err = report.WriteSARIF(g.io.Out, sarifTool(), reports...)
 	case "junit":
 		err = report.WriteJUnit(g.io.Out, "smtptool", g.failOn(), reports...)
 	default:
@@ -242,6 +241,11 @@ func (g *Global) write(reports ...*report.Report) error {
 		return failure(err)
 	}
 	return nil
+}
+
+func sarifTool() report.Tool {
+	v, _, _ := buildInfo()
+	return report.Tool{Name: "smtptool", Version: v, URI: "https://github.com/smtptool/smtptool"}
 }
 
 func (g *Global) failOn() report.Severity {
