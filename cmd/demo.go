@@ -76,25 +76,25 @@ func runDemo(ctx context.Context, g *Global) error {
 		mxStep("An MX that points at an alias (CNAME).", "cname.test", true),
 		mxStep("A domain whose name servers fail: inconclusive, never \"missing\".", "servfail.test", true),
 		probeStep("The whole walk on the first MX host, with a sender and two recipients.",
-			"good.test --from demo@smtptool.test --rcpt alice@good.test --rcpt nobody@good.test --allow-private --port "+port,
+			"good.test --helo demo.smtptool.test --from demo@smtptool.test --rcpt alice@good.test --rcpt nobody@good.test --allow-private --port "+port,
 			"good.test", func(o *probe.RunOptions) {
 				o.From, o.Mail, o.Rcpts = "demo@smtptool.test", true, []string{"alice@good.test", "nobody@good.test"}
 			}),
-		probeStep("A server whose certificate expired yesterday.", "expired.smtp.test:"+port, "expired.smtp.test:"+port, nil),
-		probeStep("A server that relays for anyone (the relay test names a reserved domain: nothing is sent).", "relay.smtp.test:"+port+" --relay-test", "relay.smtp.test:"+port,
+		probeStep("A server whose certificate expired yesterday.", "expired.smtp.test:"+port+" --helo demo.smtptool.test", "expired.smtp.test:"+port, nil),
+		probeStep("A server that relays for anyone (the relay test names a reserved domain: nothing is sent).", "relay.smtp.test:"+port+" --helo demo.smtptool.test --relay-test", "relay.smtp.test:"+port,
 			func(o *probe.RunOptions) { o.RelayRcpt = relayTestRcpt }),
 		{"An address on blocklists: each list's return code decoded, its TXT quoted, its delisting page linked.",
 			"blacklist 127.0.0.2 --allow-private", func(ctx context.Context) (*report.Report, error) {
 				return dnsbl.Run(ctx, r, "127.0.0.2", dnsbl.Options{SendPrivate: true, ListTimeout: g.Timeout})
 			}},
 		{"A CI check of a domain: MX, DNSSEC, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, BIMI, DANE, blocklists, and the probe of each MX.",
-			"check good.test --probe --allow-private --blocklist-private --port " + port, func(ctx context.Context) (*report.Report, error) {
+			"check good.test --probe --helo demo.smtptool.test --allow-private --blocklist-private --port " + port, func(ctx context.Context) (*report.Report, error) {
 				po := probeOpts(func(o *probe.RunOptions) { o.AllMX, o.QuitAfter = true, probe.StepStartTLS })
 				return scan.Domain(ctx, r, "good.test", scan.Options{AllowPrivate: true, BlocklistPrivate: true, RootCAs: l.CA.Pool,
 					MTASTSPort: l.HTTPSPort, Timeout: g.Timeout, Probe: &po}), nil
 			}},
-		probeStep("A server that greets with 421.", "busy.smtp.test:"+port, "busy.smtp.test:"+port, nil),
-		probeStep("A server whose reply to EHLO never ends: the probe stops it, in bounded memory.", "endless.smtp.test:"+port, "endless.smtp.test:"+port, nil),
+		probeStep("A server that greets with 421.", "busy.smtp.test:"+port+" --helo demo.smtptool.test", "busy.smtp.test:"+port, nil),
+		probeStep("A server whose reply to EHLO never ends: the probe stops it, in bounded memory.", "endless.smtp.test:"+port+" --helo demo.smtptool.test", "endless.smtp.test:"+port, nil),
 	}
 
 	text := g.Format == "text"
@@ -106,7 +106,7 @@ func runDemo(ctx context.Context, g *Global) error {
 		}
 	}
 	say(fmt.Sprintf("smtptool demo: an offline lab with DNS on %s and %d SMTP servers on 127.0.0.x port %s.", l.DNS.Addr, len(lab.Hosts)-1, port))
-	say("Each command below is what you would type with --resolver " + l.DNS.Addr + "; the reports are real.")
+	say("Each command below is what you would type against the lab (smtptool lab serve keeps one up); the reports are real.")
 	for _, s := range steps {
 		rep, err := s.run(ctx)
 		if err != nil {
@@ -115,7 +115,7 @@ func runDemo(ctx context.Context, g *Global) error {
 		say("")
 		say(strings.Repeat("─", 78))
 		say("# " + s.about)
-		say("$ smtptool " + s.args + " --resolver " + l.DNS.Addr)
+		say("$ smtptool " + s.args + " " + labFlags(l, s.args))
 		say("")
 		if err := g.write(rep); err != nil {
 			return err
@@ -124,4 +124,15 @@ func runDemo(ctx context.Context, g *Global) error {
 	say("")
 	say("Try it yourself: smtptool demo -v shows every SMTP transcript; --format json shows the JSON.")
 	return nil
+}
+
+// labFlags are the flags that point a command at the lab: its resolver
+// and, for the commands that use them, its CA (SSL_CERT_FILE, which lab
+// serve prints, does the same) and the port of its HTTPS host.
+func labFlags(l *lab.Lab, args string) string {
+	flags := "--resolver " + l.DNS.Addr
+	if strings.HasPrefix(args, "check ") {
+		flags += fmt.Sprintf(" --mta-sts-port %d", l.HTTPSPort)
+	}
+	return flags
 }

@@ -138,7 +138,7 @@ at or above --fail-on), 130 interrupted.`,
 	f.StringVar(&g.FailOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: info, warning or error")
 
 	root.AddCommand(newMXCmd(g, nil), newProbeCmd(g, nil), newSPFCmd(g, nil), newDMARCCmd(g, nil), newDKIMCmd(g, nil), newBlacklistCmd(g, nil),
-		newCheckCmd(g, nil), newExplainCmd(g, nil), newFindingsCmd(g, nil), newDemoCmd(g), newVersionCmd(g), newManCmd())
+		newCheckCmd(g, nil), newExplainCmd(g, nil), newFindingsCmd(g, nil), newDemoCmd(g), newLabCmd(g), newVersionCmd(g), newManCmd())
 	return root
 }
 
