@@ -39,7 +39,8 @@ as refusals. Private and reserved addresses are never sent to public lists.`,
 		Example: `  smtptool blacklist 192.0.2.25
   smtptool blacklist example.com
   smtptool blacklist example.com --list domain:rhsbl.example.org --list rbl.example.org`,
-		Args: cobra.MinimumNArgs(1),
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: noFiles,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Targets = args
 			return runF(c.Context(), o)

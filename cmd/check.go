@@ -62,6 +62,7 @@ reports. Exit 1 when a finding is at or above --fail-on.`,
   smtptool check --domains domains.txt --format json --concurrency 64
   smtptool check example.com --expect mail-policy.yaml --format sarif > smtptool.sarif
   smtptool check --domains all.txt --shard "$JOB_COMPLETION_INDEX/10" --format json`,
+		ValidArgsFunction: noFiles,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Domains = args
 			return runF(c.Context(), o)

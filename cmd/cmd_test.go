@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -458,8 +459,22 @@ func TestManPages(t *testing.T) {
 		t.Fatalf("exit %d %s", r.code, r.err)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "smtptool-check.1"))
-	if err != nil || !strings.Contains(string(page), "--fail-on") || !strings.Contains(string(page), ".TH \"SMTPTOOL\"") {
+	// One title per command (the release's page for check is SMTPTOOL-CHECK).
+	if err != nil || !strings.Contains(string(page), "--fail-on") || !strings.Contains(string(page), ".TH \"SMTPTOOL-CHECK\"") {
 		t.Fatalf("%v\n%s", err, page)
+	}
+	// The pages carry the version of the binary that wrote them, as the
+	// release build stamps it.
+	stamped := filepath.Join(t.TempDir(), "smtptool")
+	if b, err := exec.Command("go", "build", "-o", stamped, "-ldflags", "-X github.com/smtptool/smtptool/cmd.version=1.2.3", "./smtptool").CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	dir2 := t.TempDir()
+	if b, err := exec.Command(stamped, "man", dir2).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if page, _ := os.ReadFile(filepath.Join(dir2, "smtptool-mx.1")); !strings.Contains(string(page), `"smtptool 1.2.3`) || !strings.Contains(string(page), `.TH "SMTPTOOL-MX"`) {
+		t.Errorf("stamped page:\n%.300s", page)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) < 10 {

@@ -31,7 +31,8 @@ which it tried (selectors cannot be listed through DNS).`,
 		Example: `  smtptool dkim example.com
   smtptool dkim example.com --selector google --selector s1
   smtptool dkim verify message.eml`,
-		Args: cobra.MinimumNArgs(1),
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: noFiles,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Domains = args
 			return runF(c.Context(), o)

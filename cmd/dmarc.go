@@ -27,8 +27,9 @@ func newDMARCCmd(g *Global, runF func(context.Context, *dmarcOptions) error) *co
 organizational domain's), parses it even when it is invalid, and checks it:
 policy strength, pct, sp, report addresses, and whether each external report
 destination has authorized the reports (RFC 7489 §7.1).`,
-		Example: "  smtptool dmarc example.com",
-		Args:    cobra.MinimumNArgs(1),
+		Example:           "  smtptool dmarc example.com",
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: noFiles,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Domains = args
 			return runF(c.Context(), o)

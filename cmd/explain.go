@@ -24,17 +24,22 @@ func newExplainCmd(g *Global, runF func(context.Context, *explainOptions) error)
 	o := &explainOptions{}
 	return &cobra.Command{
 		Use:   "explain CODE|TEXT|-",
-		Short: "explain a reply code, an enhanced status code or a reply line",
+		Short: "explain a reply code, an enhanced status code, a reply line, or a whole bounce on stdin",
 		Long: `Explains an SMTP reply: a basic code (550), an enhanced status code (5.7.26)
-or a whole reply line as a server or a log wrote it; - reads it from stdin.
-It says what the code means, whether it is permanent, who must act, and what
-to do.`,
+or a whole reply line as a server or a log wrote it (the words may be given
+unquoted: they are joined). With -, it reads stdin, which may also be a whole
+bounce message (a DSN, a feedback report, an auto-reply or a text bounce from
+any MTA): then it says, for every recipient, what failed and why.
+It says what the code means, whether it is permanent, who must act, what to
+do, and the failure's reason (Sisimai's taxonomy).`,
 		Example: `  smtptool explain 550
   smtptool explain 5.7.26
-  smtptool explain "550-5.1.1 The email account that you tried to reach does not exist"`,
-		Args: cobra.ExactArgs(1),
+  smtptool explain 550 5.1.1 user unknown
+  smtptool explain "550-5.1.1 The email account that you tried to reach does not exist"
+  smtptool explain - < bounce.eml`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			o.Input = args[0]
+			o.Input = strings.Join(args, " ")
 			return runF(c.Context(), o)
 		},
 	}

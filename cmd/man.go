@@ -19,7 +19,10 @@ func newManCmd() *cobra.Command {
 			if err := os.MkdirAll(args[0], 0o755); err != nil {
 				return failure(err)
 			}
-			header := &doc.GenManHeader{Title: "SMTPTOOL", Section: "1", Source: "smtptool " + versionString()}
+			// No Title: cobra/doc titles each page by its command
+			// (SMTPTOOL-CHECK). The version is the binary's own: the release
+			// build runs a binary stamped with -ldflags.
+			header := &doc.GenManHeader{Section: "1", Source: "smtptool " + versionString()}
 			if err := doc.GenManTree(c.Root(), header, args[0]); err != nil {
 				return failure(err)
 			}

@@ -29,8 +29,9 @@ func newMXCmd(g *Global, runF func(context.Context, *mxOptions) error) *cobra.Co
 host's addresses, and each address's PTR name with forward confirmation
 (FCrDNS). Reports null MX (RFC 7505), the implicit MX of a domain without
 MX records (RFC 5321 §5.1), aliases, unresolvable hosts and more.`,
-		Example: "  smtptool mx example.com\n  smtptool mx example.com --format json",
-		Args:    cobra.MinimumNArgs(1),
+		Example:           "  smtptool mx example.com\n  smtptool mx example.com --format json",
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: noFiles,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Domains = args
 			return runF(c.Context(), o)

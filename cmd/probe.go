@@ -65,7 +65,8 @@ or a prompt; it is never printed.`,
 		Example: `  smtptool probe example.com
   smtptool probe mail.example.com:587 --auth-user me@example.com
   smtptool probe 192.0.2.25 --from me@example.org --rcpt you@example.com -v`,
-		Args: cobra.MinimumNArgs(1),
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: noFiles,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Targets = args
 			o.FromSet = c.Flags().Changed("from")
@@ -76,7 +77,7 @@ or a prompt; it is never printed.`,
 	f.IntVar(&o.Port, "port", 25, "port for targets without one (465 means implicit TLS)")
 	f.BoolVar(&o.TLS, "tls", false, "implicit TLS from the first byte (SMTPS, as on port 465)")
 	f.StringVar(&o.StartTLS, "starttls", "auto", "auto (use when offered), require (stop without it) or never")
-	f.StringVar(&o.Helo, "helo", "", "name to send with EHLO/HELO (default: this host's name)")
+	f.StringVar(&o.Helo, "helo", "", "`NAME` to send with EHLO/HELO (default: this host's name when it is a domain, else localhost; the transcript shows it)")
 	f.StringVar(&o.From, "from", "", "MAIL FROM address (empty: the null sender <>)")
 	f.StringArrayVar(&o.Rcpts, "rcpt", nil, "RCPT TO address (repeatable)")
 	f.StringVar(&o.AuthUser, "auth-user", "", "authenticate as this user (password from SMTPTOOL_PASSWORD, --auth-password-file or a prompt)")
@@ -92,6 +93,9 @@ or a prompt; it is never printed.`,
 	f.BoolVar(&o.AllowPrivate, "allow-private", false, "accept loopback, private and reserved MX addresses")
 	f.StringVar(&o.CAFile, "ca-file", "", "trust the CA certificates in this PEM file instead of the system's (an internal CA)")
 	f.BoolVar(&o.TLSScan, "tls-scan", false, "also try a few handshakes offering only RC4, 3DES, static RSA, TLS 1.0 and TLS 1.1, to see what the server accepts")
+	completeWords(c, "starttls", "auto", "require", "never")
+	completeWords(c, "quit-after", probe.QuitAfterSteps...)
+	completeWords(c, "auth-mech", probe.Mechanisms...)
 	return c
 }
 

@@ -130,16 +130,47 @@ at or above --fail-on), 130 interrupted.`,
 		return &exitError{ExitUsage, fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
 	})
 	f := root.PersistentFlags()
-	f.StringSliceVar(&g.Resolvers, "resolver", nil, "DNS resolver IP[:PORT] to ask, and nothing else (repeatable; default: the system's, from /etc/resolv.conf)")
-	f.DurationVar(&g.Timeout, "timeout", 10*time.Second, "time allowed for each network operation")
-	f.StringVar(&g.Format, "format", "text", "output format: text or json (JSON Lines, one object per target); check also sarif and junit")
-	f.BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
-	f.BoolVarP(&g.Verbose, "verbose", "v", false, "show the SMTP transcript and, on stderr, every DNS query")
-	f.StringVar(&g.FailOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: info, warning or error")
+	f.StringSliceVar(&g.Resolvers, "resolver", nil, "DNS resolver `IP[:PORT]` to ask, and nothing else (repeatable; default: the system's, from /etc/resolv.conf)")
+	f.DurationVar(&g.Timeout, "timeout", 10*time.Second, "time allowed for each network operation, a `DURATION` such as 10s or 2m")
+	f.StringVar(&g.Format, "format", "text", "output `FORMAT`: text or json (JSON Lines, one object per target); check also sarif and junit")
+	f.BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR, CLICOLOR=0 and TERM=dumb too)")
+	f.BoolVarP(&g.Verbose, "verbose", "v", false, "every DNS query on stderr; probe and check --probe also show the SMTP transcript")
+	f.StringVar(&g.FailOn, "fail-on", "error", "exit 1 when a finding is at or above this `SEVERITY`: info, warning or error")
+	completeWords(root, "format", "text", "json", "sarif", "junit")
+	completeWords(root, "fail-on", "info", "warning", "error")
 
 	root.AddCommand(newMXCmd(g, nil), newProbeCmd(g, nil), newSPFCmd(g, nil), newDMARCCmd(g, nil), newDKIMCmd(g, nil), newBlacklistCmd(g, nil),
-		newCheckCmd(g, nil), newExplainCmd(g, nil), newFindingsCmd(g, nil), newDemoCmd(g), newLabCmd(g), newVersionCmd(g), newManCmd())
+		newCheckCmd(g, nil), newExplainCmd(g, nil), newFindingsCmd(g, nil), newDemoCmd(g), newLabCmd(g), newVersionCmd(g), newManCmd(),
+		environmentTopic)
 	return root
+}
+
+// environmentTopic is `smtptool help environment`, as gh has.
+var environmentTopic = &cobra.Command{
+	Use:   "environment",
+	Short: "the environment variables smtptool reads",
+	Long: `SMTPTOOL_PASSWORD   the password for probe --auth-user (never a flag value)
+NO_COLOR            any value: never colour the output (no-color.org)
+CLICOLOR            0: never colour the output
+CLICOLOR_FORCE      1 (any value but 0): colour even when stdout is no terminal
+TERM                dumb: never colour the output
+SSL_CERT_FILE       a PEM file of CA certificates to trust instead of the system's
+                    (probe, check --probe, MTA-STS and BIMI fetches; smtptool lab
+                    serve prints the lab's)
+SSL_CERT_DIR        a directory of such files`,
+}
+
+// completeWords completes a flag from a fixed list, without files.
+func completeWords(c *cobra.Command, flag string, words ...string) {
+	c.RegisterFlagCompletionFunc(flag, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return words, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// noFiles is the completion of arguments that are domains or addresses:
+// nothing to offer, and no file names.
+func noFiles(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return nil, cobra.ShellCompDirectiveNoFileComp
 }
 
 func (g *Global) validate(c *cobra.Command) error {
@@ -188,7 +219,7 @@ func (g *Global) resolverAt(servers []string) (*dns.Client, error) {
 				fmt.Fprintf(w, ";; %s @%s: %s\n", report.Escape(q), server, report.Escape(err.Error()))
 				return
 			}
-			fmt.Fprintf(w, ";; %s @%s: %s in %s\n", report.Escape(q), server, rcode, rtt.Round(time.Millisecond))
+			fmt.Fprintf(w, ";; %s @%s: %s in %.1f ms\n", report.Escape(q), server, rcode, float64(rtt.Microseconds())/1000)
 		}
 	}
 	r, err := dns.New(cfg)
@@ -199,9 +230,10 @@ func (g *Global) resolverAt(servers []string) (*dns.Client, error) {
 }
 
 // color decides once whether to colour: only on a terminal, never with
-// --no-color or NO_COLOR (no-color.org); CLICOLOR_FORCE forces it.
+// --no-color, NO_COLOR (no-color.org), CLICOLOR=0 or TERM=dumb;
+// CLICOLOR_FORCE forces it.
 func (g *Global) color() bool {
-	if g.Format != "text" || g.NoColor || g.io.Getenv("NO_COLOR") != "" {
+	if g.Format != "text" || g.NoColor || g.io.Getenv("NO_COLOR") != "" || g.io.Getenv("CLICOLOR") == "0" || g.io.Getenv("TERM") == "dumb" {
 		return false
 	}
 	if v := g.io.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
@@ -304,7 +336,7 @@ func Run(ctx context.Context, ios *IOStreams, args []string) ExitCode {
 	}
 	root := NewRoot(ios)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	ran, err := root.ExecuteContextC(ctx)
 	if ctx.Err() != nil {
 		// Interrupted (or the caller gave up): whatever the command
 		// returned, the run did not finish.
@@ -317,14 +349,20 @@ func Run(ctx context.Context, ios *IOStreams, args []string) ExitCode {
 	var ee *exitError
 	if !errors.As(err, &ee) {
 		// cobra's own errors: unknown command, wrong number of arguments.
-		ee = &exitError{ExitUsage, err}
-		if strings.HasPrefix(err.Error(), "unknown command") {
-			ee.err = fmt.Errorf("%w\nRun 'smtptool --help' for usage.", err)
+		path := "smtptool"
+		if ran != nil {
+			path = ran.CommandPath()
 		}
+		ee = &exitError{ExitUsage, fmt.Errorf("%w\nRun '%s --help' for usage.", err, path)}
 	}
 	if ee.err != nil {
-		// An error may quote what a server or a file said.
-		fmt.Fprintln(ios.ErrOut, "smtptool:", report.Escape(ee.err.Error()))
+		// An error may quote what a server or a file said: each of its
+		// lines is escaped.
+		lines := strings.Split(ee.err.Error(), "\n")
+		for i := range lines {
+			lines[i] = report.Escape(lines[i])
+		}
+		fmt.Fprintln(ios.ErrOut, "smtptool:", strings.Join(lines, "\n"))
 	}
 	return ee.code
 }

@@ -38,7 +38,8 @@ to the --helo name when the sender is empty (RFC 7208 §2.3, §2.4).`,
 		Example: `  smtptool spf example.com
   smtptool spf example.com --ip 192.0.2.25
   smtptool spf --ip 192.0.2.25 --sender bounce@example.com`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: noFiles,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				o.Domain = args[0]

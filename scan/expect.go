@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -60,6 +61,8 @@ type Expectations struct {
 	addrs []netip.Addr
 }
 
+var goTypes = regexp.MustCompile(` in type [\w.\[\]*]+`)
+
 // LoadExpectations reads and validates a policy file; unknown keys are errors.
 func LoadExpectations(path string) (*Expectations, error) {
 	f, err := os.Open(path)
@@ -76,7 +79,9 @@ func ParseExpectations(path string, r io.Reader) (*Expectations, error) {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
 	if err := dec.Decode(&e); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		// yaml.v3 names Go types ("field mxx not found in type
+		// scan.Expectations"); a user needs the key and the line.
+		return nil, fmt.Errorf("%s: %s", path, goTypes.ReplaceAllString(err.Error(), ""))
 	}
 	for _, a := range e.SPF.Authorize {
 		ip, err := netip.ParseAddr(a)
