@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+	"github.com/rivo/uniseg"
 	"github.com/smtptool/smtptool/cmd"
 	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/lab/labtest"
@@ -234,6 +235,12 @@ func TestDemoRunsOffline(t *testing.T) {
 	for _, want := range []string{"mx good.test", "mx.cname", "dns.lookup-failed", "probe good.test", "smtp.rcpt-rejected", "tls.cert-expired", "smtp.open-relay", "smtp.banner-rejected", "smtp.protocol-violation", "dnsbl.listed", "check good.test"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	// The demo fits an 80-column terminal (wide characters count two).
+	for i, line := range strings.Split(r.out, "\n") {
+		if w := uniseg.StringWidth(line); w > 80 {
+			t.Errorf("demo line %d is %d columns wide: %q", i+1, w, line)
 		}
 	}
 	r = run(t, nil, "", false, "demo", "--format", "json")

@@ -105,8 +105,11 @@ func runDemo(ctx context.Context, g *Global) error {
 			fmt.Fprintln(g.io.ErrOut, s) // JSON Lines keep stdout to themselves
 		}
 	}
-	say(fmt.Sprintf("smtptool demo: an offline lab with DNS on %s and %d SMTP servers on 127.0.0.x port %s.", l.DNS.Addr, len(lab.Hosts)-1, port))
-	say("Each command below is what you would type against the lab (smtptool lab serve keeps one up); the reports are real.")
+	intro := fmt.Sprintf("smtptool demo: an offline lab with DNS on %s and %d SMTP servers on 127.0.0.x port %s. ", l.DNS.Addr, len(lab.Hosts)-1, port) +
+		"Each command below is what you would type against the lab (smtptool lab serve keeps one up); the reports are real."
+	for _, line := range fold(intro, 78) {
+		say(line)
+	}
 	for _, s := range steps {
 		rep, err := s.run(ctx)
 		if err != nil {
@@ -114,15 +117,29 @@ func runDemo(ctx context.Context, g *Global) error {
 		}
 		say("")
 		say(strings.Repeat("─", 78))
-		say("# " + s.about)
-		say("$ smtptool " + s.args + " " + labFlags(l, s.args))
+		for _, line := range fold(s.about, 76) {
+			say("# " + line)
+		}
+		// A long command continues on the next line, as a shell takes it.
+		cmdLines := fold("$ smtptool "+s.args+" "+labFlags(l, s.args), 74)
+		for i, line := range cmdLines {
+			if i < len(cmdLines)-1 {
+				line += " \\"
+			}
+			if i > 0 {
+				line = "    " + line
+			}
+			say(line)
+		}
 		say("")
 		if err := g.write(rep); err != nil {
 			return err
 		}
 	}
 	say("")
-	say("Try it yourself: smtptool demo -v shows every SMTP transcript; --format json shows the JSON.")
+	for _, line := range fold("Try it yourself: smtptool demo -v shows every SMTP transcript; --format json shows the JSON.", 78) {
+		say(line)
+	}
 	return nil
 }
 
@@ -135,4 +152,21 @@ func labFlags(l *lab.Lab, args string) string {
 		flags += fmt.Sprintf(" --mta-sts-port %d", l.HTTPSPort)
 	}
 	return flags
+}
+
+// fold breaks text at spaces into lines of at most width columns.
+func fold(text string, width int) []string {
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(text) {
+		if cur != "" && len(cur)+1+len(w) > width {
+			lines = append(lines, cur)
+			cur = ""
+		}
+		if cur != "" {
+			cur += " "
+		}
+		cur += w
+	}
+	return append(lines, cur)
 }

@@ -62,7 +62,7 @@ func runExplain(ctx context.Context, g *Global, o *explainOptions) error {
 	}
 	if g.Format == "text" {
 		// An explanation is not a check: no status marks, just the answer.
-		p := report.NewPrinter(g.io.Out, g.color())
+		p := g.printer()
 		explainText{res}.WriteText(p)
 		return nil
 	}
@@ -132,5 +132,5 @@ func (e explainText) WriteText(p *report.Printer) {
 	if e.Ref != "" {
 		rows = append(rows, []report.Cell{report.C("ref", report.Dim), report.C(e.Ref, report.Dim)})
 	}
-	p.Table(0, rows)
+	p.Fields(0, rows)
 }

@@ -41,7 +41,7 @@ func runFindings(_ context.Context, g *Global, o *findingsOptions) error {
 	}
 	if g.Format == "text" {
 		// A catalog is not a check: no status marks, the list alone.
-		p := report.NewPrinter(g.io.Out, g.color())
+		p := g.printer()
 		report.CatalogData().(report.TextDetails).WriteText(p)
 		return nil
 	}

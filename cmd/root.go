@@ -18,6 +18,7 @@ import (
 	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // ExitCode is the process's exit status, a contract (DESIGN.md).
@@ -67,6 +68,8 @@ type IOStreams struct {
 	OutTTY, InTTY, ErrTTY bool
 	// Getenv reads the environment (os.Getenv by default).
 	Getenv func(string) string
+	// Width is stdout's terminal width; 0 (a pipe) means 80 columns.
+	Width int
 	// ReadPassword reads a password without echo from the terminal.
 	ReadPassword func() ([]byte, error)
 	// RestoreTerminal saves the terminal's state and returns what restores
@@ -76,8 +79,13 @@ type IOStreams struct {
 
 // System returns the process's streams.
 func System() *IOStreams {
+	width := 0
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+		width = w
+	}
 	return &IOStreams{
-		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		Width: width,
+		In:    os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutTTY:       isatty.IsTerminal(os.Stdout.Fd()),
 		InTTY:        isatty.IsTerminal(os.Stdin.Fd()),
 		ErrTTY:       isatty.IsTerminal(os.Stderr.Fd()),
@@ -229,6 +237,13 @@ func (g *Global) resolverAt(servers []string) (*dns.Client, error) {
 	return r, nil
 }
 
+// printer is a text printer on stdout, for output that is no report.
+func (g *Global) printer() *report.Printer {
+	p := report.NewPrinter(g.io.Out, g.color())
+	p.Width = g.io.Width
+	return p
+}
+
 // color decides once whether to colour: only on a terminal, never with
 // --no-color, NO_COLOR (no-color.org), CLICOLOR=0 or TERM=dumb;
 // CLICOLOR_FORCE forces it.
@@ -267,7 +282,7 @@ func (g *Global) write(reports ...*report.Report) error {
 	case "junit":
 		err = report.WriteJUnit(g.io.Out, "smtptool", g.failOn(), reports...)
 	default:
-		err = report.WriteText(g.io.Out, report.TextOptions{Color: g.color(), Verbose: g.Verbose}, reports...)
+		err = report.WriteText(g.io.Out, report.TextOptions{Color: g.color(), Verbose: g.Verbose, Width: g.io.Width}, reports...)
 	}
 	if err != nil {
 		return failure(err)

@@ -142,5 +142,5 @@ func (e spfEvaluation) WriteText(p *report.Printer) {
 	if e.Explanation != "" {
 		rows = append(rows, []report.Cell{report.C("explanation", report.Dim), report.C(e.Explanation, report.Plain)})
 	}
-	p.Table(4, rows)
+	p.Fields(4, rows)
 }

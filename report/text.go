@@ -1,10 +1,14 @@
 package report
 
 import (
+	"regexp"
+
 	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 
 	"github.com/fatih/color"
 )
@@ -43,10 +47,24 @@ type Printer struct {
 	// Verbose asks details to show everything (the SMTP transcript...).
 	Verbose bool
 
+	// Width is the terminal's width: lines are wrapped to it with a
+	// hanging indent, and table rows cut with "…". Zero means 80.
+	Width int
+
 	w        io.Writer
 	styles   map[Style]*color.Color
 	useColor bool
 	err      error
+}
+
+// DefaultWidth is the width when the terminal's is unknown (a pipe).
+const DefaultWidth = 80
+
+func (p *Printer) width() int {
+	if p.Width <= 0 {
+		return DefaultWidth
+	}
+	return p.Width
 }
 
 // NewPrinter returns a Printer on w, colouring only when useColor is set.
@@ -80,11 +98,82 @@ func (p *Printer) S(s Style, text string) string {
 // Line writes one line indented by indent spaces. Control characters are
 // escaped (see Escape): banners, replies, DNS records and bounces come from
 // outside, and must not move the cursor, retitle the terminal or hide text.
+//
+// A line wider than the terminal is wrapped at spaces, its continuation
+// indented four more columns (a word longer than the width is left whole).
 func (p *Printer) Line(indent int, text string) {
 	if p.err != nil {
 		return
 	}
-	_, p.err = fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.escape(text))
+	text = p.escape(text)
+	for i, line := range wrap(text, indent, p.width()) {
+		pad := indent
+		if i > 0 {
+			pad += 4
+		}
+		if _, p.err = fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", pad), line); p.err != nil {
+			return
+		}
+	}
+}
+
+// wrap breaks text at spaces so that each line, indented, fits width;
+// continuation lines are indented 4 more.
+func wrap(text string, indent, width int) []string {
+	if indent+visibleWidth(text) <= width {
+		return []string{text}
+	}
+	var lines []string
+	var cur strings.Builder
+	curW, room := 0, width-indent
+	for _, word := range strings.Split(text, " ") {
+		w := visibleWidth(word)
+		if curW > 0 && curW+1+w > room {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			curW, room = 0, width-indent-4
+		}
+		if curW > 0 {
+			cur.WriteByte(' ')
+			curW++
+		}
+		cur.WriteString(word)
+		curW += w
+	}
+	return append(lines, cur.String())
+}
+
+// visibleWidth is the columns a string takes on a terminal: SGR colour
+// sequences take none, wide (CJK) characters two (rivo/uniseg).
+func visibleWidth(s string) int {
+	if strings.IndexByte(s, 0x1b) >= 0 {
+		s = sgrSequence.ReplaceAllString(s, "")
+	}
+	return uniseg.StringWidth(s)
+}
+
+var sgrSequence = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// fitWidth cuts a cell's text to n columns, with "…" where it was cut.
+func fitWidth(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if uniseg.StringWidth(s) <= n {
+		return s
+	}
+	var b strings.Builder
+	w := 0
+	g := uniseg.NewGraphemes(s)
+	for g.Next() {
+		cw := g.Width()
+		if w+cw > n-1 {
+			break
+		}
+		b.WriteString(g.Str())
+		w += cw
+	}
+	return b.String() + "…"
 }
 
 func (p *Printer) escape(s string) string {
@@ -153,7 +242,9 @@ func isControl(r rune) bool {
 	return (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == utf8.RuneError
 }
 
-// Table writes rows with columns aligned on their visible width.
+// Table writes rows with columns aligned on their visible width (wide
+// characters count two). A row wider than the terminal has its last cell
+// cut with "…": -v's transcript shows replies whole.
 func (p *Printer) Table(indent int, rows [][]Cell) {
 	var widths []int
 	for _, row := range rows {
@@ -161,22 +252,61 @@ func (p *Printer) Table(indent int, rows [][]Cell) {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], utf8.RuneCountInString(c.Text))
+			widths[i] = max(widths[i], uniseg.StringWidth(Escape(c.Text)))
 		}
 	}
 	for _, row := range rows {
 		var b strings.Builder
+		used := indent
 		for i, c := range row {
+			text := Escape(c.Text)
 			if i > 0 {
 				b.WriteString("  ")
+				used += 2
 			}
-			b.WriteString(p.S(c.Style, c.Text))
+			if i == len(row)-1 {
+				text = fitWidth(text, p.width()-used)
+			}
+			b.WriteString(p.S(c.Style, text))
 			if i < len(row)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c.Text)))
+				b.WriteString(strings.Repeat(" ", widths[i]-uniseg.StringWidth(text)))
+				used += widths[i]
 			}
 		}
-		p.Line(indent, strings.TrimRight(b.String(), " "))
+		p.write(indent, strings.TrimRight(b.String(), " "))
 	}
+}
+
+// Fields writes name/value rows: the names aligned, each value wrapped
+// under its own column when it is wider than the terminal (values are
+// shown whole, unlike a table's last cell).
+func (p *Printer) Fields(indent int, rows [][]Cell) {
+	nameWidth := 0
+	for _, row := range rows {
+		nameWidth = max(nameWidth, uniseg.StringWidth(Escape(row[0].Text)))
+	}
+	valueCol := indent + nameWidth + 2
+	for _, row := range rows {
+		name := Escape(row[0].Text)
+		value := p.escape(Escape(row[1].Text))
+		lines := wrap(value, valueCol, p.width())
+		for i, line := range lines {
+			if i == 0 {
+				p.write(indent, p.S(row[0].Style, name)+strings.Repeat(" ", nameWidth-uniseg.StringWidth(name)+2)+p.S(row[1].Style, line))
+				continue
+			}
+			p.write(valueCol, p.S(row[1].Style, line))
+		}
+	}
+}
+
+// write writes one line as it is, escaped but not wrapped (table rows are
+// already fitted to the width).
+func (p *Printer) write(indent int, text string) {
+	if p.err != nil {
+		return
+	}
+	_, p.err = fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.escape(text))
 }
 
 // Mark returns the ✓ ! ✗ mark of a status, styled.
@@ -207,12 +337,13 @@ func severityStyle(s Severity) Style {
 type TextOptions struct {
 	Color   bool // ANSI colour: only on a terminal, never with NO_COLOR
 	Verbose bool // show transcripts and other details
+	Width   int  // the terminal's width; 0 means DefaultWidth
 }
 
 // WriteText renders reports for a person.
 func WriteText(w io.Writer, o TextOptions, reports ...*Report) error {
 	p := NewPrinter(w, o.Color)
-	p.Verbose = o.Verbose
+	p.Verbose, p.Width = o.Verbose, o.Width
 	for i, r := range reports {
 		if i > 0 {
 			p.Line(0, "")
