@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
@@ -86,9 +85,9 @@ func System() *IOStreams {
 	return &IOStreams{
 		Width: width,
 		In:    os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		OutTTY:       isatty.IsTerminal(os.Stdout.Fd()),
-		InTTY:        isatty.IsTerminal(os.Stdin.Fd()),
-		ErrTTY:       isatty.IsTerminal(os.Stderr.Fd()),
+		OutTTY:       term.IsTerminal(int(os.Stdout.Fd())),
+		InTTY:        term.IsTerminal(int(os.Stdin.Fd())),
+		ErrTTY:       term.IsTerminal(int(os.Stderr.Fd())),
 		Getenv:       os.Getenv,
 		ReadPassword: readPasswordFromTerminal, RestoreTerminal: saveTerminal,
 	}
