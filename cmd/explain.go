@@ -54,6 +54,11 @@ func runExplain(ctx context.Context, g *Global, o *explainOptions) error {
 		o.Input = text
 	}
 	res, err := explain.Analyze(o.Input)
+	if errors.Is(err, explain.ErrNotAReply) && explain.LooksLikeMessage(o.Input) {
+		// A message that is no bounce: why was it delivered as it was?
+		fmt.Fprintln(g.io.ErrOut, "smtptool: this message is not a bounce; analysing it as a received message (smtptool message)")
+		return runMessage(ctx, g, &messageOptions{File: "-", TrustReceived: 1}, []byte(o.Input))
+	}
 	if errors.Is(err, explain.ErrNotAReply) {
 		return usageError("%q is not a reply or a bounce: give a reply code (550), an enhanced status code (5.7.26), a reply line, or a whole bounce message on stdin", shorten(o.Input, 80))
 	}

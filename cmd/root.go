@@ -147,7 +147,7 @@ at or above --fail-on), 130 interrupted.`,
 	completeWords(root, "fail-on", "info", "warning", "error")
 
 	root.AddCommand(newMXCmd(g, nil), newProbeCmd(g, nil), newSPFCmd(g, nil), newDMARCCmd(g, nil), newDKIMCmd(g, nil), newBlacklistCmd(g, nil),
-		newCheckCmd(g, nil), newExplainCmd(g, nil), newFindingsCmd(g, nil), newDemoCmd(g), newLabCmd(g), newVersionCmd(g), newManCmd(),
+		newCheckCmd(g, nil), newMessageCmd(g, nil), newExplainCmd(g, nil), newFindingsCmd(g, nil), newDemoCmd(g), newLabCmd(g), newVersionCmd(g), newManCmd(),
 		environmentTopic)
 	return root
 }

@@ -90,6 +90,9 @@ func (r *Result) recognize(text string) {
 	}
 }
 
+// LooksLikeMessage tells a message (headers, then a body) from a line.
+func LooksLikeMessage(s string) bool { return looksLikeMessage(LineEndings(s)) }
+
 // looksLikeMessage tells a message (headers, then a body) from a line.
 func looksLikeMessage(s string) bool {
 	head, _, ok := strings.Cut(s, "\n\n")

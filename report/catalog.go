@@ -133,6 +133,16 @@ var Catalog = []Entry{
 	{"tls.no-forward-secrecy", Warning, "static RSA key exchange negotiated, or accepted (--tls-scan)", "RFC 9325 §4.1"},
 	{"tls.cipher-weak", Error, "--tls-scan: RC4 (error) or 3DES (warning) accepted", "RFC 7465 §2, RFC 9325 §4.1"},
 
+	{"message.spf-fail", Warning, "message: SPF for the client address is fail or softfail", "RFC 7208 §2.6"},
+	{"message.dkim-fail", Warning, "message: a DKIM signature does not verify (body or header changed, key missing, rsa-sha1, t=s violated, key too small)", "RFC 6376 §6.1"},
+	{"message.dkim-weak", Warning, "message: rsa-sha1, an RSA key under 2048 bits, or l= body length", "RFC 8301 §3.1, RFC 6376 §8.2"},
+	{"message.dmarc-fail", Error, "message: neither aligned SPF nor aligned DKIM passes (which failed and why, and the disposition)", "RFC 7489 §4.2, §6.6"},
+	{"message.dmarc-unaligned", Warning, "message: SPF or DKIM passes, but for a domain not aligned with From:", "RFC 7489 §3.1"},
+	{"message.from-invalid", Error, "message: no From:, several, or several addresses in it", "RFC 7489 §6.6.1"},
+	{"message.arc-broken", Warning, "message: the ARC sets are incomplete, misnumbered, or a seal says cv=fail", "RFC 8617 §5.2"},
+	{"message.hop-slow", Info, "message: a hop took over 5 minutes", "RFC 5321 §4.4"},
+	{"message.received-invalid", Info, "message: a Received field cannot be read, or times go backwards", "RFC 5321 §4.4"},
+
 	{"expect.mx-missing", Error, "--expect: an expected MX host is not there", "the --expect policy file"},
 	{"expect.spf-include-missing", Error, "--expect: the SPF record does not reach an expected include", "the --expect policy file"},
 	{"expect.spf-not-authorized", Error, "--expect: check_host() does not pass an expected address", "the --expect policy file"},

@@ -19,5 +19,6 @@ fuzz FuzzParseKey ./check/dkim 20000x
 fuzz FuzzParsePolicy ./check/mtasts 50000x
 fuzz FuzzVersioned ./check/tags 50000x
 fuzz FuzzSVGTinyPS ./check/bimi 20000x
+fuzz FuzzReceived ./check/message 30000x
 
 go test -race -count=1 ./...

@@ -1,0 +1,157 @@
+package message_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	msgdkim "github.com/emersion/go-msgauth/dkim"
+	"github.com/smtptool/smtptool/check/message"
+	"github.com/smtptool/smtptool/dns/dnstest"
+	"github.com/smtptool/smtptool/lab/labtest"
+	"github.com/smtptool/smtptool/report"
+)
+
+const zone = `
+good.test.          300 TXT "v=spf1 ip4:192.0.2.0/24 -all"
+_dmarc.good.test.   300 TXT "v=DMARC1; p=reject; rua=mailto:d@good.test"
+other.test.         300 TXT "v=spf1 -all"
+`
+
+type signer struct {
+	key *rsa.PrivateKey
+}
+
+// world is a resolver with the zone and the keys of good.test (selector
+// s1, and s2 with t=s) and other.test.
+func world(t *testing.T) (*dnstest.Mock, *signer) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	p := base64.StdEncoding.EncodeToString(pub)
+	m := dnstest.New(zone)
+	for _, rr := range []string{
+		`s1._domainkey.good.test. 300 TXT "v=DKIM1; k=rsa; p=` + p + `"`,
+		`s2._domainkey.good.test. 300 TXT "v=DKIM1; k=rsa; t=s; p=` + p + `"`,
+		`s1._domainkey.other.test. 300 TXT "v=DKIM1; k=rsa; p=` + p + `"`,
+	} {
+		if err := m.Add(rr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m, &signer{k}
+}
+
+func (s *signer) sign(t *testing.T, msg, domain, selector, identifier string, bodyLength bool) string {
+	var out bytes.Buffer
+	o := &msgdkim.SignOptions{Domain: domain, Selector: selector, Signer: s.key, Identifier: identifier}
+	if err := msgdkim.Sign(&out, strings.NewReader(msg), o); err != nil {
+		t.Fatal(err)
+	}
+	signed := out.String()
+	if bodyLength {
+		signed = strings.Replace(signed, "DKIM-Signature: ", "DKIM-Signature: l=1; ", 1) // invalidates it too
+	}
+	return signed
+}
+
+func msg(from, returnPath, ip string, extra string) string {
+	return "Return-Path: <" + returnPath + ">\r\n" +
+		"Received: from mail.good.test (mail.good.test [" + ip + "]) by mx.receiver.test with ESMTPS id abc for <bob@receiver.test>; Sun, 22 Nov 2026 12:10:00 +0000\r\n" +
+		"Received: from laptop (laptop [10.0.0.5]) by mail.good.test with ESMTPSA id def; Sun, 22 Nov 2026 12:00:00 +0000\r\n" +
+		extra +
+		"From: Alice <" + from + ">\r\nTo: bob@receiver.test\r\nSubject: hello\r\nDate: Sun, 22 Nov 2026 12:00:00 +0000\r\nMessage-ID: <1@good.test>\r\n\r\nHello, Bob.\r\n"
+}
+
+func analyze(t *testing.T, r *dnstest.Mock, raw string) (*message.Result, string) {
+	t.Helper()
+	res, fs, err := message.Analyze(context.Background(), r, []byte(raw), message.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	labtest.CheckComplete(t, "message", fs...)
+	return res, report.IDs(fs...)
+}
+
+func TestMessageVerdicts(t *testing.T) {
+	r, s := world(t)
+	good := s.sign(t, msg("alice@good.test", "bounce@good.test", "192.0.2.7", ""), "good.test", "s1", "", false)
+	res, ids := analyze(t, r, good)
+	if ids != "message.hop-slow" || res.DMARC.Result != "pass" || !res.DMARC.SPFAligned || !res.DMARC.DKIMAligned || res.SPF.Result != "pass" ||
+		res.Client.IP.String() != "192.0.2.7" || res.Client.Helo != "mail.good.test" || len(res.Path) != 2 || res.Path[0].TLS == "" || res.DKIM[0].Bits != 2048 {
+		t.Errorf("good: %s %+v %+v", ids, res.DMARC, res.Client)
+	}
+
+	// Sent from outside good.test's SPF, signed by another domain: DMARC
+	// fails, and says which identifiers did not align.
+	foreign := s.sign(t, msg("alice@good.test", "bounce@good.test", "198.51.100.1", ""), "other.test", "s1", "", false)
+	res, ids = analyze(t, r, foreign)
+	if ids != "message.dmarc-fail,message.dmarc-unaligned,message.hop-slow,message.spf-fail" || res.DMARC.Disposition != "reject" ||
+		!strings.Contains(res.DMARC.Why, "other.test") {
+		t.Errorf("foreign: %s %+v", ids, res.DMARC)
+	}
+
+	// The body changed after signing.
+	changed := strings.Replace(good, "Hello, Bob.", "Hello, Eve.", 1)
+	if res, ids = analyze(t, r, changed); !strings.Contains(ids, "message.dkim-fail") || res.DMARC.DKIMAligned || res.DMARC.Result != "pass" {
+		t.Errorf("changed body: %s %+v", ids, res.DMARC) // SPF still passes aligned
+	}
+
+	// t=s on the key: i= in a subdomain is refused (RFC 6376 §3.6.1).
+	strict := s.sign(t, msg("alice@good.test", "bounce@good.test", "192.0.2.7", ""), "good.test", "s2", "@sub.good.test", false)
+	if res, ids = analyze(t, r, strict); !strings.Contains(ids, "message.dkim-fail") || !strings.Contains(res.DKIM[0].Reason, "t=s") {
+		t.Errorf("t=s: %s %+v", ids, res.DKIM)
+	}
+
+	// l= is weak.
+	if _, ids = analyze(t, r, s.sign(t, msg("alice@good.test", "bounce@good.test", "192.0.2.7", ""), "good.test", "s1", "", true)); !strings.Contains(ids, "message.dkim-weak") {
+		t.Errorf("l=: %s", ids)
+	}
+
+	// Two addresses in From: DMARC cannot be evaluated.
+	if res, ids = analyze(t, r, msg("alice@good.test>, <eve@other.test", "bounce@good.test", "192.0.2.7", "")); !strings.Contains(ids, "message.from-invalid") || res.DMARC != nil {
+		t.Errorf("two From addresses: %s", ids)
+	}
+
+	// ARC: a seal that says the chain was broken.
+	arc := "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=list.test; s=a; b=x\r\nARC-Message-Signature: i=1; a=rsa-sha256; d=list.test; s=a; h=from; bh=x; b=x\r\nARC-Authentication-Results: i=1; list.test; dkim=pass\r\n" +
+		"ARC-Seal: i=2; a=rsa-sha256; cv=fail; d=fwd.test; s=a; b=x\r\nARC-Message-Signature: i=2; a=rsa-sha256; d=fwd.test; s=a; h=from; bh=x; b=x\r\nARC-Authentication-Results: i=2; fwd.test; dkim=fail\r\n"
+	if res, ids = analyze(t, r, msg("alice@good.test", "bounce@good.test", "192.0.2.7", arc)); !strings.Contains(ids, "message.arc-broken") || res.ARC.Instances != 2 {
+		t.Errorf("arc: %s %+v", ids, res.ARC)
+	}
+	okARC := strings.Replace(arc, "cv=fail", "cv=pass", 1)
+	if res, _ = analyze(t, r, msg("alice@good.test", "bounce@good.test", "192.0.2.7", okARC)); res.ARC.Result != "unverified" {
+		t.Errorf("arc structure: %+v", res.ARC)
+	}
+}
+
+func TestReceivedFields(t *testing.T) {
+	for v, want := range map[string]string{
+		"from mail.example.com (mail.example.com [192.0.2.1]) by mx.example.net (Postfix) with ESMTPS id 4A; Mon, 23 Nov 2026 10:00:00 +0000": "mail.example.com 192.0.2.1 mx.example.net ESMTPS",
+		"from [IPv6:2001:db8::1] (helo=x.example) by mx.example.net with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.96) id 1; Mon, 23 Nov 2026 10:00:00 +0000": "[IPv6:2001:db8::1] 2001:db8::1 mx.example.net esmtps",
+		"by mx.example.net id 9; Mon, 23 Nov 2026 10:00:00 +0000": " invalid IP mx.example.net ",
+	} {
+		h := message.ParseReceived(v)
+		got := strings.Join([]string{h.From, h.FromIP.String(), h.By, h.With}, " ")
+		if got != want || h.At.IsZero() {
+			t.Errorf("%s:\n got %q\nwant %q (%v)", v, got, want, h.At)
+		}
+	}
+	if h := message.ParseReceived("from x by y with SMTP"); h.Problem == "" {
+		t.Error("a field without a date is not said")
+	}
+}
+
+// FuzzReceived: any field value parses without a panic.
+func FuzzReceived(f *testing.F) {
+	f.Add("from a (b [192.0.2.1]) by c with ESMTPS id d for <e@f>; Mon, 23 Nov 2026 10:00:00 +0000")
+	f.Add("((((;")
+	f.Fuzz(func(t *testing.T, s string) { message.ParseReceived(s) })
+}
