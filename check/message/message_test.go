@@ -134,7 +134,7 @@ func TestMessageVerdicts(t *testing.T) {
 
 func TestReceivedFields(t *testing.T) {
 	for v, want := range map[string]string{
-		"from mail.example.com (mail.example.com [192.0.2.1]) by mx.example.net (Postfix) with ESMTPS id 4A; Mon, 23 Nov 2026 10:00:00 +0000": "mail.example.com 192.0.2.1 mx.example.net ESMTPS",
+		"from mail.example.com (mail.example.com [192.0.2.1]) by mx.example.net (Postfix) with ESMTPS id 4A; Mon, 23 Nov 2026 10:00:00 +0000":                          "mail.example.com 192.0.2.1 mx.example.net ESMTPS",
 		"from [IPv6:2001:db8::1] (helo=x.example) by mx.example.net with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.96) id 1; Mon, 23 Nov 2026 10:00:00 +0000": "[IPv6:2001:db8::1] 2001:db8::1 mx.example.net esmtps",
 		"by mx.example.net id 9; Mon, 23 Nov 2026 10:00:00 +0000": " invalid IP mx.example.net ",
 	} {
