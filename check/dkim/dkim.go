@@ -86,6 +86,19 @@ func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Resu
 	}
 	res := &Result{Domain: domain, Tried: selectors, Keys: []*Key{}}
 	var fs report.Findings
+	if !given {
+		// RFC 8020 §2: nothing exists below a name that does not exist, so
+		// when _domainkey.<domain> is NXDOMAIN no selector can be there and
+		// the sweep's 42 questions are one. (Empty non-terminals answer
+		// NOERROR, RFC 8020 §2; a failed lookup sweeps as before.)
+		if ans, err := r.Lookup(ctx, "_domainkey."+domain, mdns.TypeTXT); err == nil && ans.NXDomain() {
+			res.Tried = []string{}
+			fs.Add(report.Finding{ID: "dkim.none-found", Severity: report.Warning,
+				Message: fmt.Sprintf("_domainkey.%s does not exist (NXDOMAIN), so no DKIM key can exist below it", domain),
+				Fix:     "give the selector your signer uses with --selector (it is the s= of a DKIM-Signature header); if the domain sends mail, sign it with DKIM", Ref: "RFC 6376 §3.6.2, RFC 8020 §2"})
+			return res, fs
+		}
+	}
 
 	type outcome struct {
 		key      *Key
@@ -290,5 +303,7 @@ func (res *Result) WriteText(p *report.Printer) {
 		rows = append(rows, []report.Cell{report.C(k.Selector, report.Bold), report.C(desc, style), report.C(k.Name, report.Dim)})
 	}
 	p.Table(4, rows)
-	p.Line(4, p.S(report.Dim, fmt.Sprintf("selectors tried: %s", strings.Join(res.Tried, ", "))))
+	if len(res.Tried) > 0 {
+		p.Line(4, p.S(report.Dim, fmt.Sprintf("selectors tried: %s", strings.Join(res.Tried, ", "))))
+	}
 }

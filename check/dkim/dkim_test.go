@@ -127,6 +127,21 @@ func TestStrictKeyIsShown(t *testing.T) {
 	}
 }
 
+// RFC 8020: with _domainkey.<domain> NXDOMAIN, the sweep is one question.
+func TestSweepStopsAtANonexistentDomainkey(t *testing.T) {
+	r := dnstest.New(zone)
+	_, fs := dkim.Check(context.Background(), r, "dkim-none.test", dkim.Options{})
+	if report.IDs(fs...) != "dkim.none-found" || len(r.Queries()) != 1 {
+		t.Errorf("%+v, queries %q", fs, r.Queries())
+	}
+	// An empty non-terminal (keys exist below it) is swept.
+	r = dnstest.New(zone)
+	res, _ := dkim.Check(context.Background(), r, "good.test", dkim.Options{})
+	if len(res.Keys) != 1 || len(r.Queries()) != len(dkim.CommonSelectors)+1 {
+		t.Errorf("good.test: %d keys, %d queries", len(res.Keys), len(r.Queries()))
+	}
+}
+
 func TestKeySizesAndSeverity(t *testing.T) {
 	r := dnstest.New(zone)
 	res, _ := dkim.Check(context.Background(), r, "good.test", dkim.Options{})

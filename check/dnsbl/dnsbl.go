@@ -161,17 +161,13 @@ func run(ctx context.Context, r dns.Resolver, label string, lists []List, opts O
 	return fs
 }
 
-// ask queries one list: the subject and the list's test entry at once,
-// then the TXT record of a listing.
+// ask queries one list about the subject; only on a listing, its test
+// entry (whose only use is to tell a broken list, RFC 5782 §5) and the
+// listing's TXT record, at once.
 func ask(ctx context.Context, r dns.Resolver, label string, l List) ListResult {
 	q := label + "." + l.Zone
 	lr := ListResult{List: l.Name, Zone: l.Zone, Query: q, Delist: l.Delist}
-	var ans, test *dns.Answer
-	var err, testErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { ans, err = r.Lookup(ctx, q, mdns.TypeA) })
-	wg.Go(func() { test, testErr = r.Lookup(ctx, testName(l), mdns.TypeA) })
-	wg.Wait()
+	ans, err := r.Lookup(ctx, q, mdns.TypeA)
 	if err != nil {
 		lr.Status, lr.Error = Failed, err.Error()
 		return lr
@@ -192,6 +188,12 @@ func ask(ctx context.Context, r dns.Resolver, label string, l List) ListResult {
 	if lr.Status == Refused {
 		return lr
 	}
+	var test, txt *dns.Answer
+	var testErr, txtErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { test, testErr = r.Lookup(ctx, testName(l), mdns.TypeA) })
+	wg.Go(func() { txt, txtErr = r.Lookup(ctx, q, mdns.TypeTXT) })
+	wg.Wait()
 	// RFC 5782 §5: a list that lists its test entry is broken.
 	if testErr == nil && !test.Empty() && !refusalOnly(test, l) {
 		lr.Status = Broken
@@ -201,7 +203,7 @@ func ask(ctx context.Context, r dns.Resolver, label string, l List) ListResult {
 	for _, a := range lr.Answers {
 		lr.Reasons = append(lr.Reasons, l.meaning(a)...)
 	}
-	if txt, err := r.Lookup(ctx, q, mdns.TypeTXT); err == nil {
+	if txtErr == nil {
 		lr.TXT = strings.Join(dns.TXT(txt), " ")
 	}
 	return lr

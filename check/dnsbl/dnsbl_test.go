@@ -134,6 +134,11 @@ func TestNotListed(t *testing.T) {
 	if len(c.Findings) != 0 || c.Status() != report.StatusOK {
 		t.Fatalf("%+v", c.Findings)
 	}
+	// A clean answer asks nothing more: the test entries (RFC 5782 §5) and
+	// the TXT records are for listings only, one question per list.
+	if q := r.Queries(); len(q) != len(c.Data.(*dnsbl.Result).Lists) || slices.ContainsFunc(q, func(s string) bool { return strings.HasPrefix(s, "A 1.0.0.127.") }) {
+		t.Errorf("queries for a clean address: %q", q)
+	}
 }
 
 func TestRefusedIsNotListed(t *testing.T) {
