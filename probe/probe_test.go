@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	mdns "github.com/miekg/dns"
+
 	"github.com/smtptool/smtptool/check/mx"
+	"github.com/smtptool/smtptool/dns/dnstest"
 	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/probe"
@@ -320,5 +324,59 @@ func TestParseTarget(t *testing.T) {
 		if _, err := probe.ParseTarget(bad); !errors.Is(err, probe.ErrBadTarget) {
 			t.Errorf("ParseTarget(%q) should fail", bad)
 		}
+	}
+}
+
+// blackhole is a dialer on which some addresses never answer, as when a
+// firewall drops the SYN: the attempt lasts until its context ends.
+type blackhole struct {
+	dead map[string]bool
+	net.Dialer
+}
+
+func (b *blackhole) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if host, _, _ := net.SplitHostPort(addr); b.dead[host] {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return b.Dialer.DialContext(ctx, network, addr)
+}
+
+// Two silent MX hosts before a good one cost a head start each, not a
+// whole timeout each (RFC 5321 §5.1 order, RFC 8305 §5 pacing); the
+// silent ones are still reported.
+func TestSilentMXHostsDoNotHoldUpTheGoodOne(t *testing.T) {
+	l, labr := labtest.ForTest(t, time.Second)
+	good, err := labr.Lookup(context.Background(), "mx1.good.test", mdns.TypeA)
+	if err != nil || len(good.Records) == 0 {
+		t.Fatalf("lab address: %v", err)
+	}
+	goodAddr := good.Records[0].(*mdns.A).A.String()
+	r := dnstest.New(`
+race.test.       300 MX 10 dead1.race.test.
+race.test.       300 MX 20 dead2.race.test.
+race.test.       300 MX 30 mx1.race.test.
+dead1.race.test. 300 A 127.0.0.201
+dead2.race.test. 300 A 127.0.0.202
+mx1.race.test.   300 A ` + goodAddr)
+	o := options(l)
+	o.Timeout = time.Minute
+	o.Dialer = &blackhole{dead: map[string]bool{"127.0.0.201": true, "127.0.0.202": true}}
+	o.Options.StartTLS = probe.StartTLSNever
+	// Far below the two minutes that waiting out each timeout would take.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rep, err := probe.Run(ctx, r, "race.test", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the silent hosts held the walk up to the deadline")
+	}
+	if len(rep.Checks) != 3 || !rep.Checks[0].Has("smtp.timeout") || !rep.Checks[1].Has("smtp.timeout") {
+		t.Fatalf("want two timeouts then the good host: %v", ids(rep))
+	}
+	if last, ok := rep.Checks[2].Data.(*probe.Result); !ok || !last.Connected || !strings.Contains(rep.Checks[2].Name, "mx1.race.test") {
+		t.Fatalf("good host not walked: %s %+v", rep.Checks[2].Name, rep.Checks[2].Data)
 	}
 }

@@ -123,6 +123,18 @@ type Server struct {
 	Addr string
 	// PTR names of the address, for comparing with the banner.
 	PTR []string
+
+	// dial is the outcome of a connection made before the walk (by Run's
+	// staggered attempts): the connection, or why there is none.
+	dial *dialOutcome
+}
+
+// dialOutcome is a connection attempt made before the walk.
+type dialOutcome struct {
+	conn     net.Conn
+	err      error
+	took     time.Duration
+	overtook bool // no answer yet when another host answered: given up
 }
 
 // Result is one walked session.
@@ -228,10 +240,27 @@ func (s *session) walk(ctx context.Context) {
 
 func (s *session) connect(ctx context.Context) bool {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-	defer cancel()
-	nc, err := s.opts.Dialer.DialContext(ctx, "tcp", s.srv.Addr)
+	var nc net.Conn
+	var err error
+	if d := s.srv.dial; d != nil {
+		nc, err, start = d.conn, d.err, start.Add(-d.took)
+	} else {
+		dctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+		nc, err = s.opts.Dialer.DialContext(dctx, "tcp", s.srv.Addr)
+		cancel()
+	}
 	step := Step{Name: StepConnect, Sent: s.srv.Addr, DurationMS: msSince(start)}
+	if d := s.srv.dial; d != nil && d.overtook {
+		step.Error = fmt.Sprintf("no answer after %s, when the next MX host had answered: given up", d.took.Round(time.Millisecond))
+		s.res.Steps = append(s.res.Steps, step)
+		s.add(report.Finding{
+			ID: "smtp.timeout", Severity: report.Error,
+			Message: fmt.Sprintf("no answer from %s within %s at the connect step, while a less preferred MX host answered: senders wait for it and then move on", s.srv.Addr, d.took.Round(time.Millisecond)),
+			Fix:     "check that the server is up and that no firewall silently drops the traffic (or remove its MX record)",
+			Ref:     "RFC 5321 §5.1",
+		})
+		return false
+	}
 	if err != nil {
 		step.Error = err.Error()
 		s.res.Steps = append(s.res.Steps, step)

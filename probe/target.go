@@ -163,10 +163,26 @@ func Run(ctx context.Context, r dns.Resolver, target string, o RunOptions) (*rep
 		}
 		wg.Wait()
 	} else {
-		// Like an MTA: try each host in turn until one answers.
-		for i := range candidates {
-			walkHost(i)
-			if last := results[i][len(results[i])-1]; last.Connected {
+		// Like an MTA: the hosts in preference order until one answers
+		// (RFC 5321 §5.1), but without waiting out a whole timeout on a
+		// silent one: each attempt gets a head start, then the next is
+		// begun beside it (as RFC 8305 §5 does for addresses).
+		flat := []Server{}
+		host := []int{}
+		for i, srvs := range candidates {
+			for _, srv := range srvs {
+				flat, host = append(flat, srv), append(host, i)
+			}
+		}
+		outcomes := race(ctx, flat, o.Options)
+		for k, srv := range flat {
+			if outcomes[k] == nil {
+				break // never begun: an earlier one answered
+			}
+			srv.dial = outcomes[k]
+			res := Walk(ctx, srv, o.Options)
+			results[host[k]] = append(results[host[k]], res)
+			if res.Connected {
 				break
 			}
 		}
@@ -178,6 +194,81 @@ func Run(ctx context.Context, r dns.Resolver, target string, o RunOptions) (*rep
 		}
 	}
 	return rep, nil
+}
+
+// HeadStart is how long a connection attempt runs alone before the next
+// MX host (or address) is tried beside it.
+const HeadStart = time.Second
+
+// race connects to the servers in order, each begun HeadStart after the
+// one before (at once after one fails), until one answers. The outcomes
+// are in the servers' order; those never begun are nil; an attempt still
+// pending when another answered is given up (overtook). Only the first
+// connection made is kept open.
+func race(ctx context.Context, servers []Server, o Options) []*dialOutcome {
+	o.defaults()
+	out := make([]*dialOutcome, len(servers))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type done struct {
+		k    int
+		conn net.Conn
+		err  error
+	}
+	finished := make(chan done, len(servers))
+	starts := make([]time.Time, len(servers))
+	begin := func(k int) {
+		starts[k] = time.Now()
+		out[k] = &dialOutcome{}
+		go func() {
+			dctx, stop := context.WithTimeout(ctx, o.Timeout)
+			defer stop()
+			c, err := o.Dialer.DialContext(dctx, "tcp", servers[k].Addr)
+			finished <- done{k, c, err}
+		}()
+	}
+	next, pending, winner := 0, 0, -1
+	if len(servers) > 0 {
+		begin(0)
+		next, pending = 1, 1
+	}
+	timer := time.NewTimer(HeadStart)
+	defer timer.Stop()
+	for pending > 0 && winner < 0 {
+		select {
+		case d := <-finished:
+			pending--
+			out[d.k].conn, out[d.k].err, out[d.k].took = d.conn, d.err, time.Since(starts[d.k])
+			if d.err == nil {
+				winner = d.k
+				break
+			}
+			if next < len(servers) && pending == 0 {
+				begin(next)
+				next, pending = next+1, pending+1
+				timer.Reset(HeadStart)
+			}
+		case <-timer.C:
+			if next < len(servers) {
+				begin(next)
+				next, pending = next+1, pending+1
+				timer.Reset(HeadStart)
+			}
+		}
+	}
+	cancel()
+	// The attempts still pending were overtaken; a late connection is closed.
+	for k := range out {
+		if o := out[k]; o != nil && o.conn == nil && o.err == nil {
+			o.overtook, o.took = true, time.Since(starts[k])
+		}
+	}
+	for ; pending > 0; pending-- {
+		if d := <-finished; d.conn != nil && d.k != winner {
+			d.conn.Close()
+		}
+	}
+	return out
 }
 
 // matchDANE matches the presented chain against the host's TLSA records

@@ -44,6 +44,7 @@ var (
 // each a new session up to STARTTLS (or implicit TLS) with one offer.
 func scanTLS(ctx context.Context, srv Server, opts Options) []ScanResult {
 	offers := []offer{rc4, tripleDES, staticRSA, tls10, tls11}
+	srv.dial = nil // the walk's own connection is spent; each scan dials anew
 	out := make([]ScanResult, 0, len(offers))
 	for _, o := range offers {
 		if ctx.Err() != nil {
