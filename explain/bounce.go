@@ -172,7 +172,7 @@ func humanText(parts []part) string {
 }
 
 // originalMarkers start the copy of the original message in a bounce's text.
-var originalMarkers = regexp.MustCompile(`(?im)^\s*(-+\s*)?(original message|this is a copy of the|below this line is a copy|the (headers|text) of (your|the) (original )?message|unsent message below|original (mail|message) as follows|message header follows|the original message (headers? )?(was|is|are|follows)|content-type: message/rfc822|returned message|original message headers)|^(received|return-path|x-original-to|dkim-signature): `)
+var originalMarkers = regexp.MustCompile(`(?im)^\s*(-+\s*)?(original message|this is a copy of the|below this line is a copy|the (headers|text) of (your|the) (original )?message|unsent message below|original (mail|message) as follows|message header follows|the original message (headers? )?(was:|is|are|follows)|content-type: message/rfc822|returned message|original message headers)|^(received|return-path|x-original-to|dkim-signature): `)
 
 func cutOriginal(s string) string {
 	if loc := originalMarkers.FindStringIndex(s); loc != nil && loc[0] > 0 {

@@ -39,8 +39,10 @@ var rules = []rule{
 		`maximum time (for delivery|in queue)`, `queue ?time ?(out|expired)`, `was not delivered within`,
 		`has been (undeliverable|delayed) for (more than )?\d`, `delivery attempts? (will continue|expired)`, `message timed out`,
 		`(retry|delivery) (period|time) (expired|exceeded)`, `did not reach the following recipient.*within`,
+		// IMail's report of a message it gave up retrying (Sisimai lhost/imailserver.rb).
+		`delivery failed \d+ attempts`,
 		`failing for a long time`, `did not accept our requests to connect`, `unable to deliver in \d+`, `could not deliver for the last`,
-		`delivery failed \d+ attempts`, `envelope expired`, `deferred: connection timed out`),
+		`envelope expired`, `deferred: connection timed out`),
 	phrases("mailboxfull", `mailbox (is )?(full|over|exceeded)`, `quota (has been |was )?exceeded`, `over (the )?quota`, `exceed(ed|s)? (the |its )?(mailbox |storage |disk )?quota`,
 		`mailbox size limit`, `(mailbox|mail ?box|inbox|mail ?folder) (is |has become )?(currently )?full`, `insufficient (storage|disk) for (this )?(mailbox|user)`,
 		`user.{0,30}(has )?(exceeded|over) .{0,20}(quota|storage|limit)`, `not enough (storage|space) (in|on) (the )?(mailbox|account)`,
@@ -74,7 +76,6 @@ var rules = []rule{
 	phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your (reverse )?hostname`, `cannot resolve your (ip|address)`,
 		`hostname .{0,40}(does not|doesn'?t) (resolve|match)`, `client host .{0,40} (has no|without) (reverse|ptr)`),
 	phrases("blocked", `client host (\S+ )?blocked`),
-	phrases("policyviolation", `because its content`),
 	phrases("spamdetected", `spam classification`, `classified as spam`, `rejected (due to|as|for) spam`),
 	phrases("authfailure", `\bspf\b`, `\bdkim\b`, `\bdmarc\b`, `sender policy framework`, `authentication (check )?(failed|failure)`, `unauthenticated (email|mail|message)`,
 		`not (properly )?authenticated`),
@@ -85,6 +86,8 @@ var rules = []rule{
 	phrases("badreputation", `(poor|low|bad) reputation`, `reputation (is )?(too low|poor)`, `sender score`),
 	// An address (not the client's IP) on a block list refuses the sender.
 	phrases("rejected", `address that (has been|is) (blacklisted|blocklisted|blocked)`),
+	// qmail-remote.c: "Connected to X but my name was rejected" is its
+	// report of a refused HELO.
 	phrases("blocked", `open relay`, `my name was rejected`, `not accepting connections`, `invalid ip for sending`, `blocked`, `block ?list`, `black ?list`, `listed (in|on|at)`, `spamhaus`, `spamcop`, `\brbl\b`, `dnsbl`, `barracuda`, `sorbs`,
 		`client host .{0,60}rejected`, `connection (refused|rejected) .{0,30}(policy|ip|host)`, `your ip`, `ip address .{0,40}(rejected|not allowed|banned)`, `banned`,
 		`not allowed to (send|connect)`, `dynamic (ip|address)`, `dial-?up`, `residential`, `refused to talk`),
@@ -233,6 +236,9 @@ func wordsReason(t string) string {
 	if strings.TrimSpace(t) == "" {
 		return ""
 	}
+	if r := knownReason(t); r != "" {
+		return r
+	}
 	for _, r := range rules {
 		if r.re.MatchString(t) {
 			return r.reason
@@ -247,6 +253,9 @@ func wordsReason(t string) string {
 func specificWords(texts []string) string {
 	for _, t := range texts {
 		t = strings.ToLower(t)
+		if r := knownReason(t); r != "" {
+			return r
+		}
 		for _, r := range rules {
 			if (r.re == dnsFailure.re || r.reason != "expired" && r.reason != "networkerror" && !generic[r.reason]) && r.re.MatchString(t) {
 				return r.reason

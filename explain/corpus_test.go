@@ -2,6 +2,7 @@ package explain_test
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,7 @@ func TestBounceCorpusAgreement(t *testing.T) {
 		path   string
 		index  int
 		reason string
+		engine string
 	}
 	var rows []row
 	sc := bufio.NewScanner(f)
@@ -37,10 +39,25 @@ func TestBounceCorpusAgreement(t *testing.T) {
 	for sc.Scan() {
 		c := strings.Split(sc.Text(), "\t")
 		i, _ := strconv.Atoi(c[2])
-		rows = append(rows, row{c[0], i, c[5]})
+		engine := ""
+		if len(c) > 8 {
+			engine = c[8]
+		}
+		rows = append(rows, row{c[0], i, c[5], cmp.Or(engine, "(none)")})
 	}
 	parsed := map[string]*explain.Bounce{}
 	confusion := map[string]int{}
+	// Agreement per reason and per MTA engine: [agreeing, all].
+	byReason, byEngine := map[string]*[2]int{}, map[string]*[2]int{}
+	tally := func(m map[string]*[2]int, k string, ok bool) {
+		if m[k] == nil {
+			m[k] = &[2]int{}
+		}
+		m[k][1]++
+		if ok {
+			m[k][0]++
+		}
+	}
 	agree := 0
 	var misses []string
 	for _, r := range rows {
@@ -59,6 +76,8 @@ func TestBounceCorpusAgreement(t *testing.T) {
 		} else if b != nil {
 			got = "(missing recipient)"
 		}
+		tally(byReason, r.reason, got == r.reason)
+		tally(byEngine, r.engine, got == r.reason)
 		if got == r.reason {
 			agree++
 			continue
@@ -79,6 +98,21 @@ func TestBounceCorpusAgreement(t *testing.T) {
 		t.Logf("  %3d  %s", confusion[k], k)
 	}
 	if testing.Verbose() {
+		for _, by := range []struct {
+			name string
+			m    map[string]*[2]int
+		}{{"reason", byReason}, {"engine", byEngine}} {
+			var ks []string
+			for k := range by.m {
+				ks = append(ks, k)
+			}
+			sort.Strings(ks)
+			var line []string
+			for _, k := range ks {
+				line = append(line, fmt.Sprintf("%s %d/%d", k, by.m[k][0], by.m[k][1]))
+			}
+			t.Logf("per %s: %s", by.name, strings.Join(line, ", "))
+		}
 		for _, m := range misses {
 			t.Log(m)
 		}

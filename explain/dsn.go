@@ -37,7 +37,8 @@ func dsnRecipients(text, human string) []Recipient {
 		diagType, _, _ := strings.Cut(f["diagnostic-code"], ";")
 		r.Diagnostic = afterSemicolon(f["diagnostic-code"])
 		status := ""
-		if fs := strings.Fields(f["status"]); len(fs) > 0 {
+		// RFC 5322 §3.2.2: a comment may stand anywhere in the field.
+		if fs := strings.Fields(stripComments(f["status"])); len(fs) > 0 {
 			status = fs[0]
 		}
 		diag := r.Diagnostic
@@ -49,10 +50,12 @@ func dsnRecipients(text, human string) []Recipient {
 		}
 		// A large DSN repeats the same few diagnostics: each distinct one is
 		// classified once.
-		key := verdictKey{r.Action, diagType, status, diag, r.Diagnostic != ""}
+		// Who the report is about, for wording that is one provider's own.
+		who := r.Address + " " + r.RemoteMTA
+		key := verdictKey{r.Action, diagType, status, diag, providersNamed(who), r.Diagnostic != ""}
 		v, ok := verdicts[key]
 		if !ok {
-			v = dsnVerdict(r.Action, diagType, status, diag, r.Diagnostic, human)
+			v = dsnVerdict(r.Action, diagType, status, diag, r.Diagnostic, human, who)
 			verdicts[key] = v
 		}
 		r.Code, r.Enhanced, r.Permanent, r.Reason = v.code, v.enhanced, v.permanent, v.reason
@@ -64,7 +67,8 @@ func dsnRecipients(text, human string) []Recipient {
 // verdictKey is what a DSN recipient's classification depends on.
 type verdictKey struct {
 	action, diagType, status, diag string
-	own                            bool // diag is the recipient's own Diagnostic-Code
+	providers                      string // the providers who names
+	own                            bool   // diag is the recipient's own Diagnostic-Code
 }
 
 type verdict struct {
@@ -77,8 +81,9 @@ type verdict struct {
 // dsnVerdict classifies one DSN recipient from its fields: action, the
 // diagnostic's type, status, the diagnostic text (its own, the
 // notification's words about it, or the notification's text) and whether
-// it had a Diagnostic-Code of its own.
-func dsnVerdict(action, diagType, status, diag, diagnostic, human string) verdict {
+// it had a Diagnostic-Code of its own; who is the recipient and the
+// remote MTA.
+func dsnVerdict(action, diagType, status, diag, diagnostic, human, who string) verdict {
 	var v verdict
 	v.code, v.enhanced = codes(diag)
 	// RFC 3464 §2.3.4, §2.3.6: Status is the reporting MTA's summary;
@@ -109,6 +114,10 @@ func dsnVerdict(action, diagType, status, diag, diagnostic, human string) verdic
 		case action == "delayed" && vague:
 			// RFC 3464 §2.3.3: still retrying, for no stated reason.
 			v.reason = "expired"
+		case action == "expired" && vague:
+			// Not an RFC 3464 action, but some MTAs write it for a message
+			// they gave up retrying (Sisimai reason.rb reads it so too).
+			v.reason = "expired"
 		case action == "failed" && strings.HasPrefix(v.enhanced, "4.") &&
 			(generic[v.reason] || strings.HasPrefix(v.enhanced, "4.4.1") || strings.HasPrefix(v.enhanced, "4.4.2")):
 			// RFC 3464 §2.3.3: a transient status on a failed recipient
@@ -118,7 +127,7 @@ func dsnVerdict(action, diagType, status, diag, diagnostic, human string) verdic
 		}
 		// Without a Diagnostic-Code, the notification's words are the
 		// receiver's own.
-		v.reason = receiverReason(v.reason, cmp.Or(diagnostic, human), diag+"\n"+human)
+		v.reason = receiverReason(v.reason, cmp.Or(diagnostic, human), diag+"\n"+human, who)
 	}
 	return v
 }
@@ -240,3 +249,25 @@ func replyHasEnhanced(reply string) bool {
 }
 
 var replyEnhanced = regexp.MustCompile(`^[ '"-]*([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|$)`)
+
+// stripComments drops the parenthesised comments of a header field's
+// value (RFC 5322 §3.2.2), nested ones included.
+func stripComments(v string) string {
+	if !strings.Contains(v, "(") {
+		return v
+	}
+	var b strings.Builder
+	depth := 0
+	for _, c := range v {
+		switch {
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+			b.WriteByte(' ')
+		case depth == 0:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}

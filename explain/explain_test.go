@@ -2,6 +2,8 @@ package explain
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -184,5 +186,52 @@ func TestRecipientFromTheReturnedMessage(t *testing.T) {
 	b, err := ParseBounce([]byte(msg))
 	if err != nil || len(b.Recipients) != 1 || b.Recipients[0].Address != "team@groups.example.test" || b.Recipients[0].Reason != "rejected" {
 		t.Fatalf("%v %+v", err, b)
+	}
+}
+
+// A provider's own wording is read as that provider means it only in a
+// bounce about that provider (Sisimai rhost.rb gates its tables the same
+// way): au's "550 : User unknown" is a reception filter at au, and a
+// missing mailbox anywhere else.
+func TestProviderWordingNeedsTheProvider(t *testing.T) {
+	const bounce = "From: MAILER-DAEMON@%[1]s\r\nSubject: Mail delivery failed\r\n\r\n" +
+		"This message was created automatically by mail delivery software.\r\n\r\n" +
+		"  user@%[1]s\r\n    SMTP error from remote mail server after RCPT TO:<user@%[1]s>:\r\n    550 : User unknown\r\n"
+	for domain, want := range map[string]string{"ezweb.ne.jp": "filtered", "example.org": "userunknown"} {
+		b, err := ParseBounce([]byte(fmt.Sprintf(bounce, domain)))
+		if err != nil || len(b.Recipients) != 1 {
+			t.Fatalf("%s: %v %+v", domain, err, b)
+		}
+		if got := b.Recipients[0].Reason; got != want {
+			t.Errorf("%s: %s, want %s", domain, got, want)
+		}
+	}
+	for name := range providerHosts {
+		found := false
+		for _, r := range receivers {
+			found = found || r.Name == name
+		}
+		if !found {
+			t.Errorf("providerHosts names %q, which has no wording", name)
+		}
+	}
+}
+
+// Every list of sourced wording says where it comes from, and reads.
+func TestKnowledgeIsSourced(t *testing.T) {
+	for _, k := range knowledge {
+		if k.source == "" || !slices.Contains(Reasons, k.reason) {
+			t.Errorf("%s: source %q", k.reason, k.source)
+		}
+	}
+	for in, want := range map[string]string{
+		"550 5.7.1 Service permits 2 unverifyable sending IPs":                   "requireptr",
+		"421 4.7.0 Too many concurrent SMTP connections; please try again later": "toomanyconn",
+		"452 4.3.1 Mail system full":                                             "systemfull",
+		"550 5.7.1 Bad SPF records for [example.org:192.0.2.1]":                  "authfailure",
+	} {
+		if got := Classify(0, "", in); got != want {
+			t.Errorf("%q: %s, want %s", in, got, want)
+		}
 	}
 }

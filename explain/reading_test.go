@@ -44,6 +44,23 @@ While talking to mx.two.example:
    ----- Unsent message follows -----
 `)), []Recipient{{Address: "a@one.example", Reason: "blocked"}, {Address: "b@two.example", Reason: "userunknown"}}},
 
+		// Sendmail (savemail.c) begins its report with this line, after
+		// the MIME preamble; the copy of the message comes only after the
+		// transcript.
+		{"sendmail: the preamble does not end the report", string(bounce(daemon, `This is a MIME-encapsulated message
+
+The original message was received at Mon, 1 Jan 2024 10:00:00 +0900
+from localhost [127.0.0.1]
+
+   ----- The following addresses had permanent fatal errors -----
+<a@example.net>
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.net.:
+>>> RCPT To:<a@example.net>
+<<< 550 5.2.2 <a@example.net>... Mailbox full
+`)), []Recipient{{Address: "a@example.net", Reason: "mailboxfull"}}},
+
 		{"quoted header fields of the original are not recipients", string(bounce(daemon, `This report relates to a message you sent with the following header fields:
 
   Message-id: <id@example.org>
@@ -167,6 +184,8 @@ func TestReadingDeliveryStatus(t *testing.T) {
 		{"au (KDDI): no address in the reply is the reception filter", "", "Final-Recipient: rfc822; a@ezweb.ne.jp\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; 550 : User unknown", "5.0.0", "filtered"},
 		{"au (KDDI): the address in the reply is an unknown user", "", "Final-Recipient: rfc822; a@ezweb.ne.jp\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; 550 <a@ezweb.ne.jp>: User unknown", "5.0.0", "userunknown"},
 		{"Orange numbers its refusals", "", "Final-Recipient: rfc822; a@orange.fr\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; 550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416", "5.5.0", "userunknown"},
+		{"RFC 5322 §3.2.2: a comment in Status", "", "Final-Recipient: rfc822; a@example.net\nAction: failed\nStatus: (from the relay) 5.2.2 (over quota)", "5.2.2", "mailboxfull"},
+		{"an MTA's Action: expired", "", "Final-Recipient: rfc822; a@example.net\nAction: expired\nStatus: 4.0.0", "4.0.0", "expired"},
 		{"a greeting that turns into a refusal", "", "Final-Recipient: rfc822; a@laposte.net\nAction: failed\nStatus: 4.0.0\nDiagnostic-Code: smtp; 220-laposte 421 4.2.1 Service refuse. Service refused, please try later. LPN006_107", "4.2.1", "blocked"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package explain
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -15,10 +16,31 @@ type Receiver struct {
 	// Reason is the classification the wording implies.
 	Reason string `json:"-"`
 	re     *regexp.Regexp
+	// at, when set, names the provider's hosts and domains: its wording
+	// means what it says only when the bounce is about them (as in
+	// Sisimai's lib/sisimai/rhost.rb, which applies a provider's table
+	// only to its own remote hosts or recipient domains).
+	at *regexp.Regexp
 }
 
 func receiver(name, pattern, reason, meaning, fix string) Receiver {
-	return Receiver{Name: name, Meaning: meaning, Fix: fix, Reason: reason, re: regexp.MustCompile(`(?i)` + pattern)}
+	rc := Receiver{Name: name, Meaning: meaning, Fix: fix, Reason: reason, re: regexp.MustCompile(`(?i)` + pattern)}
+	rc.at = providerRes[name]
+	return rc
+}
+
+// providerHosts are the host and domain names of the providers whose
+// wording is their own: their MX hosts (as published in their MX records
+// and in Sisimai's rhost.rb) and their mail domains.
+var providerHosts = map[string]string{
+	"Gmail":             `\b(google\.com|gmail\.com|googlemail\.com)\b`,
+	"Google Groups":     `\bgoogle(groups)?\.com\b`,
+	"Microsoft":         `\b(outlook\.com|hotmail\.[a-z.]+|live\.[a-z.]+|msn\.com|microsoft\.com|office365\.com)\b`,
+	"Yahoo":             `\b(yahoo(dns)?\.[a-z.]+|aol\.com|ymail\.com)\b`,
+	"Apple iCloud":      `\b(icloud\.com|me\.com|mac\.com|apple\.com)\b`,
+	"Mimecast":          `\bmimecast\.(com|co\.za|net)\b`,
+	"au (KDDI)":         `\b(ezweb\.ne\.jp|au\.com|kddi\.com)\b`,
+	"Orange / La Poste": `\b(orange\.(fr|com)|wanadoo\.fr|laposte\.(net|fr))\b`,
 }
 
 // receivers lists the wording of the big receivers, most specific first.
@@ -48,6 +70,9 @@ var receivers = []Receiver{
 	receiver("Gmail", `(inbox|mailbox) is out of (storage )?space|account that you tried to reach is over quota`, "mailboxfull",
 		"the Gmail mailbox is full", "retry later or contact the recipient another way"),
 
+	receiver("Gmail", `blocked because its content presents a potential( security issue)?`, "policyviolation",
+		"Gmail blocked the message for a potential security issue in its content, usually an attachment type it refuses (support.google.com/mail/answer/6590)",
+		"send the file another way (a link, or an archive type Gmail accepts) and check links in the message"),
 	receiver("Gmail", `'send mail as'|p=customfromdenied`, "rejected",
 		"Gmail refused to send from an address added with 'Send mail as': the settings of that address (its SMTP server, its authentication) are wrong or out of date",
 		"fix the 'Send mail as' settings for the address in Gmail (server, port, credentials), or send from the Gmail address"),
@@ -104,7 +129,7 @@ var receivers = []Receiver{
 	receiver("Mimecast", `envelope blocked|administrative prohibition`, "filtered",
 		"a Mimecast policy (often a user's or admin's block entry) refuses this sender",
 		"ask the recipient or their admin to remove the block"),
-	receiver("Mimecast", `rejected due to security policies|mcspamsignature`, "virusdetected",
+	receiver("Mimecast", `rejected due to security policies`, "virusdetected",
 		"Mimecast found a signature in the message: a virus, or a spam score above its maximum",
 		"scan the attachments and check the content and links; ask the recipient's admin to release it if it is legitimate"),
 	receiver("Mimecast", `mimecast.{0,80}(spam|virus)`, "spamdetected",
@@ -188,11 +213,37 @@ func orange(codes, reason, meaning, fix string) Receiver {
 	return receiver("Orange / La Poste", `\b(?:ofr|lpn|lpnaaa|ouk)\d*_(?:`+codes+`)\b`, reason, meaning, fix)
 }
 
-// RecognizeReceiver finds a big receiver's wording in a reply or bounce.
-func RecognizeReceiver(text string) (Receiver, bool) {
+// providersNamed lists the providers whose hosts or domains s names.
+func providersNamed(s string) string {
+	var names []string
+	for name, hosts := range providerRes {
+		if hosts.MatchString(s) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ",")
+}
+
+var providerRes = func() map[string]*regexp.Regexp {
+	m := map[string]*regexp.Regexp{}
+	for name, hosts := range providerHosts {
+		m[name] = regexp.MustCompile(`(?i)` + hosts)
+	}
+	return m
+}()
+
+// RecognizeReceiver finds a big receiver's wording in a reply given on
+// its own, without the bounce that would say who sent it.
+func RecognizeReceiver(text string) (Receiver, bool) { return recognize(text, "") }
+
+// recognize finds a big receiver's wording in text. Within a bounce
+// (scope: the whole report, its hosts and addresses), a provider's own
+// wording counts only when the report names that provider.
+func recognize(text, scope string) (Receiver, bool) {
 	t := strings.ToLower(text)
 	for _, r := range receivers {
-		if r.re.MatchString(t) {
+		if r.re.MatchString(t) && (r.at == nil || scope == "" || r.at.MatchString(scope)) {
 			return r, true
 		}
 	}

@@ -10,13 +10,16 @@ import (
 
 // receiverReason applies a big receiver's own wording: found in the
 // server's reply it says more than the words of the standards; found
-// elsewhere in the bounce it only fills in a generic reason.
-func receiverReason(reason, reply, text string) string {
-	if rc, ok := RecognizeReceiver(reply); ok {
+// elsewhere in the bounce it only fills in a generic reason. who names
+// the hosts and addresses the text may not (a DSN's recipient and remote
+// MTA).
+func receiverReason(reason, reply, text, who string) string {
+	scope := text + "\n" + who
+	if rc, ok := recognize(reply, scope); ok {
 		return rc.Reason
 	}
 	if generic[reason] {
-		if rc, ok := RecognizeReceiver(text); ok {
+		if rc, ok := recognize(text, scope); ok {
 			return rc.Reason
 		}
 	}
