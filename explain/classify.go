@@ -77,13 +77,19 @@ var rules = []rule{
 		`hostname .{0,40}(does not|doesn'?t) (resolve|match)`, `client host .{0,40} (has no|without) (reverse|ptr)`),
 	phrases("blocked", `client host (\S+ )?blocked`),
 	phrases("spamdetected", `spam classification`, `classified as spam`, `rejected (due to|as|for) spam`),
-	phrases("authfailure", `\bspf\b`, `\bdkim\b`, `\bdmarc\b`, `sender policy framework`, `authentication (check )?(failed|failure)`, `unauthenticated (email|mail|message)`,
+	// SPF, DKIM or DMARC named with a failure (RFC 7372 §3 gives the
+	// status codes; the words of a bare mention may be a link or a hint).
+	phrases("authfailure", `\b(spf|dkim|dmarc)\b.{0,40}(fail|reject|invalid|not (pass|allowed|permitted|aligned|designate))`,
+		`(fail(ed|s|ure)?|reject(ed|s)?|did not pass|not pass).{0,40}\b(spf|dkim|dmarc)\b`, `sender policy framework`, `authentication (check )?(failed|failure)`, `unauthenticated (email|mail|message)`,
 		`not (properly )?authenticated`),
 	phrases("failedstarttls", `(does not|doesn'?t) support (tls|starttls)`, `starttls (failed|negotiation)`, `tls (negotiation|handshake) failed`, `could not (start|establish) tls`, `must issue a starttls`, `tls is required`),
 	phrases("securityerror", `unauthenticated senders?`, `authentication (is )?required`, `(smtp )?auth(entication)? (failed|rejected|credentials invalid)`, `encryption required`),
+	// Reputation and RFC 5322 conformance are narrower than "spam", which
+	// their refusals often mention (Sisimai reason.rb tries them first too).
+	phrases("badreputation", `(poor|low|bad) reputation`, `reputation (is )?(too low|poor)`, `sender score`),
+	phrases("notcompliantrfc", `multiple .{0,30}addresses in (the )?from`, `rfc ?5322`, `rfc ?2822`, `rfc ?822 (compliant|complian|violation)`, `not (rfc|standards?) compliant`, `multiple (from|to|subject|date|message-id) headers`, `duplicate header`, `malformed header`),
 	phrases("virusdetected", `virus`, `malware`, `infected`, `trojan`, `worm\b`),
 	phrases("spamdetected", `blacklisted url`, `spam`, `junk mail`, `bulk mail`, `unsolicited`, `content filter`, `message content rejected`, `looks like (spam|junk)`, `suspicious`, `phish`),
-	phrases("badreputation", `(poor|low|bad) reputation`, `reputation (is )?(too low|poor)`, `sender score`),
 	// An address (not the client's IP) on a block list refuses the sender.
 	phrases("rejected", `address that (has been|is) (blacklisted|blocklisted|blocked)`),
 	// qmail-remote.c: "Connected to X but my name was rejected" is its
@@ -94,7 +100,6 @@ var rules = []rule{
 	phrases("speeding", `too many recipients (this|per|an?) (hour|minute|day)`, `has sent to too many`),
 	phrases("toomanyconn", `too many recipients`, `connection rate limit`, `too many (connections|concurrent|simultaneous|sessions)`, `connection limit`, `maximum (number of )?connections`),
 	phrases("speeding", `rate limit`, `too many (messages|emails|mails|recipients per)`, `sending rate`, `throttl`, `slow down`, `too fast`, `try again later.{0,20}(rate|volume)`),
-	phrases("notcompliantrfc", `multiple .{0,30}addresses in (the )?from`, `rfc ?5322`, `rfc ?2822`, `rfc ?822 (compliant|complian|violation)`, `not (rfc|standards?) compliant`, `multiple (from|to|subject|date|message-id) headers`, `duplicate header`, `malformed header`),
 	phrases("contenterror", `content (type|error|rejected)`, `(invalid|illegal|bad) (header|mime|character|content)`, `header .{0,30}(too long|invalid)`),
 	phrases("policyviolation", `header error`, `polic(y|ies)`, `violat`, `prohibited`, `not authori[sz]ed`, `attachment .{0,30}(not allowed|blocked|rejected)`, `executable`),
 	phrases("rejected", `sender (address )?(rejected|denied|refused|blocked|unknown|verify failed|domain)`, `domain of sender`, `mail from .{0,40}rejected`,
@@ -150,9 +155,6 @@ func Classify(code int, enhanced string, texts ...string) string {
 // classify is Classify that also tells whether the texts' words named the
 // reason, rather than the codes alone.
 func classify(code int, enhanced string, texts ...string) (reason string, fromWords bool) {
-	if code == 521 || code == 556 {
-		return "notaccept", false // RFC 7504: the host or domain takes no mail
-	}
 	e, known := ParseEnhanced(enhanced)
 	if known && e.Class != 2 {
 		if r, ok := decisive[subjectDetail(e)]; ok {
@@ -202,6 +204,12 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 	}
 	if fallback != "" {
 		return fallback, true
+	}
+	if code == 521 || code == 556 {
+		// RFC 7504 §3: the host or domain takes no mail, when the reply's
+		// words do not say something more exact (servers also send 521
+		// for other refusals).
+		return "notaccept", false
 	}
 	if known {
 		if e.Class == 2 {

@@ -61,6 +61,23 @@ from localhost [127.0.0.1]
 <<< 550 5.2.2 <a@example.net>... Mailbox full
 `)), []Recipient{{Address: "a@example.net", Reason: "mailboxfull"}}},
 
+		// A refusal at the connection is "blocked", unless a source's own
+		// sentence names why (Sisimai reason/requireptr.rb).
+		{"exim: refused at the connection for its reverse DNS", string(bounce(daemon, `The following address(es) failed:
+
+  rcpt@example.com
+    host mx.example.com [192.0.2.1]
+    SMTP error from remote mail server after initial connection:
+    554 5.7.1 This system will not accept messages from servers/devices with no reverse DNS
+`)), []Recipient{{Address: "rcpt@example.com", Code: 554, Reason: "requireptr"}}},
+		{"exim: refused at the connection", string(bounce(daemon, `The following address(es) failed:
+
+  rcpt@example.com
+    host mx.example.com [192.0.2.1]
+    SMTP error from remote mail server after initial connection:
+    554 5.7.1 Access denied
+`)), []Recipient{{Address: "rcpt@example.com", Code: 554, Reason: "blocked"}}},
+
 		{"quoted header fields of the original are not recipients", string(bounce(daemon, `This report relates to a message you sent with the following header fields:
 
   Message-id: <id@example.org>

@@ -74,8 +74,10 @@ func refine(reason, enhanced, text string) string {
 		// takes no mail (RFC 3463 X.2.0, X.2.1) or that policy refused the
 		// message (X.7.x): a filter speaking, not a missing mailbox.
 		return "filtered"
-	case cmd == "INITIAL CONNECTION" || cmd == "HELO" || cmd == "EHLO":
-		// Refused before any address was given: the client was blocked.
+	case (cmd == "INITIAL CONNECTION" || cmd == "HELO" || cmd == "EHLO") && (reason == "blocked" || knownReason(strings.ToLower(text)) != reason):
+		// Refused before any address was given: the client was blocked
+		// (Sisimai reason.rb reads a refusal at HELO/EHLO so), unless a
+		// source's own sentence said why (knowledge.go).
 		return "blocked"
 	case cmd == "MAIL" && (reason == "userunknown" || reason == "hostunknown" || generic[reason]):
 		// A reply to MAIL FROM refuses the sender (or its domain), not a
