@@ -52,7 +52,7 @@ var rules = []rule{
 		`too big for (the )?system`, `message size limit`, `\b[45]\.3\.4\b`),
 	phrases("exceedlimit", `exceed(s|ed)? (the )?(administrative|message) (size )?limit`),
 	phrases("hasmoved", `has moved`, `address (has )?changed`, `no longer (at|with) this`),
-	phrases("suspend", `(recipient |user )?account is blocked`, `(account|mailbox|user|address) (is |has been )?(temporarily )?(disabled|deactivated|suspended|locked|inactive|frozen|blocked by the user)`,
+	phrases("suspend", `(account|mailbox|user|address) (is |has been )?(temporarily )?(disabled|deactivated|suspended|locked|inactive|frozen|blocked by the user)`,
 		`suspended (account|mailbox)`, `inactive (account|mailbox|user)`, `is not active`, `account (is )?(expired|closed)`, `mailbox (is )?unavailable.{0,20}disabled`,
 		`recipient.{0,20}(is )?(suspended|disabled|deactivated)`, `this account has been (disabled|suspended)`, `user (is )?(terminated|expired|disabled)`),
 	phrases("notaccept", `does(n'?t| not) receive e-?mail`, `couldn'?t find a mail exchanger`, `null mx`, `accepts no mail`,
@@ -70,7 +70,8 @@ var rules = []rule{
 		`address (is )?(unknown|invalid|not found)`, `is not a known user`, `user ?id .{0,20}(not found|unknown)`, `unknown or illegal alias`, `no valid recipients`,
 		`not listed in (the )?(domino )?directory`, `recipient .{0,40} (was )?not found`, `mailbox unavailable`, `undeliverable address`, `no such person`,
 		`(user|recipient|mailbox) (is )?unknown`, `account (does not exist|not found)`, `addressee unknown`, `invalid address`,
-		`invalid .{0,20}user ?id`, `check if (the )?address is correct`),
+		// IMail's own wording (Sisimai lhost/imailserver.rb).
+		`invalid final delivery userid`),
 	phrases("norelaying", `\bno relaying\b`, `not configured to relay`, `relay(ing)? (access )?(denied|not (permitted|allowed))`, `not permitted to relay`, `we do not relay`, `unable to relay`,
 		`relay(ing)? (is )?prohibited`, `cannot relay`, `not (a )?(local|our) (domain|customer)`, `relay not allowed`, `relaying mail to .{0,40} is not allowed`),
 	phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your (reverse )?hostname`, `cannot resolve your (ip|address)`,
@@ -97,6 +98,8 @@ var rules = []rule{
 	phrases("blocked", `open relay`, `my name was rejected`, `not accepting connections`, `invalid ip for sending`, `blocked`, `block ?list`, `black ?list`, `listed (in|on|at)`, `spamhaus`, `spamcop`, `\brbl\b`, `dnsbl`, `barracuda`, `sorbs`,
 		`client host .{0,60}rejected`, `connection (refused|rejected) .{0,30}(policy|ip|host)`, `your ip`, `ip address .{0,40}(rejected|not allowed|banned)`, `banned`,
 		`not allowed to (send|connect)`, `dynamic (ip|address)`, `dial-?up`, `residential`, `refused to talk`),
+	// GoDaddy IB607: "This IP has sent too many to too many recipients
+	// this hour" (GoDaddy's bounce codes, as listed in Sisimai rhost/godaddy.rb).
 	phrases("speeding", `too many recipients (this|per|an?) (hour|minute|day)`, `has sent to too many`),
 	phrases("toomanyconn", `too many recipients`, `connection rate limit`, `too many (connections|concurrent|simultaneous|sessions)`, `connection limit`, `maximum (number of )?connections`),
 	phrases("speeding", `rate limit`, `too many (messages|emails|mails|recipients per)`, `sending rate`, `throttl`, `slow down`, `too fast`, `try again later.{0,20}(rate|volume)`),

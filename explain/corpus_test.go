@@ -19,7 +19,9 @@ import (
 const corpus = "../../shared/corpora/bounces"
 
 // minAgreement guards against regressions; the figure itself is logged.
-const minAgreement = 0.95
+// It is not a target: a rule with no source beyond one sample is removed
+// even when the figure drops (a held-out half is what counts).
+const minAgreement = 0.94
 
 func TestBounceCorpusAgreement(t *testing.T) {
 	f, err := os.Open(filepath.Join(corpus, "expected.tsv"))
