@@ -29,6 +29,7 @@ package dns
 
 import (
 	"bytes"
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -199,10 +200,19 @@ type Config struct {
 	// Trace, when set, is told of every query sent to the network; the
 	// Resolver calls it from one goroutine at a time.
 	Trace func(server, question string, rtt time.Duration, rcode string, err error)
+	// CacheSize bounds the answers kept (default DefaultCacheSize): the
+	// least recently used go first, so memory stays flat in a bulk scan
+	// while the names many domains share (provider includes, blocklist
+	// zones) stay cached.
+	CacheSize int
 }
 
+// DefaultCacheSize is several hundred domains' worth of answers (a
+// domain's check asks some tens of questions), a few tens of MiB.
+const DefaultCacheSize = 50_000
+
 // Client is the Resolver that asks servers on the network. It is safe for
-// concurrent use; its cache lives as long as the Client.
+// concurrent use; its cache is bounded (Config.CacheSize).
 type Client struct {
 	servers  []string
 	timeout  time.Duration
@@ -210,9 +220,11 @@ type Client struct {
 	trace    func(string, string, time.Duration, string, error)
 	traceMu  sync.Mutex
 
-	mu      sync.Mutex
-	cache   map[cacheKey]*entry
-	queries atomic.Int64
+	mu        sync.Mutex
+	cache     map[cacheKey]*entry
+	recent    list.List // answered entries, the most recently used first
+	cacheSize int
+	queries   atomic.Int64
 
 	// idle UDP sockets by server, reused from one exchange to the next:
 	// a run asks thousands of questions, and a socket each is costly.
@@ -268,6 +280,8 @@ type entry struct {
 	done chan struct{}
 	ans  *Answer
 	err  error
+	key  cacheKey
+	used *list.Element // in Client.recent once answered
 }
 
 // SystemConfigFile is where the system's resolvers are read from.
@@ -281,6 +295,10 @@ func New(cfg Config) (*Client, error) {
 		attempts: cfg.Attempts,
 		trace:    cfg.Trace,
 		cache:    map[cacheKey]*entry{},
+	}
+	r.cacheSize = cfg.CacheSize
+	if r.cacheSize <= 0 {
+		r.cacheSize = DefaultCacheSize
 	}
 	if r.timeout <= 0 {
 		r.timeout = 10 * time.Second
@@ -413,8 +431,9 @@ func (r *Client) Lookup(ctx context.Context, name string, qtype uint16) (*Answer
 
 	r.mu.Lock()
 	e, found := r.cache[key]
-	if !found {
-		e = &entry{done: make(chan struct{})}
+	switch {
+	case !found:
+		e = &entry{done: make(chan struct{}), key: key}
 		r.cache[key] = e
 		// The query runs on its own: a caller that gives up must not
 		// cancel it for the others waiting on the same entry. It is
@@ -422,7 +441,10 @@ func (r *Client) Lookup(ctx context.Context, name string, qtype uint16) (*Answer
 		go func() {
 			e.ans, e.err = r.exchange(context.WithoutCancel(ctx), fqdn, qtype)
 			close(e.done)
+			r.answered(e)
 		}()
+	case e.used != nil:
+		r.recent.MoveToFront(e.used)
 	}
 	r.mu.Unlock()
 
@@ -431,6 +453,19 @@ func (r *Client) Lookup(ctx context.Context, name string, qtype uint16) (*Answer
 		return e.ans, e.err
 	case <-ctx.Done():
 		return nil, &LookupError{Name: fqdn, Type: typ, Err: ctx.Err()}
+	}
+}
+
+// answered puts an entry among the recent ones, and forgets the least
+// recently used beyond the cache's size. Entries still being asked are
+// never forgotten, so a question in flight is asked once.
+func (r *Client) answered(e *entry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e.used = r.recent.PushFront(e)
+	for r.recent.Len() > r.cacheSize {
+		old := r.recent.Remove(r.recent.Back()).(*entry)
+		delete(r.cache, old.key)
 	}
 }
 

@@ -373,3 +373,30 @@ func mustRR(t *testing.T, s string) mdns.RR {
 	}
 	return rr
 }
+
+// The cache keeps the most recently used answers up to its size: memory
+// stays flat over a bulk scan, and a name asked again soon is not asked
+// of the network again.
+func TestCacheIsBounded(t *testing.T) {
+	s := startLab(t)
+	r, err := dns.New(dns.Config{Servers: []string{s.Addr}, Timeout: 2 * time.Second, CacheSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ask := func(name string, wantQueries int64) {
+		t.Helper()
+		if _, err := r.Lookup(ctx, name, mdns.TypeA); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Queries(); got != wantQueries {
+			t.Fatalf("after %s: %d queries, want %d", name, got, wantQueries)
+		}
+	}
+	ask("c1.r.test", 1)
+	ask("c2.r.test", 2)
+	ask("c1.r.test", 2) // cached, and now the most recent
+	ask("c3.r.test", 3) // c2 is forgotten
+	ask("c1.r.test", 3)
+	ask("c2.r.test", 4)
+}
