@@ -4,7 +4,8 @@
 // receiving organisation (RFC 7208), verifies every DKIM signature
 // (RFC 6376, with RFC 8301's algorithm rules), evaluates DMARC alignment
 // and the disposition a receiver would apply (RFC 7489 §4, §6.6), reads
-// the ARC sets' structure (RFC 8617 §4, §5.1), and compares each verdict
+// the ARC chain (RFC 8617 §5.2: structure, newest message signature and
+// every seal), and compares each verdict
 // with what the receivers recorded in Authentication-Results (RFC 8601).
 package message
 
@@ -76,11 +77,12 @@ type DMARCResult struct {
 	Why         string `json:"why,omitempty"`
 }
 
-// ARCResult is the ARC chain's structure.
+// ARCResult is the ARC chain's validation (RFC 8617 §5.2).
 type ARCResult struct {
-	// Result is none (no ARC sets), fail (sets missing or repeated, or a
-	// cv=fail), or unverified: the structure holds, but the seals'
-	// and message signatures' cryptography is not checked.
+	// Result is none (no ARC sets), pass (the newest message signature
+	// and every seal verify), fail (sets missing or repeated, a cv=fail,
+	// or a signature that does not verify) or temperror (a key could
+	// not be looked up).
 	Result     string `json:"result"`
 	Instances  int    `json:"instances"`
 	OldestPass int    `json:"oldest_pass,omitempty"`
@@ -169,6 +171,12 @@ func Analyze(ctx context.Context, r dns.Resolver, raw []byte, o Options) (*Resul
 	}
 
 	res.ARC = arcChain(msg.Header)
+	if res.ARC.Result == "unverified" {
+		var err error
+		if res.ARC, err = verifyARC(ctx, r, raw, res.ARC); err != nil {
+			fs.Add(report.LookupFailed(err))
+		}
+	}
 	if res.ARC.Result == "fail" {
 		fs.Add(report.Finding{ID: "message.arc-broken", Severity: report.Warning,
 			Message: "the ARC chain is broken: " + res.ARC.Why,

@@ -1,0 +1,142 @@
+package message_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/smtptool/smtptool/check/message"
+	"github.com/smtptool/smtptool/dns/dnstest"
+)
+
+// dkimpyARC runs dkimpy's ARC code: "seal" adds an ARC set as a forwarder
+// d with key key would (after writing its Authentication-Results),
+// "verify" gives dkimpy's chain verdict (cv: pass, fail or none).
+const dkimpyARC = `import sys, json, dkim
+case = json.load(sys.stdin)
+msg = case["msg"].encode()
+if case["op"] == "seal":
+    # The forwarder's own verdict on the chain it received becomes cv=.
+    msg = ("Authentication-Results: %s; arc=%s\r\n" % (case["srv"], case["cv"])).encode() + msg
+    sets = dkim.arc_sign(msg, case["s"].encode(), case["d"].encode(), case["key"].encode(), case["srv"].encode(),
+                         include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+    if not sets:
+        sys.exit("arc_sign made no ARC set")
+    sys.stdout.write((b"".join(sets) + msg).decode())
+else:
+    keys = {k.lower().rstrip("."): v.encode() for k, v in case["keys"].items()}
+    def dnsfunc(name, timeout=5):
+        return keys.get(name.decode().lower().rstrip("."), b"")
+    cv, results, reason = dkim.arc_verify(msg, dnsfunc=dnsfunc)
+    sys.stdout.write(json.dumps([cv.decode(), reason]))`
+
+func runDkimpyARC(t *testing.T, python string, in map[string]any) []byte {
+	t.Helper()
+	b, _ := json.Marshal(in)
+	cmd := exec.Command(python, "-c", dkimpyARC)
+	cmd.Stdin = bytes.NewReader(b)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("dkimpy: %v\n%s", err, stderr.Bytes())
+	}
+	return out
+}
+
+// Our ARC verdict (RFC 8617 §5.2) agrees with dkimpy's on chains that
+// dkimpy seals: one and two instances, a body changed before the last
+// seal or after it, a tampered earlier set, a revoked key.
+func TestARCAgreesWithDkimpy(t *testing.T) {
+	python := dkimpyPython(t)
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	pub, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	keys := map[string]string{
+		"arc._domainkey.list.test":    "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(pub),
+		"arc._domainkey.fwd.test":     "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(pub),
+		"revoked._domainkey.fwd.test": "v=DKIM1; k=rsa; p=",
+	}
+	zone := ""
+	for name, txt := range keys {
+		zone += name + ". 300 TXT \"" + txt + "\"\n"
+	}
+	r := dnstest.New(zone)
+	seal := func(raw, d, s string) string {
+		cv := "none"
+		if strings.Contains(raw, "ARC-Seal:") {
+			cv = "pass"
+		}
+		return string(runDkimpyARC(t, python, map[string]any{"op": "seal", "msg": raw, "d": d, "s": s, "srv": "mx." + d, "cv": cv, "key": pemKey}))
+	}
+	base := msg("alice@good.test", "alice@good.test", "192.0.2.10", "")
+	one := seal(base, "list.test", "arc")
+	two := seal(one, "fwd.test", "arc")
+	cases := map[string]struct {
+		raw, want string
+	}{
+		"one instance":                     {one, "pass"},
+		"two instances":                    {two, "pass"},
+		"body changed after the last seal": {strings.Replace(two, "Hello, Bob.", "Hello, Eve.", 1), "fail"},
+		"body changed between the seals":   {seal(strings.Replace(one, "Hello, Bob.", "Hello, Bob. [list footer]", 1), "fwd.test", "arc"), "pass"},
+		"an earlier set tampered":          {strings.Replace(two, "mx.list.test; arc=none", "mx.list.test; arc=pass", 1), "fail"},
+		"the last seal's key revoked":      {seal(one, "fwd.test", "revoked"), "fail"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			var ref []string
+			if err := json.Unmarshal(runDkimpyARC(t, python, map[string]any{"op": "verify", "msg": c.raw, "keys": keys}), &ref); err != nil {
+				t.Fatal(err)
+			}
+			res, _, err := message.Analyze(context.Background(), r, []byte(c.raw), message.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ARC.Result != ref[0] || ref[0] != c.want {
+				t.Errorf("ours %s (%s), dkimpy %s (%s), want %s", res.ARC.Result, res.ARC.Why, ref[0], ref[1], c.want)
+			}
+			// RFC 8617 §5.2 step 3: the oldest message signature that still
+			// verifies tells where the message was changed.
+			if want, ok := map[string]int{"two instances": 1, "body changed between the seals": 2}[name]; ok && res.ARC.OldestPass != want {
+				t.Errorf("oldest pass %d, want %d", res.ARC.OldestPass, want)
+			}
+		})
+	}
+}
+
+// The largest chain RFC 8617 §4.2.1 allows, with signatures that are not,
+// fails on its newest message signature without asking for a key.
+func TestHostileARCChainFailsFast(t *testing.T) {
+	var sets strings.Builder
+	for i := 50; i >= 1; i-- {
+		cv := "pass"
+		if i == 1 {
+			cv = "none"
+		}
+		fmt.Fprintf(&sets, "ARC-Seal: i=%d; a=rsa-sha256; cv=%s; d=x%d.test; s=a; b=AAAA\r\n", i, cv, i)
+		fmt.Fprintf(&sets, "ARC-Message-Signature: i=%d; a=rsa-sha256; c=relaxed/relaxed; d=x%d.test; s=a; h=from:from:from; bh=%s; b=AAAA\r\n", i, i, strings.Repeat("A", 1000))
+		fmt.Fprintf(&sets, "ARC-Authentication-Results: i=%d; x%d.test; arc=%s\r\n", i, i, cv)
+	}
+	r := dnstest.New("")
+	res, _, err := message.Analyze(context.Background(), r, []byte(msg("alice@good.test", "alice@good.test", "192.0.2.10", sets.String())), message.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ARC.Result != "fail" || res.ARC.Instances != 50 || !strings.Contains(res.ARC.Why, "instance 50") {
+		t.Fatalf("%+v", res.ARC)
+	}
+	for _, q := range r.Queries() {
+		if strings.Contains(q, "_domainkey") {
+			t.Errorf("asked %s for a chain whose body hash already fails", q)
+		}
+	}
+}
