@@ -239,7 +239,7 @@ func parseKey(sel, name, txt string) (*Key, []report.Finding) {
 		}
 		k.Bits = 256
 	case "rsa":
-		pub, err := rsaKey(raw)
+		pub, err := RSAKey(raw)
 		if err != nil {
 			fs = append(fs, invalid(name, err.Error()))
 			return k, fs
@@ -261,9 +261,9 @@ func parseKey(sel, name, txt string) (*Key, []report.Finding) {
 	return k, fs
 }
 
-// rsaKey reads an RSA key as SubjectPublicKeyInfo (RFC 6376 §3.6.1), or
+// RSAKey reads an RSA key as SubjectPublicKeyInfo (RFC 6376 §3.6.1), or
 // as the bare PKCS#1 form that some signers publish.
-func rsaKey(der []byte) (*rsa.PublicKey, error) {
+func RSAKey(der []byte) (*rsa.PublicKey, error) {
 	if pub, err := x509.ParsePKIXPublicKey(der); err == nil {
 		if k, ok := pub.(*rsa.PublicKey); ok {
 			return k, nil

@@ -7,7 +7,6 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 
 	mdns "github.com/miekg/dns"
 
+	"github.com/smtptool/smtptool/check/dkim"
 	"github.com/smtptool/smtptool/dns"
 )
 
@@ -105,15 +105,7 @@ func arcKey(ctx context.Context, r dns.Resolver, selector, domain string) (*rsa.
 	if err != nil || len(der) == 0 {
 		return nil, errors.New("the key record has no usable p= (revoked or malformed)")
 	}
-	if pub, err := x509.ParsePKIXPublicKey(der); err == nil {
-		if k, ok := pub.(*rsa.PublicKey); ok {
-			return k, nil
-		}
-	}
-	if k, err := x509.ParsePKCS1PublicKey(der); err == nil {
-		return k, nil
-	}
-	return nil, errors.New("p= is not an RSA public key")
+	return dkim.RSAKey(der)
 }
 
 // verifySignature checks b= over data with the signer's key.
