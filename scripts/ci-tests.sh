@@ -20,5 +20,6 @@ fuzz FuzzParsePolicy ./check/mtasts 50000x
 fuzz FuzzVersioned ./check/tags 50000x
 fuzz FuzzSVGTinyPS ./check/bimi 20000x
 fuzz FuzzReceived ./check/message 30000x
+fuzz FuzzAnalyze ./check/message 20000x
 
 go test -race -count=1 ./...

@@ -140,3 +140,25 @@ func TestHostileARCChainFailsFast(t *testing.T) {
 		}
 	}
 }
+
+// Any message — ARC sets, Authentication-Results, signatures from outside
+// — is analysed without a panic, and an ARC verdict is one RFC 8617 names.
+func FuzzAnalyze(f *testing.F) {
+	f.Add([]byte(msg("alice@good.test", "alice@good.test", "192.0.2.10", "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=x.test; s=a; b=AAAA\r\n"+
+		"ARC-Message-Signature: i=1; a=rsa-sha256; c=relaxed/simple; d=x.test; s=a; h=from; bh=AAAA; b=AAAA\r\n"+
+		"ARC-Authentication-Results: i=1; x.test; arc=none\r\nAuthentication-Results: mx.test; dkim=pass header.d=good.test; spf=fail\r\n")))
+	f.Add([]byte("ARC-Seal: i=1\nARC-Message-Signature: i=1; l=5; c=relaxed\nARC-Authentication-Results: i=1\n\n body  \n\n"))
+	f.Add([]byte("DKIM-Signature: v=1; a=rsa-sha256; d=good.test; s=s; h=from; bh=; b=\r\nFrom: a@good.test\r\n\r\n"))
+	r := dnstest.New("")
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		res, _, err := message.Analyze(context.Background(), r, raw, message.Options{})
+		if err != nil || res == nil {
+			return
+		}
+		switch res.ARC.Result {
+		case "none", "pass", "fail", "temperror":
+		default:
+			t.Fatalf("ARC result %q", res.ARC.Result)
+		}
+	})
+}
