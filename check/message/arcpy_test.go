@@ -18,13 +18,16 @@ import (
 	"github.com/smtptool/smtptool/dns/dnstest"
 )
 
-// dkimpyARC runs dkimpy's ARC code: "seal" adds an ARC set as a forwarder
+// dkimpyARC runs dkimpy: "dkim-sign" signs a message; "seal" adds an ARC set as a forwarder
 // d with key key would (after writing its Authentication-Results),
 // "verify" gives dkimpy's chain verdict (cv: pass, fail or none).
 const dkimpyARC = `import sys, json, dkim
 case = json.load(sys.stdin)
 msg = case["msg"].encode()
-if case["op"] == "seal":
+if case["op"] == "dkim-sign":
+    sys.stdout.write((dkim.sign(msg, case["s"].encode(), case["d"].encode(), case["key"].encode(),
+                                signature_algorithm=case["a"].encode()) + msg).decode())
+elif case["op"] == "seal":
     # The forwarder's own verdict on the chain it received becomes cv=.
     msg = ("Authentication-Results: %s; arc=%s\r\n" % (case["srv"], case["cv"])).encode() + msg
     sets = dkim.arc_sign(msg, case["s"].encode(), case["d"].encode(), case["key"].encode(), case["srv"].encode(),
@@ -37,7 +40,9 @@ else:
     def dnsfunc(name, timeout=5):
         return keys.get(name.decode().lower().rstrip("."), b"")
     cv, results, reason = dkim.arc_verify(msg, dnsfunc=dnsfunc)
-    sys.stdout.write(json.dumps([cv.decode(), reason]))`
+    # dkimpy ends with no cv when a seal says cv=fail: the chain fails
+    # (RFC 8617 §5.1.2).
+    sys.stdout.write(json.dumps([(cv or b"fail").decode(), str(reason)]))`
 
 func runDkimpyARC(t *testing.T, python string, in map[string]any) []byte {
 	t.Helper()
@@ -55,7 +60,8 @@ func runDkimpyARC(t *testing.T, python string, in map[string]any) []byte {
 
 // Our ARC verdict (RFC 8617 §5.2) agrees with dkimpy's on chains that
 // dkimpy seals: one and two instances, a body changed before the last
-// seal or after it, a tampered earlier set, a revoked key.
+// seal or after it, a tampered earlier set, a revoked key, three
+// instances, and a cv=fail sealed in and carried on (RFC 8617 §5.1.2).
 func TestARCAgreesWithDkimpy(t *testing.T) {
 	python := dkimpyPython(t)
 	key, _ := rsa.GenerateKey(rand.Reader, 2048)
@@ -63,6 +69,7 @@ func TestARCAgreesWithDkimpy(t *testing.T) {
 	pub, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	keys := map[string]string{
 		"arc._domainkey.list.test":    "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(pub),
+		"arc._domainkey.relay.test":   "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(pub),
 		"arc._domainkey.fwd.test":     "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(pub),
 		"revoked._domainkey.fwd.test": "v=DKIM1; k=rsa; p=",
 	}
@@ -71,6 +78,10 @@ func TestARCAgreesWithDkimpy(t *testing.T) {
 		zone += name + ". 300 TXT \"" + txt + "\"\n"
 	}
 	r := dnstest.New(zone)
+	// sealCV seals as a forwarder whose own verdict on the chain was cv.
+	sealCV := func(raw, d, cv string) string {
+		return string(runDkimpyARC(t, python, map[string]any{"op": "seal", "msg": raw, "d": d, "s": "arc", "srv": "mx." + d, "cv": cv, "key": pemKey}))
+	}
 	seal := func(raw, d, s string) string {
 		cv := "none"
 		if strings.Contains(raw, "ARC-Seal:") {
@@ -89,6 +100,9 @@ func TestARCAgreesWithDkimpy(t *testing.T) {
 		"body changed after the last seal": {strings.Replace(two, "Hello, Bob.", "Hello, Eve.", 1), "fail"},
 		"body changed between the seals":   {seal(strings.Replace(one, "Hello, Bob.", "Hello, Bob. [list footer]", 1), "fwd.test", "arc"), "pass"},
 		"an earlier set tampered":          {strings.Replace(two, "mx.list.test; arc=none", "mx.list.test; arc=pass", 1), "fail"},
+		"three instances":                  {seal(two, "relay.test", "arc"), "pass"},
+		"a forwarder that saw it broken":   {sealCV(strings.Replace(one, "Hello, Bob.", "Hello, Eve.", 1), "fwd.test", "fail"), "fail"},
+		"cv=fail carried on":               {seal(sealCV(strings.Replace(one, "Hello, Bob.", "Hello, Eve.", 1), "fwd.test", "fail"), "list.test", "arc"), "fail"},
 		"the last seal's key revoked":      {seal(one, "fwd.test", "revoked"), "fail"},
 	}
 	for name, c := range cases {

@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"os/exec"
 	"strings"
@@ -76,20 +77,27 @@ func dkimpyPython(t *testing.T) string {
 // Our DKIM verdict agrees with dkimpy's on the same messages and keys:
 // valid signatures of each algorithm and canonicalization, and the ways a
 // signature breaks (a changed body or signed header, a revoked or missing
-// key, a key too short, a key of the wrong type).
+// key, a key too short, a key of the wrong type, two signers). Where
+// dkimpy passes what an RFC makes a verifier fail (t=s, the key's h=,
+// rsa-sha1) the test asserts that disagreement and names the rule.
 func TestDKIMAgreesWithDkimpy(t *testing.T) {
 	python := dkimpyPython(t)
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	shortKey, _ := rsa.GenerateKey(rand.Reader, 768) // RFC 8301 §3.2: verifiers reject < 1024
+	key1024, _ := rsa.GenerateKey(rand.Reader, 1024) // the smallest RFC 8301 §3.2 accepts
+	pub1024, _ := x509.MarshalPKIXPublicKey(&key1024.PublicKey)
 	edPub, edKey, _ := ed25519.GenerateKey(rand.Reader)
 	rsaPub, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
 	shortPub, _ := x509.MarshalPKIXPublicKey(&shortKey.PublicKey)
 	b64 := base64.StdEncoding.EncodeToString
 	keys := map[string]string{
-		"rsa._domainkey.good.test":     "v=DKIM1; k=rsa; p=" + b64(rsaPub),
-		"ed._domainkey.good.test":      "v=DKIM1; k=ed25519; p=" + b64(edPub),
-		"short._domainkey.good.test":   "v=DKIM1; k=rsa; p=" + b64(shortPub),
-		"revoked._domainkey.good.test": "v=DKIM1; k=rsa; p=",
+		"rsa._domainkey.good.test":      "v=DKIM1; k=rsa; p=" + b64(rsaPub),
+		"ed._domainkey.good.test":       "v=DKIM1; k=ed25519; p=" + b64(edPub),
+		"short._domainkey.good.test":    "v=DKIM1; k=rsa; p=" + b64(shortPub),
+		"revoked._domainkey.good.test":  "v=DKIM1; k=rsa; p=",
+		"k1024._domainkey.good.test":    "v=DKIM1; k=rsa; p=" + b64(pub1024),
+		"strict._domainkey.good.test":   "v=DKIM1; k=rsa; t=s; p=" + b64(rsaPub),
+		"sha1only._domainkey.good.test": "v=DKIM1; k=rsa; h=sha1; p=" + b64(rsaPub),
 	}
 	zone := ""
 	for name, txt := range keys {
@@ -98,31 +106,49 @@ func TestDKIMAgreesWithDkimpy(t *testing.T) {
 	r := dnstest.New(zone)
 
 	base := msg("alice@good.test", "alice@good.test", "192.0.2.10", "")
-	sign := func(raw, selector string, key crypto.Signer, c msgdkim.Canonicalization) string {
+	signAs := func(raw, selector, identifier string, key crypto.Signer, c msgdkim.Canonicalization) string {
 		var out bytes.Buffer
-		o := &msgdkim.SignOptions{Domain: "good.test", Selector: selector, Signer: key,
+		o := &msgdkim.SignOptions{Domain: "good.test", Selector: selector, Signer: key, Identifier: identifier,
 			HeaderCanonicalization: c, BodyCanonicalization: c}
 		if err := msgdkim.Sign(&out, strings.NewReader(raw), o); err != nil {
 			t.Fatal(err)
 		}
 		return out.String()
 	}
+	sign := func(raw, selector string, key crypto.Signer, c msgdkim.Canonicalization) string {
+		return signAs(raw, selector, "", key, c)
+	}
 	var relaxed, simple msgdkim.Canonicalization = msgdkim.CanonicalizationRelaxed, msgdkim.CanonicalizationSimple
 	good := sign(base, "rsa", rsaKey, relaxed)
 	cases := map[string]string{
-		"rsa-sha256 relaxed":         good,
-		"rsa-sha256 simple":          sign(base, "rsa", rsaKey, simple),
-		"ed25519-sha256":             sign(base, "ed", edKey, relaxed),
-		"relaxed survives folding":   strings.Replace(good, "Subject: hello", "Subject:   hello", 1),
-		"simple breaks on spacing":   strings.Replace(sign(base, "rsa", rsaKey, simple), "Subject: hello", "Subject:  hello", 1),
-		"body changed":               strings.Replace(good, "Hello, Bob.", "Hello, Eve.", 1),
-		"signed From changed":        strings.Replace(good, "From: Alice <alice@good.test>", "From: Alice <alice@evil.test>", 1),
-		"unsigned header added":      strings.Replace(good, "To: bob", "X-Added: yes\r\nTo: bob", 1),
-		"revoked key":                sign(base, "revoked", rsaKey, relaxed),
-		"no key":                     sign(base, "absent", rsaKey, relaxed),
-		"768-bit key":                sign(base, "short", shortKey, relaxed),
-		"wrong key for the selector": sign(base, "ed", rsaKey, relaxed),
-		"two signatures, one broken": sign(sign(base, "revoked", rsaKey, relaxed), "rsa", rsaKey, relaxed),
+		"rsa-sha256 relaxed":          good,
+		"rsa-sha256 simple":           sign(base, "rsa", rsaKey, simple),
+		"ed25519-sha256":              sign(base, "ed", edKey, relaxed),
+		"relaxed survives folding":    strings.Replace(good, "Subject: hello", "Subject:   hello", 1),
+		"simple breaks on spacing":    strings.Replace(sign(base, "rsa", rsaKey, simple), "Subject: hello", "Subject:  hello", 1),
+		"body changed":                strings.Replace(good, "Hello, Bob.", "Hello, Eve.", 1),
+		"signed From changed":         strings.Replace(good, "From: Alice <alice@good.test>", "From: Alice <alice@evil.test>", 1),
+		"unsigned header added":       strings.Replace(good, "To: bob", "X-Added: yes\r\nTo: bob", 1),
+		"revoked key":                 sign(base, "revoked", rsaKey, relaxed),
+		"no key":                      sign(base, "absent", rsaKey, relaxed),
+		"768-bit key":                 sign(base, "short", shortKey, relaxed),
+		"wrong key for the selector":  sign(base, "ed", rsaKey, relaxed),
+		"two signatures, one broken":  sign(sign(base, "revoked", rsaKey, relaxed), "rsa", rsaKey, relaxed),
+		"dual-signed rsa and ed25519": sign(sign(base, "ed", edKey, relaxed), "rsa", rsaKey, relaxed),
+		"1024-bit key":                sign(base, "k1024", key1024, relaxed),
+		"t=s key, i= at d=":           signAs(base, "strict", "@good.test", rsaKey, relaxed),
+		"t=s key, i= at a subdomain":  signAs(base, "strict", "@mail.good.test", rsaKey, relaxed),
+		"key h=sha1, signed sha256":   sign(base, "sha1only", rsaKey, relaxed),
+	}
+	// rsa-sha1, which go-msgauth will not make, signed by dkimpy.
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}))
+	cases["rsa-sha1"] = string(runDkimpyARC(t, python, map[string]any{"op": "dkim-sign", "msg": base, "d": "good.test", "s": "rsa", "key": pemKey, "a": "rsa-sha1"}))
+
+	// Where dkimpy 1.1 passes what the RFCs make a verifier fail.
+	differs := map[string]string{
+		"t=s key, i= at a subdomain": "RFC 6376 §3.6.1: with t=s, i= must have exactly the domain of d=",
+		"key h=sha1, signed sha256":  "RFC 6376 §6.1.2: a hash the key's h= does not list is a PERMFAIL",
+		"rsa-sha1":                   "RFC 8301 §3.1: verifiers must not consider rsa-sha1 signatures valid",
 	}
 	for name, raw := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -133,6 +159,12 @@ func TestDKIMAgreesWithDkimpy(t *testing.T) {
 			ref := verifyWithDkimpy(t, python, []byte(raw), keys)
 			if len(ref) != len(res.DKIM) {
 				t.Fatalf("dkimpy saw %d signatures, we %d", len(ref), len(res.DKIM))
+			}
+			if why, ok := differs[name]; ok {
+				if len(ref) != 1 || !ref[0] || res.DKIM[0].Result == "pass" {
+					t.Errorf("expected to fail where dkimpy passes (%s): ours %s, dkimpy %v", why, res.DKIM[0].Result, ref)
+				}
+				return
 			}
 			for i, pass := range ref {
 				if got := res.DKIM[i].Result == "pass"; got != pass {
