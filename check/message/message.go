@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-msgauth/authres"
+	"github.com/smtptool/smtptool/check/bimi"
 	"github.com/smtptool/smtptool/check/dkim"
 	"github.com/smtptool/smtptool/check/dmarc"
 	"github.com/smtptool/smtptool/check/spf"
@@ -73,6 +74,7 @@ type DMARCResult struct {
 	Result      string `json:"result"` // pass, fail, none, temperror, permerror
 	SPFAligned  bool   `json:"spf_aligned"`
 	DKIMAligned bool   `json:"dkim_aligned"`
+	Percent     int    `json:"pct,omitempty"`
 	Disposition string `json:"disposition,omitempty"` // none, quarantine, reject
 	Why         string `json:"why,omitempty"`
 }
@@ -93,17 +95,24 @@ type ARCResult struct {
 type Receiver struct {
 	AuthServID string            `json:"authserv_id"`
 	Results    map[string]string `json:"results"` // method → result
+	// Differs says, per method where smtptool's verdict is not the
+	// receiver's, what smtptool found and why (a message changed after
+	// the receiver judged it, a key rotated since, or a receiver's error).
+	Differs map[string]string `json:"differs,omitempty"`
 }
 
 // Result is what the analysis found; the check's JSON data.
 type Result struct {
-	Path      []Hop           `json:"path"`
-	Client    Client          `json:"client"`
-	SPF       *spf.Evaluation `json:"spf,omitempty"`
-	DKIM      []DKIMResult    `json:"dkim"`
-	DMARC     *DMARCResult    `json:"dmarc,omitempty"`
-	ARC       ARCResult       `json:"arc"`
-	Receivers []Receiver      `json:"receivers"`
+	Path   []Hop           `json:"path"`
+	Client Client          `json:"client"`
+	SPF    *spf.Evaluation `json:"spf,omitempty"`
+	DKIM   []DKIMResult    `json:"dkim"`
+	DMARC  *DMARCResult    `json:"dmarc,omitempty"`
+	ARC    ARCResult       `json:"arc"`
+	// BIMI is the From: domain's BIMI record, looked up when DMARC passes
+	// at enforcement, as a receiver that shows logos does.
+	BIMI      *bimi.Result `json:"bimi,omitempty"`
+	Receivers []Receiver   `json:"receivers"`
 }
 
 // slowHop is when a hop's delay is worth saying.
@@ -168,6 +177,14 @@ func Analyze(ctx context.Context, r dns.Resolver, raw []byte, o Options) (*Resul
 	} else {
 		res.DMARC, dkimFs = evaluateDMARC(ctx, r, from, res)
 		fs.Add(dkimFs...)
+		// draft-brand-indicators-for-message-identification §4.3: a logo is shown only for mail that passes DMARC
+		// under an enforced policy (quarantine or reject, pct=100).
+		if d := res.DMARC; d.Result == "pass" && (d.Policy == "quarantine" || d.Policy == "reject") {
+			var bfs []report.Finding
+			res.BIMI, bfs = bimi.Check(ctx, r, from, bimi.Options{DMARC: bimi.DMARCState{
+				Known: true, Policy: d.Policy, Percent: d.Percent, Inherits: !strings.EqualFold(d.PolicyAt, from)}})
+			fs.Add(bfs...)
+		}
 	}
 
 	res.ARC = arcChain(msg.Header)
@@ -197,11 +214,54 @@ func Analyze(ctx context.Context, r dns.Resolver, raw []byte, o Options) (*Resul
 				rec.Results["dkim"] = string(x.Value)
 			case *authres.DMARCResult:
 				rec.Results["dmarc"] = string(x.Value)
+			case *authres.GenericResult:
+				if strings.EqualFold(x.Method, "arc") {
+					rec.Results["arc"] = string(x.Value)
+				}
 			}
 		}
+		rec.Differs = res.differences(rec.Results)
 		res.Receivers = append(res.Receivers, rec)
 	}
 	return res, fs, nil
+}
+
+// differences compares a receiver's results (RFC 8601 §2.7) with ours.
+func (res *Result) differences(theirs map[string]string) map[string]string {
+	ours := map[string][2]string{} // method → verdict, why
+	if res.SPF != nil {
+		ours["spf"] = [2]string{string(res.SPF.Result), res.SPF.Reason}
+	}
+	dkimVerdict := [2]string{"none", "the message has no DKIM signature"}
+	for _, d := range res.DKIM {
+		if d.Result == "pass" {
+			dkimVerdict = [2]string{"pass", "d=" + d.Domain + " verifies"}
+			break
+		}
+		if dkimVerdict[0] == "none" {
+			dkimVerdict = [2]string{d.Result, "d=" + d.Domain + ": " + d.Reason}
+		}
+	}
+	ours["dkim"] = dkimVerdict
+	if res.DMARC != nil {
+		ours["dmarc"] = [2]string{res.DMARC.Result, res.DMARC.Why}
+	}
+	ours["arc"] = [2]string{res.ARC.Result, res.ARC.Why}
+	out := map[string]string{}
+	for m, v := range theirs {
+		o, ok := ours[m]
+		if !ok || strings.EqualFold(o[0], v) {
+			continue
+		}
+		out[m] = fmt.Sprintf("smtptool says %s=%s", m, o[0])
+		if o[1] != "" {
+			out[m] += ": " + o[1]
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // delays computes each hop's delay from the one below, naming slow hops
@@ -360,7 +420,7 @@ func evaluateDMARC(ctx context.Context, r dns.Resolver, from string, res *Result
 		return out, nil
 	}
 	rec := pol.Record
-	out.PolicyAt, out.Policy = pol.Found, string(pol.Policy)
+	out.PolicyAt, out.Policy, out.Percent = pol.Found, string(pol.Policy), rec.Percent
 	spfDomain := res.Client.Sender
 	if _, d, ok := strings.Cut(spfDomain, "@"); ok {
 		spfDomain = d

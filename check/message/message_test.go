@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"testing"
 
@@ -156,4 +157,42 @@ func FuzzReceived(f *testing.F) {
 	f.Add("from a (b [192.0.2.1]) by c with ESMTPS id d for <e@f>; Mon, 23 Nov 2026 10:00:00 +0000")
 	f.Add("((((;")
 	f.Fuzz(func(t *testing.T, s string) { message.ParseReceived(s) })
+}
+
+// Where a receiver's Authentication-Results disagree with smtptool, the
+// report says what smtptool found and why (RFC 8601 §2.7 results).
+func TestReceiverVerdictsAreCompared(t *testing.T) {
+	r, s := world(t)
+	signed := s.sign(t, msg("alice@good.test", "alice@good.test", "192.0.2.10", ""), "good.test", "s1", "", false)
+	// The receiver judged the message before a footer was added.
+	raw := "Authentication-Results: mx.receiver.test; dkim=pass header.d=good.test; spf=pass smtp.mailfrom=good.test; arc=none\r\n" +
+		strings.Replace(signed, "Hello, Bob.", "Hello, Bob.\r\n-- \r\nlist footer", 1)
+	res, _ := analyze(t, r, raw)
+	if len(res.Receivers) != 1 {
+		t.Fatalf("%+v", res.Receivers)
+	}
+	d := res.Receivers[0].Differs
+	if len(d) != 1 || !strings.Contains(d["dkim"], "smtptool says dkim=fail") || !strings.Contains(d["dkim"], "body") {
+		t.Errorf("differs: %v", d)
+	}
+}
+
+// A message that passes DMARC at enforcement gets its From: domain's BIMI
+// record (draft-brand-indicators-for-message-identification §4.3); one
+// that fails DMARC does not, and nothing is asked for it.
+func TestBIMIForAPassingMessage(t *testing.T) {
+	r, s := world(t)
+	if err := r.Add(`default._bimi.good.test. 300 TXT "v=BIMI1; l=https://good.test/logo.svg"`); err != nil {
+		t.Fatal(err)
+	}
+	good := s.sign(t, msg("alice@good.test", "alice@good.test", "192.0.2.10", ""), "good.test", "s1", "", false)
+	res, _, err := message.Analyze(context.Background(), r, []byte(good), message.Options{})
+	if err != nil || res.DMARC.Result != "pass" || res.BIMI == nil || res.BIMI.Logo != "https://good.test/logo.svg" {
+		t.Fatalf("%v %+v %+v", err, res.DMARC, res.BIMI)
+	}
+	r, _ = world(t)
+	res, _, _ = message.Analyze(context.Background(), r, []byte(msg("alice@good.test", "alice@good.test", "198.51.100.1", "")), message.Options{})
+	if res.DMARC.Result != "fail" || res.BIMI != nil || slices.ContainsFunc(r.Queries(), func(q string) bool { return strings.Contains(q, "_bimi") }) {
+		t.Errorf("failing DMARC: %+v %v", res.BIMI, r.Queries())
+	}
 }

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -59,14 +60,31 @@ func (r *Result) WriteText(p *report.Printer) {
 		arc += ": " + r.ARC.Why
 	}
 	fields = append(fields, []report.Cell{report.C("arc", report.Dim), report.C(arc, verdictStyle(r.ARC.Result))})
+	if r.BIMI != nil {
+		b := "no BIMI record"
+		if r.BIMI.Record != "" {
+			b = "logo " + cmp.Or(r.BIMI.Logo, "(none)")
+			if r.BIMI.Evidence != "" {
+				b += ", mark certificate " + r.BIMI.Evidence
+			}
+		}
+		fields = append(fields, []report.Cell{report.C("bimi", report.Dim), report.C(b, report.Plain)})
+	}
 	for _, rc := range r.Receivers {
 		var parts []string
-		for _, m := range []string{"spf", "dkim", "dmarc"} {
+		var differs []string
+		for _, m := range []string{"spf", "dkim", "dmarc", "arc"} {
 			if v, ok := rc.Results[m]; ok {
 				parts = append(parts, m+"="+v)
 			}
+			if d, ok := rc.Differs[m]; ok {
+				differs = append(differs, d)
+			}
 		}
 		fields = append(fields, []report.Cell{report.C("receiver", report.Dim), report.C(rc.AuthServID+" said "+strings.Join(parts, " "), report.Plain)})
+		for _, d := range differs {
+			fields = append(fields, []report.Cell{report.C("", report.Dim), report.C(d, report.Warn)})
+		}
 	}
 	p.Fields(4, fields)
 }
