@@ -25,8 +25,9 @@ const dkimpyARC = `import sys, json, dkim
 case = json.load(sys.stdin)
 msg = case["msg"].encode()
 if case["op"] == "dkim-sign":
-    sys.stdout.write((dkim.sign(msg, case["s"].encode(), case["d"].encode(), case["key"].encode(),
-                                signature_algorithm=case["a"].encode()) + msg).decode())
+    signed = dkim.sign(msg, case["s"].encode(), case["d"].encode(), case["key"].encode(),
+                       signature_algorithm=case["a"].encode(), length=case.get("l", False)) + msg
+    sys.stdout.write((signed + case.get("append", "").encode()).decode())
 elif case["op"] == "seal":
     # The forwarder's own verdict on the chain it received becomes cv=.
     msg = ("Authentication-Results: %s; arc=%s\r\n" % (case["srv"], case["cv"])).encode() + msg

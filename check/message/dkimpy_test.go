@@ -143,12 +143,19 @@ func TestDKIMAgreesWithDkimpy(t *testing.T) {
 	// rsa-sha1, which go-msgauth will not make, signed by dkimpy.
 	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}))
 	cases["rsa-sha1"] = string(runDkimpyARC(t, python, map[string]any{"op": "dkim-sign", "msg": base, "d": "good.test", "s": "rsa", "key": pemKey, "a": "rsa-sha1"}))
+	// l= (RFC 6376 §3.5) with content appended after signing.
+	cases["l= and an appended body"] = string(runDkimpyARC(t, python, map[string]any{"op": "dkim-sign", "msg": base, "d": "good.test", "s": "rsa", "key": pemKey, "a": "rsa-sha256",
+		"l": true, "append": "Click here: https://evil.test/\r\n"}))
 
 	// Where dkimpy 1.1 passes what the RFCs make a verifier fail.
 	differs := map[string]string{
 		"t=s key, i= at a subdomain": "RFC 6376 §3.6.1: with t=s, i= must have exactly the domain of d=",
 		"key h=sha1, signed sha256":  "RFC 6376 §6.1.2: a hash the key's h= does not list is a PERMFAIL",
 		"rsa-sha1":                   "RFC 8301 §3.1: verifiers must not consider rsa-sha1 signatures valid",
+		// Here we are stricter than RFC 6376 §3.5 allows: go-msgauth fails
+		// every l= signature, since what follows l= is unsigned and can be
+		// anything (RFC 6376 §8.2); dkimpy verifies the first l octets.
+		"l= and an appended body": "RFC 6376 §8.2: content after l= is unauthenticated",
 	}
 	for name, raw := range cases {
 		t.Run(name, func(t *testing.T) {
