@@ -196,3 +196,30 @@ func TestBIMIForAPassingMessage(t *testing.T) {
 		t.Errorf("failing DMARC: %+v %v", res.BIMI, r.Queries())
 	}
 }
+
+// DMARC at the organizational domain (RFC 7489 §6.6.3), with relaxed and
+// strict DKIM alignment (§3.1.1): d=org.test aligns with From:
+// news.org.test only in relaxed mode.
+func TestAlignmentAtTheOrganizationalDomain(t *testing.T) {
+	for mode, want := range map[string]string{"r": "pass", "s": "fail"} {
+		r, s := world(t)
+		pub, _ := x509.MarshalPKIXPublicKey(&s.key.PublicKey)
+		for _, rr := range []string{
+			`s1._domainkey.org.test. 300 TXT "v=DKIM1; k=rsa; p=` + base64.StdEncoding.EncodeToString(pub) + `"`,
+			`_dmarc.org.test. 300 TXT "v=DMARC1; p=quarantine; adkim=` + mode + `"`,
+		} {
+			if err := r.Add(rr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Sent from outside any SPF record: DKIM alone decides.
+		raw := s.sign(t, msg("alice@news.org.test", "alice@news.org.test", "198.51.100.1", ""), "org.test", "s1", "", false)
+		res, _, err := message.Analyze(context.Background(), r, []byte(raw), message.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := res.DMARC; d == nil || d.Result != want || !strings.Contains(d.PolicyAt, "org.test") || d.Policy != "quarantine" {
+			t.Errorf("adkim=%s: %+v, want %s", mode, d, want)
+		}
+	}
+}
