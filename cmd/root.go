@@ -97,6 +97,7 @@ func System() *IOStreams {
 type Global struct {
 	Resolvers []string
 	Timeout   time.Duration
+	InFlight  int
 	Format    string
 	NoColor   bool
 	Verbose   bool
@@ -139,6 +140,7 @@ at or above --fail-on), 130 interrupted.`,
 	f := root.PersistentFlags()
 	f.StringSliceVar(&g.Resolvers, "resolver", nil, "DNS resolver `IP[:PORT]` to ask, and nothing else (repeatable; default: the system's, from /etc/resolv.conf)")
 	f.DurationVar(&g.Timeout, "timeout", 10*time.Second, "time allowed for each network operation, a `DURATION` such as 10s or 2m")
+	f.IntVar(&g.InFlight, "dns-in-flight", dns.DefaultMaxInFlight, "most DNS questions on the network at once, for the whole run (`N`)")
 	f.StringVar(&g.Format, "format", "text", "output `FORMAT`: text or json (JSON Lines, one object per target); check also sarif and junit")
 	f.BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR, CLICOLOR=0 and TERM=dumb too)")
 	f.BoolVarP(&g.Verbose, "verbose", "v", false, "every DNS query on stderr; probe and check --probe also show the SMTP transcript")
@@ -189,6 +191,9 @@ func (g *Global) validate(c *cobra.Command) error {
 	if g.Timeout <= 0 {
 		return usageError("--timeout must be positive")
 	}
+	if g.InFlight < 1 {
+		return usageError("--dns-in-flight must be at least 1")
+	}
 	if _, err := report.ParseSeverity(g.FailOn); err != nil {
 		return usageError("--fail-on: %v", err)
 	}
@@ -218,7 +223,7 @@ func (g *Global) resolver() (*dns.Client, error) {
 // resolverAt builds a DNS client for the given servers (none: the
 // system's), with -v's trace.
 func (g *Global) resolverAt(servers []string) (*dns.Client, error) {
-	cfg := dns.Config{Timeout: g.Timeout, Servers: servers}
+	cfg := dns.Config{Timeout: g.Timeout, Servers: servers, MaxInFlight: g.InFlight}
 	if g.Verbose {
 		w := g.io.ErrOut
 		cfg.Trace = func(server, q string, rtt time.Duration, rcode string, err error) {

@@ -29,6 +29,7 @@ package dns
 
 import (
 	"bytes"
+	"cmp"
 	"container/list"
 	"context"
 	"errors"
@@ -205,7 +206,17 @@ type Config struct {
 	// while the names many domains share (provider includes, blocklist
 	// zones) stay cached.
 	CacheSize int
+	// MaxInFlight caps the questions on the network at once for the whole
+	// run (default DefaultMaxInFlight): more only fills the server's and
+	// the socket's queues, and lost answers become false lookup failures.
+	// A question waiting for its turn is not yet timed.
+	MaxInFlight int
 }
+
+// DefaultMaxInFlight is what a local recursive resolver answers without
+// dropping (Unbound's default num-queries-per-thread is 512; half of it
+// leaves room for other clients).
+const DefaultMaxInFlight = 256
 
 // DefaultCacheSize is several hundred domains' worth of answers (a
 // domain's check asks some tens of questions), a few tens of MiB.
@@ -225,6 +236,7 @@ type Client struct {
 	recent    list.List // answered entries, the most recently used first
 	cacheSize int
 	queries   atomic.Int64
+	inFlight  chan struct{} // a token per question on the network
 
 	// idle UDP sockets by server, reused from one exchange to the next:
 	// a run asks thousands of questions, and a socket each is costly.
@@ -300,6 +312,7 @@ func New(cfg Config) (*Client, error) {
 	if r.cacheSize <= 0 {
 		r.cacheSize = DefaultCacheSize
 	}
+	r.inFlight = make(chan struct{}, cmp.Or(max(cfg.MaxInFlight, 0), DefaultMaxInFlight))
 	if r.timeout <= 0 {
 		r.timeout = 10 * time.Second
 	}
@@ -439,6 +452,8 @@ func (r *Client) Lookup(ctx context.Context, name string, qtype uint16) (*Answer
 		// cancel it for the others waiting on the same entry. It is
 		// bounded by r.timeout.
 		go func() {
+			r.inFlight <- struct{}{}
+			defer func() { <-r.inFlight }()
 			e.ans, e.err = r.exchange(context.WithoutCancel(ctx), fqdn, qtype)
 			close(e.done)
 			r.answered(e)

@@ -400,3 +400,54 @@ func TestCacheIsBounded(t *testing.T) {
 	ask("c1.r.test", 3)
 	ask("c2.r.test", 4)
 }
+
+// No more questions are on the network at once than MaxInFlight, however
+// many are asked; and every one is still answered (a question waiting for
+// its turn is not timed out).
+func TestQueriesInFlightAreCapped(t *testing.T) {
+	var mu sync.Mutex
+	now, peak := 0, 0
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &mdns.Server{PacketConn: pc, Handler: mdns.HandlerFunc(func(w mdns.ResponseWriter, req *mdns.Msg) {
+		mu.Lock()
+		now++
+		peak = max(peak, now)
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Lock()
+		now--
+		mu.Unlock()
+		m := new(mdns.Msg)
+		m.SetRcode(req, mdns.RcodeNameError)
+		w.WriteMsg(m)
+	})}
+	go srv.ActivateAndServe()
+	t.Cleanup(func() { srv.Shutdown() })
+
+	r, err := dns.New(dns.Config{Servers: []string{pc.LocalAddr().String()}, Timeout: 2 * time.Second, MaxInFlight: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		wg.Go(func() {
+			if _, err := r.Lookup(context.Background(), fmt.Sprintf("n%d.cap.test", i), mdns.TypeA); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if peak > 4 || peak < 2 {
+		t.Errorf("%d questions on the network at once, want at most 4 (and some at once)", peak)
+	}
+}
