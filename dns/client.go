@@ -455,8 +455,8 @@ func (r *Client) Lookup(ctx context.Context, name string, qtype uint16) (*Answer
 			r.inFlight <- struct{}{}
 			defer func() { <-r.inFlight }()
 			e.ans, e.err = r.exchange(context.WithoutCancel(ctx), fqdn, qtype)
+			r.answered(e) // before done: who sees the answer sees the cache after it
 			close(e.done)
-			r.answered(e)
 		}()
 	case e.used != nil:
 		r.recent.MoveToFront(e.used)
