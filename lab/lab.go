@@ -59,7 +59,7 @@ var Hosts = []Host{
 	{"silent.smtp.test", "127.0.0.41", "accepts the connection and never speaks", rawHost(&raw{})},
 	{"endless.smtp.test", "127.0.0.42", "answers EHLO with a multi-line reply that never ends", rawHost(&raw{
 		banner: "220 endless.smtp.test ESMTP", actions: map[string]func(net.Conn){"EHLO": endless}})},
-	{"longline.smtp.test", "127.0.0.43", "greets with a 4 MiB line", rawHost(&raw{banner: "220 " + strings.Repeat("x", 4<<20)})},
+	{"longline.smtp.test", "127.0.0.43", "greets with a 4 MiB line", rawHost(&raw{banner: "220 ", pad: 4 << 20})},
 	{"reset.smtp.test", "127.0.0.44", "resets the connection after the banner", rawHost(&raw{
 		banner: "220 reset.smtp.test ESMTP", actions: map[string]func(net.Conn){"EHLO": reset}})},
 	{"busy.smtp.test", "127.0.0.45", "greets with 421 and hangs up", rawHost(&raw{banner: "421 4.3.2 busy.smtp.test Service not available, closing transmission channel"})},

@@ -11,7 +11,10 @@ import (
 // raw is a hand-written SMTP responder for misbehaviour that go-smtp would
 // never show: silence, endless replies, giant lines, resets.
 type raw struct {
-	banner  string            // "" never speaks
+	banner string // "" never speaks
+	// pad is a count of 'x' the banner line goes on with: a huge line
+	// made when it is sent, not when the program starts.
+	pad     int
 	replies map[string]string // verb → reply; the default is "250 2.0.0 Ok"
 	// actions take over the connection on a verb; it is closed after.
 	actions map[string]func(c net.Conn)
@@ -44,7 +47,7 @@ func (r *raw) handle(c net.Conn) {
 			}
 		}
 	}
-	if _, err := c.Write([]byte(r.banner + "\r\n")); err != nil || strings.HasPrefix(r.banner, "4") || strings.HasPrefix(r.banner, "5") {
+	if _, err := c.Write([]byte(r.banner + strings.Repeat("x", r.pad) + "\r\n")); err != nil || strings.HasPrefix(r.banner, "4") || strings.HasPrefix(r.banner, "5") {
 		return
 	}
 	for {
