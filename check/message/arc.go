@@ -2,60 +2,72 @@ package message
 
 import (
 	"fmt"
-	"net/mail"
 	"strconv"
 )
 
 // maxARC is RFC 8617 §4.2.1's bound on instances.
 const maxARC = 50
 
-// arcChain checks the ARC sets' structure (RFC 8617 §5.1.1): instances
-// 1..N, each with exactly one ARC-Seal, ARC-Message-Signature and
-// ARC-Authentication-Results; cv=none at i=1 and cv=pass after it; a
-// cv=fail anywhere fails the chain (§5.1.2).
-func arcChain(h mail.Header) ARCResult {
-	seals, sigs, results := h["Arc-Seal"], h["Arc-Message-Signature"], h["Arc-Authentication-Results"]
-	if len(seals)+len(sigs)+len(results) == 0 {
-		return ARCResult{Result: "none"}
+// arcSet is one instance's three fields, as sent.
+type arcSet struct{ seal, ams, aar string }
+
+// arcChain reads the ARC sets and checks their structure (RFC 8617
+// §5.1.1): instances 1..N, each with exactly one ARC-Seal,
+// ARC-Message-Signature and ARC-Authentication-Results; cv=none at i=1
+// and cv=pass after it; a cv=fail anywhere fails the chain (§5.1.2).
+// When the structure holds, the result is "unverified" and sets[1..N] are
+// the sets, for verifyARC.
+func arcChain(fields []field) (res ARCResult, sets []arcSet) {
+	byI := map[int]*arcSet{}
+	count := map[string]int{}
+	fail := func(format string, args ...any) (ARCResult, []arcSet) {
+		return ARCResult{Result: "fail", Instances: count["ARC-Seal"], Why: fmt.Sprintf(format, args...)}, nil
 	}
-	fail := func(format string, args ...any) ARCResult {
-		return ARCResult{Result: "fail", Instances: len(seals), Why: fmt.Sprintf(format, args...)}
-	}
-	count := func(fields []string, what string) (map[int]string, error) {
-		byI := map[int]string{}
-		for _, f := range fields {
-			i, err := strconv.Atoi(tagMap(f)["i"])
-			if err != nil || i < 1 || i > maxARC {
-				return nil, fmt.Errorf("an %s has no valid i= (1 to %d)", what, maxARC)
-			}
-			if _, dup := byI[i]; dup {
-				return nil, fmt.Errorf("two %s fields for instance %d", what, i)
-			}
-			byI[i] = f
+	for _, f := range fields {
+		var what string
+		var slot func(*arcSet) *string
+		switch f.name {
+		case "arc-seal":
+			what, slot = "ARC-Seal", func(s *arcSet) *string { return &s.seal }
+		case "arc-message-signature":
+			what, slot = "ARC-Message-Signature", func(s *arcSet) *string { return &s.ams }
+		case "arc-authentication-results":
+			what, slot = "ARC-Authentication-Results", func(s *arcSet) *string { return &s.aar }
+		default:
+			continue
 		}
-		return byI, nil
+		count[what]++
+		i, err := strconv.Atoi(fieldTags(f.raw)["i"])
+		if err != nil || i < 1 || i > maxARC {
+			return fail("an %s has no valid i= (1 to %d)", what, maxARC)
+		}
+		if byI[i] == nil {
+			byI[i] = &arcSet{}
+		}
+		p := slot(byI[i])
+		if *p != "" {
+			return fail("two %s fields for instance %d", what, i)
+		}
+		*p = f.raw
 	}
-	as, err := count(seals, "ARC-Seal")
-	if err != nil {
-		return fail("%v", err)
+	n := count["ARC-Seal"]
+	if n+count["ARC-Message-Signature"]+count["ARC-Authentication-Results"] == 0 {
+		return ARCResult{Result: "none"}, nil
 	}
-	if _, err := count(sigs, "ARC-Message-Signature"); err != nil {
-		return fail("%v", err)
+	if count["ARC-Message-Signature"] != n || count["ARC-Authentication-Results"] != n {
+		return fail("%d ARC-Seal, %d ARC-Message-Signature and %d ARC-Authentication-Results fields: every set needs all three",
+			n, count["ARC-Message-Signature"], count["ARC-Authentication-Results"])
 	}
-	aar, err := count(results, "ARC-Authentication-Results")
-	if err != nil {
-		return fail("%v", err)
-	}
-	n := len(seals)
-	if len(sigs) != n || len(aar) != n {
-		return fail("%d ARC-Seal, %d ARC-Message-Signature and %d ARC-Authentication-Results fields: every set needs all three", n, len(sigs), len(aar))
-	}
+	sets = make([]arcSet, n+1)
 	for i := 1; i <= n; i++ {
-		seal, ok := as[i]
-		if !ok {
+		s := byI[i]
+		if s == nil || s.seal == "" {
 			return fail("instance %d is missing (instances must run 1 to %d)", i, n)
 		}
-		cv := tagMap(seal)["cv"]
+		if s.ams == "" || s.aar == "" {
+			return fail("instance %d lacks its ARC-Message-Signature or ARC-Authentication-Results", i)
+		}
+		cv := fieldTags(s.seal)["cv"]
 		switch {
 		case cv == "fail":
 			return fail("instance %d says cv=fail: the chain was already broken when it was sealed", i)
@@ -64,6 +76,7 @@ func arcChain(h mail.Header) ARCResult {
 		case i > 1 && cv != "pass":
 			return fail("instance %d has cv=%s, not pass", i, cv)
 		}
+		sets[i] = *s
 	}
-	return ARCResult{Result: "unverified", Instances: n, Why: "the structure and cv= values hold; the seals' and message signatures' cryptography is not verified"}
+	return ARCResult{Result: "unverified", Instances: n}, sets
 }

@@ -189,61 +189,13 @@ func verifySeal(ctx context.Context, r dns.Resolver, sets []arcSet, i int) error
 	return verifySignature(ctx, r, fieldTags(sets[i].seal), data.String())
 }
 
-// arcSet is one instance's three fields, as sent.
-type arcSet struct{ seal, ams, aar string }
-
-// arcSets groups the ARC fields by instance, 1..n; ok is false when the
-// structure does not hold (arcChain says why).
-func arcSets(fields []field) ([]arcSet, bool) {
-	sets := map[int]*arcSet{}
-	for _, f := range fields {
-		var slot func(*arcSet) *string
-		switch f.name {
-		case "arc-seal":
-			slot = func(s *arcSet) *string { return &s.seal }
-		case "arc-message-signature":
-			slot = func(s *arcSet) *string { return &s.ams }
-		case "arc-authentication-results":
-			slot = func(s *arcSet) *string { return &s.aar }
-		default:
-			continue
-		}
-		i, err := strconv.Atoi(fieldTags(f.raw)["i"])
-		if err != nil || i < 1 || i > maxARC {
-			return nil, false
-		}
-		if sets[i] == nil {
-			sets[i] = &arcSet{}
-		}
-		p := slot(sets[i])
-		if *p != "" {
-			return nil, false
-		}
-		*p = f.raw
-	}
-	out := make([]arcSet, len(sets)+1)
-	for i := 1; i <= len(sets); i++ {
-		s := sets[i]
-		if s == nil || s.seal == "" || s.ams == "" || s.aar == "" {
-			return nil, false
-		}
-		out[i] = *s
-	}
-	return out, true
-}
-
-// verifyARC validates a structurally sound chain (RFC 8617 §5.2): the
-// newest AMS, then every seal from the newest down; it also finds the
-// oldest AMS that still verifies (§5.2 step 3, for the AMS's "oldest-pass").
-// A key that could not be looked up makes it temperror, with the failed
-// lookup returned.
-func verifyARC(ctx context.Context, r dns.Resolver, raw []byte, res ARCResult) (ARCResult, error) {
-	fields, body := splitMessage(raw)
-	sets, ok := arcSets(fields)
-	if !ok || len(sets)-1 != res.Instances {
-		return ARCResult{Result: "fail", Instances: res.Instances, Why: "the ARC sets do not line up by instance"}, nil
-	}
-	n := res.Instances
+// verifyARC validates a chain whose structure holds (arcChain's sets,
+// 1..n) as RFC 8617 §5.2 does: the newest AMS, then every seal from the
+// newest down; it also finds the oldest AMS that still verifies (§5.2
+// step 3, the "oldest-pass"). A key that could not be looked up makes it
+// temperror, with the failed lookup returned.
+func verifyARC(ctx context.Context, r dns.Resolver, fields []field, body []byte, sets []arcSet) (ARCResult, error) {
+	n := len(sets) - 1
 	failed := func(err error, what string) (ARCResult, error) {
 		out := ARCResult{Result: "fail", Instances: n, Why: what + ": " + err.Error()}
 		if lookupFailed := (*dns.LookupError)(nil); errors.As(err, &lookupFailed) {

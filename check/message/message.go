@@ -187,10 +187,11 @@ func Analyze(ctx context.Context, r dns.Resolver, raw []byte, o Options) (*Resul
 		}
 	}
 
-	res.ARC = arcChain(msg.Header)
-	if res.ARC.Result == "unverified" {
+	fields, body := splitMessage(raw)
+	var sets []arcSet
+	if res.ARC, sets = arcChain(fields); sets != nil {
 		var err error
-		if res.ARC, err = verifyARC(ctx, r, raw, res.ARC); err != nil {
+		if res.ARC, err = verifyARC(ctx, r, fields, body, sets); err != nil {
 			fs.Add(report.LookupFailed(err))
 		}
 	}
