@@ -24,23 +24,21 @@ type Receiver struct {
 }
 
 func receiver(name, pattern, reason, meaning, fix string) Receiver {
-	rc := Receiver{Name: name, Meaning: meaning, Fix: fix, Reason: reason, re: regexp.MustCompile(`(?i)` + pattern)}
-	rc.at = providerRes[name]
-	return rc
+	return Receiver{Name: name, Meaning: meaning, Fix: fix, Reason: reason, re: regexp.MustCompile(`(?i)` + pattern), at: providerHosts[name]}
 }
 
 // providerHosts are the host and domain names of the providers whose
 // wording is their own: their MX hosts (as published in their MX records
 // and in Sisimai's rhost.rb) and their mail domains.
-var providerHosts = map[string]string{
-	"Gmail":             `\b(google\.com|gmail\.com|googlemail\.com)\b`,
-	"Google Groups":     `\bgoogle(groups)?\.com\b`,
-	"Microsoft":         `\b(outlook\.com|hotmail\.[a-z.]+|live\.[a-z.]+|msn\.com|microsoft\.com|office365\.com)\b`,
-	"Yahoo":             `\b(yahoo(dns)?\.[a-z.]+|aol\.com|ymail\.com)\b`,
-	"Apple iCloud":      `\b(icloud\.com|me\.com|mac\.com|apple\.com)\b`,
-	"Mimecast":          `\bmimecast\.(com|co\.za|net)\b`,
-	"au (KDDI)":         `\b(ezweb\.ne\.jp|au\.com|kddi\.com)\b`,
-	"Orange / La Poste": `\b(orange\.(fr|com)|wanadoo\.fr|laposte\.(net|fr))\b`,
+var providerHosts = map[string]*regexp.Regexp{
+	"Gmail":             regexp.MustCompile(`(?i)\b(google\.com|gmail\.com|googlemail\.com)\b`),
+	"Google Groups":     regexp.MustCompile(`(?i)\bgoogle(groups)?\.com\b`),
+	"Microsoft":         regexp.MustCompile(`(?i)\b(outlook\.com|hotmail\.[a-z.]+|live\.[a-z.]+|msn\.com|microsoft\.com|office365\.com)\b`),
+	"Yahoo":             regexp.MustCompile(`(?i)\b(yahoo(dns)?\.[a-z.]+|aol\.com|ymail\.com)\b`),
+	"Apple iCloud":      regexp.MustCompile(`(?i)\b(icloud\.com|me\.com|mac\.com|apple\.com)\b`),
+	"Mimecast":          regexp.MustCompile(`(?i)\bmimecast\.(com|co\.za|net)\b`),
+	"au (KDDI)":         regexp.MustCompile(`(?i)\b(ezweb\.ne\.jp|au\.com|kddi\.com)\b`),
+	"Orange / La Poste": regexp.MustCompile(`(?i)\b(orange\.(fr|com)|wanadoo\.fr|laposte\.(net|fr))\b`),
 }
 
 // receivers lists the wording of the big receivers, most specific first.
@@ -216,7 +214,7 @@ func orange(codes, reason, meaning, fix string) Receiver {
 // providersNamed lists the providers whose hosts or domains s names.
 func providersNamed(s string) string {
 	var names []string
-	for name, hosts := range providerRes {
+	for name, hosts := range providerHosts {
 		if hosts.MatchString(s) {
 			names = append(names, name)
 		}
@@ -224,14 +222,6 @@ func providersNamed(s string) string {
 	slices.Sort(names)
 	return strings.Join(names, ",")
 }
-
-var providerRes = func() map[string]*regexp.Regexp {
-	m := map[string]*regexp.Regexp{}
-	for name, hosts := range providerHosts {
-		m[name] = regexp.MustCompile(`(?i)` + hosts)
-	}
-	return m
-}()
 
 // RecognizeReceiver finds a big receiver's wording in a reply given on
 // its own, without the bounce that would say who sent it.
