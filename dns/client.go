@@ -65,6 +65,9 @@ type LookupError struct {
 	Type   string // the record type asked, e.g. "MX"
 	Server string // the last server asked
 	Err    error
+	// EDE is the Extended DNS Error the server gave with its failure
+	// (RFC 8914), nil when it gave none.
+	EDE *mdns.EDNS0_EDE
 }
 
 func (e *LookupError) Error() string {
@@ -186,7 +189,20 @@ type Resolver interface {
 	Lookup(ctx context.Context, name string, qtype uint16) (*Answer, error)
 }
 
-var _ Resolver = (*Client)(nil)
+// DNSSECQuerier hands over whole responses for DNSSEC validation: asked
+// with DO (RFC 4035 §3.2.1) so that they carry RRSIG, NSEC and NSEC3
+// records, and with CD (RFC 4035 §3.2.2) so that a validating resolver
+// hands over data that fails its validation instead of SERVFAIL, for the
+// validator to say why. NOERROR and NXDOMAIN are responses; anything else
+// is a *LookupError, as for Lookup.
+type DNSSECQuerier interface {
+	QueryDNSSEC(ctx context.Context, name string, qtype uint16) (*mdns.Msg, error)
+}
+
+var (
+	_ Resolver      = (*Client)(nil)
+	_ DNSSECQuerier = (*Client)(nil)
+)
 
 // Config says how to reach DNS.
 type Config struct {
@@ -282,8 +298,9 @@ func (r *Client) putConn(server string, c *mdns.Conn, err error) {
 }
 
 type cacheKey struct {
-	name  string
-	qtype uint16
+	name   string
+	qtype  uint16
+	dnssec bool // asked with DO and CD, kept whole
 }
 
 // entry is one question's answer; done is closed when it is known. While it
@@ -291,6 +308,7 @@ type cacheKey struct {
 type entry struct {
 	done chan struct{}
 	ans  *Answer
+	msg  *mdns.Msg // the whole response, for DNSSEC questions only
 	err  error
 	key  cacheKey
 	used *list.Element // in Client.recent once answered
@@ -433,14 +451,37 @@ func (r *Client) Queries() int64 { return r.queries.Load() }
 // Lookup asks for records of qtype at name. It returns an Answer for
 // NOERROR and NXDOMAIN, and a *LookupError for anything else.
 func (r *Client) Lookup(ctx context.Context, name string, qtype uint16) (*Answer, error) {
+	e, err := r.ask1(ctx, name, qtype, false)
+	if err != nil {
+		return nil, err
+	}
+	return e.ans, e.err
+}
+
+// QueryDNSSEC asks for name and qtype with DO and CD set and returns the
+// whole response (see DNSSECQuerier). It is cached and de-duplicated as
+// Lookup is, apart from it: the two answers can differ.
+func (r *Client) QueryDNSSEC(ctx context.Context, name string, qtype uint16) (*mdns.Msg, error) {
+	e, err := r.ask1(ctx, name, qtype, true)
+	if err != nil {
+		return nil, err
+	}
+	return e.msg, e.err
+}
+
+// ask1 returns the cache entry of a question once it is answered: asked
+// here if nobody has asked it yet, or waited for if somebody is asking.
+// The error is the caller's giving up; the entry holds the lookup's own.
+func (r *Client) ask1(ctx context.Context, name string, qtype uint16, dnssec bool) (*entry, error) {
 	fqdn := mdns.CanonicalName(name)
 	typ := mdns.TypeToString[qtype]
 	// Any name DNS can carry may be asked (SPF macros build names with
-	// spaces and punctuation); ValidName is for what users type.
-	if _, ok := mdns.IsDomainName(fqdn); !ok || fqdn == "." {
+	// spaces and punctuation); ValidName is for what users type. The root
+	// is asked only for DNSSEC: its keys anchor the chain of trust.
+	if _, ok := mdns.IsDomainName(fqdn); !ok || fqdn == "." && !dnssec {
 		return nil, &LookupError{Name: fqdn, Type: typ, Err: ErrBadName}
 	}
-	key := cacheKey{fqdn, qtype}
+	key := cacheKey{fqdn, qtype, dnssec}
 
 	r.mu.Lock()
 	e, found := r.cache[key]
@@ -454,7 +495,15 @@ func (r *Client) Lookup(ctx context.Context, name string, qtype uint16) (*Answer
 		go func() {
 			r.inFlight <- struct{}{}
 			defer func() { <-r.inFlight }()
-			e.ans, e.err = r.exchange(context.WithoutCancel(ctx), fqdn, qtype)
+			resp, server, err := r.exchange(context.WithoutCancel(ctx), fqdn, qtype, dnssec)
+			switch {
+			case err != nil:
+				e.err = err
+			case dnssec:
+				e.msg = resp
+			default:
+				e.ans, e.err = answerFrom(resp, fqdn, qtype, server)
+			}
 			r.answered(e) // before done: who sees the answer sees the cache after it
 			close(e.done)
 		}()
@@ -465,7 +514,7 @@ func (r *Client) Lookup(ctx context.Context, name string, qtype uint16) (*Answer
 
 	select {
 	case <-e.done:
-		return e.ans, e.err
+		return e, nil
 	case <-ctx.Done():
 		return nil, &LookupError{Name: fqdn, Type: typ, Err: ctx.Err()}
 	}
@@ -487,7 +536,7 @@ func (r *Client) answered(e *entry) {
 // exchange asks the servers in turn until one gives NOERROR or NXDOMAIN.
 // A lost packet is retried soon, then later: each attempt waits twice as
 // long as the one before, all within the lookup's time budget.
-func (r *Client) exchange(ctx context.Context, fqdn string, qtype uint16) (*Answer, error) {
+func (r *Client) exchange(ctx context.Context, fqdn string, qtype uint16, dnssec bool) (*mdns.Msg, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	tries := r.attempts * len(r.servers)
@@ -496,14 +545,16 @@ func (r *Client) exchange(ctx context.Context, fqdn string, qtype uint16) (*Answ
 	lastErr := &LookupError{Name: fqdn, Type: mdns.TypeToString[qtype], Err: ErrTimeout}
 	for i := 0; i < tries && ctx.Err() == nil; i, wait = i+1, wait*2 {
 		server := r.servers[i%len(r.servers)]
-		resp, err := r.ask(ctx, server, fqdn, qtype, wait)
+		resp, err := r.ask(ctx, server, fqdn, qtype, dnssec, wait)
 		lastErr.Server = server
-		switch {
-		case err != nil:
+		if err != nil {
 			lastErr.Err = err
 			continue
+		}
+		lastErr.EDE = extendedError(resp)
+		switch {
 		case resp.Rcode == mdns.RcodeSuccess || resp.Rcode == mdns.RcodeNameError:
-			return answerFrom(resp, fqdn, qtype, server)
+			return resp, server, nil
 		case resp.Rcode == mdns.RcodeRefused:
 			lastErr.Err = ErrRefused
 		case resp.Rcode == mdns.RcodeServerFailure:
@@ -512,17 +563,30 @@ func (r *Client) exchange(ctx context.Context, fqdn string, qtype uint16) (*Answ
 			lastErr.Err = fmt.Errorf("server answered %s", mdns.RcodeToString[resp.Rcode])
 		}
 	}
-	return nil, lastErr
+	return nil, "", lastErr
+}
+
+// extendedError returns a response's first Extended DNS Error (RFC 8914).
+func extendedError(resp *mdns.Msg) *mdns.EDNS0_EDE {
+	if opt := resp.IsEdns0(); opt != nil {
+		for _, o := range opt.Option {
+			if e, ok := o.(*mdns.EDNS0_EDE); ok {
+				return e
+			}
+		}
+	}
+	return nil
 }
 
 // ask sends one query to one server, over UDP and then over TCP if the
 // answer was truncated (RFC 7766 §5).
-func (r *Client) ask(ctx context.Context, server, fqdn string, qtype uint16, timeout time.Duration) (*mdns.Msg, error) {
+func (r *Client) ask(ctx context.Context, server, fqdn string, qtype uint16, dnssec bool, timeout time.Duration) (*mdns.Msg, error) {
 	m := new(mdns.Msg)
 	m.SetQuestion(fqdn, qtype)
 	m.RecursionDesired = true
 	m.AuthenticatedData = true // RFC 6840 §5.7: ask for the AD bit without DO
-	m.SetEdns0(1232, false)    // the DNS flag day 2020 buffer size
+	m.SetEdns0(1232, dnssec)   // the DNS flag day 2020 buffer size
+	m.CheckingDisabled = dnssec
 
 	resp, err := r.send(ctx, "udp", server, m, timeout)
 	if err == nil && resp.Truncated {

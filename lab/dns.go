@@ -16,18 +16,33 @@ import (
 // Zone is the lab's DNS data: what a recursive resolver would answer.
 //
 // Zone files are RFC 1035 master files. Lines starting with ";@lab" are
-// directives that make the lab misbehave or sign a zone:
+// directives that make the lab misbehave or sign a zone (see sign.go for
+// the signing ones):
 //
 //	;@lab servfail NAME [TYPE]   answer SERVFAIL
 //	;@lab refused NAME [TYPE]    answer REFUSED
 //	;@lab timeout NAME [TYPE]    never answer
-//	;@lab signed                 answers under this file's $ORIGIN carry the AD bit
+//	;@lab signed [FLAW]          this file's $ORIGIN is a DNSSEC-signed zone
+//	;@lab zone                   this file's $ORIGIN is an unsigned zone
+//	;@lab bogus NAME TYPE        that RRset's signature does not verify
 type Zone struct {
+	// Now is the clock of the signatures (default time.Now).
+	Now func() time.Time
+	// NotValidating makes the lab answer as a resolver that does not
+	// validate DNSSEC: never the AD bit, never SERVFAIL for bogus data.
+	NotValidating bool
+
 	mu     sync.RWMutex
 	rrs    map[string][]dns.RR  // owner name → records
 	names  map[string]bool      // every owner and its ancestors: empty non-terminals exist too
 	behave map[behaveKey]string // (name, type) → "servfail", "refused", "timeout"
-	signed []string             // zone apexes whose answers are authentic
+	zones  map[string]*zoneInfo // declared zone apexes
+	bogus  map[behaveKey]bool   // RRsets whose signatures are broken
+
+	signMu sync.Mutex // guards what signing makes lazily, under mu held for reading
+	keys   map[string]*zoneKey
+	sigs   map[sigKey][]dns.RR
+	chains map[string]*chain
 }
 
 type behaveKey struct {
@@ -37,7 +52,9 @@ type behaveKey struct {
 
 // NewZone returns an empty zone.
 func NewZone() *Zone {
-	return &Zone{rrs: map[string][]dns.RR{}, names: map[string]bool{}, behave: map[behaveKey]string{}}
+	return &Zone{rrs: map[string][]dns.RR{}, names: map[string]bool{".": true}, behave: map[behaveKey]string{},
+		zones: map[string]*zoneInfo{}, bogus: map[behaveKey]bool{},
+		keys: map[string]*zoneKey{}, sigs: map[sigKey][]dns.RR{}, chains: map[string]*chain{}}
 }
 
 // Parse reads a master file into the zone; origin is the default $ORIGIN.
@@ -59,8 +76,20 @@ func (z *Zone) Parse(r io.Reader, origin, file string) error {
 		}
 		f := strings.Fields(rest)
 		switch {
-		case len(f) == 1 && f[0] == "signed":
-			z.Sign(origin)
+		case len(f) >= 1 && f[0] == "signed":
+			z.declareZone(origin, true, f[1:])
+		case len(f) == 1 && f[0] == "zone":
+			z.declareZone(origin, false, nil)
+		case len(f) == 3 && f[0] == "bogus":
+			name := f[1]
+			if name == "@" {
+				name = origin
+			} else if !dns.IsFqdn(name) {
+				name += "." + origin
+			}
+			z.mu.Lock()
+			z.bogus[behaveKey{canonical(name), dns.StringToType[strings.ToUpper(f[2])]}] = true
+			z.mu.Unlock()
 		case len(f) >= 2 && (f[0] == "servfail" || f[0] == "refused" || f[0] == "timeout"):
 			var qtype uint16
 			if len(f) == 3 {
@@ -102,6 +131,7 @@ func (z *Zone) Add(rr dns.RR) {
 	for i, end := 0, false; !end; i, end = dns.NextLabel(name, i) {
 		z.names[name[i:]] = true
 	}
+	z.forgetProofs()
 }
 
 // AddString adds records written in master-file syntax.
@@ -124,12 +154,8 @@ func (z *Zone) Misbehave(name string, qtype uint16, how string) {
 	z.behave[behaveKey{canonical(name), qtype}] = how
 }
 
-// Sign marks every name at or under apex as DNSSEC-authentic.
-func (z *Zone) Sign(apex string) {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	z.signed = append(z.signed, dns.CanonicalName(apex))
-}
+// Sign makes apex a DNSSEC-signed zone, as ";@lab signed" does.
+func (z *Zone) Sign(apex string) { z.declareZone(dns.CanonicalName(apex), true, nil) }
 
 func (z *Zone) misbehaviour(name string, qtype uint16) string {
 	if how, ok := z.behave[behaveKey{name, qtype}]; ok {
@@ -138,52 +164,90 @@ func (z *Zone) misbehaviour(name string, qtype uint16) string {
 	return z.behave[behaveKey{name, 0}]
 }
 
-func (z *Zone) authentic(name string) bool {
-	for _, apex := range z.signed {
-		if dns.IsSubDomain(apex, name) {
-			return true
-		}
-	}
-	return false
-}
-
 // resolve fills m's answer the way a recursive resolver would: CNAMEs are
 // followed within the lab, NXDOMAIN when the final name does not exist.
-func (z *Zone) resolve(m *dns.Msg, name string, qtype uint16) {
+// With do, signatures and proofs of absence come along (RFC 4035 §3.1);
+// unless the lab does not validate or cd is set, bogus data is SERVFAIL
+// with an Extended DNS Error and secure data has the AD bit (§3.2).
+func (z *Zone) resolve(m *dns.Msg, name string, qtype uint16, do, cd bool) {
 	z.mu.RLock()
 	defer z.mu.RUnlock()
 	if how := z.misbehaviour(name, qtype); how != "" {
 		m.Rcode = map[string]int{"servfail": dns.RcodeServerFailure, "refused": dns.RcodeRefused}[how]
 		return
 	}
-	authentic := true
+	owners := []string{name}
+	found, ended := false, false
 	for range 12 {
-		authentic = authentic && z.authentic(name)
-		if !z.names[name] {
+		owner := owners[len(owners)-1]
+		if !z.names[owner] {
 			m.Rcode = dns.RcodeNameError
-			return
+			ended = true
+			break
 		}
-		var cname *dns.CNAME
-		found := false
-		for _, rr := range z.rrs[name] {
+		records := z.synthesized(owner, qtype)
+		var cname []dns.RR
+		for _, rr := range z.rrs[owner] {
 			switch {
 			case rr.Header().Rrtype == qtype:
-				m.Answer = append(m.Answer, rr)
-				found = true
+				records = append(records, rr)
 			case rr.Header().Rrtype == dns.TypeCNAME && qtype != dns.TypeCNAME:
-				cname = rr.(*dns.CNAME)
+				cname = []dns.RR{rr}
 			}
 		}
-		if found || cname == nil {
-			m.AuthenticatedData = authentic
+		if len(records) > 0 {
+			m.Answer = append(m.Answer, records...)
+			if do {
+				m.Answer = append(m.Answer, z.rrsigs(z.zoneFor(owner, qtype), records)...)
+			}
+			found, ended = true, true
+			break
+		}
+		if cname == nil {
+			ended = true
+			break
+		}
+		m.Answer = append(m.Answer, cname...)
+		if do {
+			m.Answer = append(m.Answer, z.rrsigs(z.zoneFor(owner, dns.TypeCNAME), cname)...)
+		}
+		owners = append(owners, canonical(cname[0].(*dns.CNAME).Target))
+	}
+	if !ended {
+		// A chain this long is a loop: real resolvers give up with SERVFAIL.
+		m.Answer = nil
+		m.Rcode = dns.RcodeServerFailure
+		return
+	}
+	last := owners[len(owners)-1]
+	if !found && do {
+		info := z.zoneFor(last, qtype)
+		soa := z.synthesized(info.apex, dns.TypeSOA)
+		m.Ns = append(append(m.Ns, soa...), z.rrsigs(info, soa)...)
+		if info.signed {
+			m.Ns = append(m.Ns, z.proof(info, last, qtype, m.Rcode == dns.RcodeSuccess)...)
+		}
+	}
+	if z.NotValidating {
+		return
+	}
+	authentic := true
+	for i, owner := range owners {
+		t := qtype
+		if i < len(owners)-1 {
+			t = dns.TypeCNAME
+		}
+		a, ede, bogus := z.validation(owner, t)
+		if bogus && !cd {
+			m.Answer, m.Ns, m.Rcode = nil, nil, dns.RcodeServerFailure
+			m.SetEdns0(1232, do)
+			opt := m.IsEdns0()
+			opt.Option = append(opt.Option, &dns.EDNS0_EDE{InfoCode: ede})
 			return
 		}
-		m.Answer = append(m.Answer, cname)
-		name = canonical(cname.Target)
+		authentic = authentic && a
 	}
-	// A chain this long is a loop: real resolvers give up with SERVFAIL.
-	m.Answer = nil
-	m.Rcode = dns.RcodeServerFailure
+	m.AuthenticatedData = authentic
 }
 
 // DNSServer serves a Zone on loopback over UDP and TCP.
@@ -285,12 +349,14 @@ func (s *DNSServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	if how == "timeout" {
 		return // a silent server
 	}
-	s.Zone.resolve(m, name, q.Qtype)
-	if !req.AuthenticatedData && req.IsEdns0() == nil {
+	opt := req.IsEdns0()
+	do := opt != nil && opt.Do()
+	s.Zone.resolve(m, name, q.Qtype, do, req.CheckingDisabled)
+	if !req.AuthenticatedData && opt == nil {
 		m.AuthenticatedData = false
 	}
-	if opt := req.IsEdns0(); opt != nil {
-		m.SetEdns0(opt.UDPSize(), false)
+	if opt != nil && m.IsEdns0() == nil {
+		m.SetEdns0(opt.UDPSize(), do)
 	}
 	if w.RemoteAddr().Network() == "udp" {
 		size := dns.MinMsgSize
