@@ -134,7 +134,7 @@ func TestActionStepsRunAgainstALocalRelease(t *testing.T) {
 		sarif := filepath.Join(runnerTemp, "smtptool.sarif")
 		cmd = exec.Command("bash", "-c", check)
 		cmd.Env = append(env[1:], "PATH="+strings.TrimSpace(string(installed))+":"+os.Getenv("PATH"), "DOMAINS=good.test spf-plusall.test", "EXPECT=",
-			"FAIL_ON=error", "SARIF="+sarif, "ARGS=--resolver "+l.DNS.Addr+" --allow-private --blocklist-private --mta-sts-port "+fmt.Sprint(l.HTTPSPort)+" --ca-file "+caFile(t, l))
+			"FAIL_ON=error", "SARIF="+sarif, "ARGS=--resolver "+l.DNS.Addr+" --trust-anchor "+anchorFile(t, l)+" --allow-private --blocklist-private --mta-sts-port "+fmt.Sprint(l.HTTPSPort)+" --ca-file "+caFile(t, l))
 		out, err = cmd.CombinedOutput()
 		output, _ := os.ReadFile(filepath.Join(runnerTemp, "output"))
 		doc, _ := os.ReadFile(sarif)

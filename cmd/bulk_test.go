@@ -70,7 +70,7 @@ func BenchmarkBulkCheck(b *testing.B) {
 		ios := &cmd.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: io.Discard, Getenv: func(string) string { return "" }}
 		start := time.Now()
 		cmd.Run(context.Background(), ios, []string{"check", "--domains", list, "--format", "json",
-			"--resolver", l.DNS.Addr, "--allow-private", "--blocklist-private", "--mta-sts-port", fmt.Sprint(l.HTTPSPort)})
+			"--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(b, l), "--allow-private", "--blocklist-private", "--mta-sts-port", fmt.Sprint(l.HTTPSPort)})
 		elapsed += time.Since(start)
 		if out.n.Load() != 300 {
 			b.Fatalf("%d reports, want 300", out.n.Load())

@@ -146,6 +146,8 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	opts.Validator = g.validator(r)
+	probeOpts.Validator = opts.Validator
 
 	var bar *progressbar.ProgressBar
 	if g.io.ErrTTY {

@@ -86,7 +86,7 @@ func parseLines(t *testing.T, out string) []document {
 
 func TestMXJSONAndExitCodes(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	res := "--resolver=" + l.DNS.Addr
+	res, anchor := "--resolver="+l.DNS.Addr, "--trust-anchor="+anchorFile(t, l)
 	for _, tc := range []struct {
 		args   []string
 		code   cmd.ExitCode
@@ -100,7 +100,7 @@ func TestMXJSONAndExitCodes(t *testing.T) {
 		{[]string{"mx", "nosuch.test"}, cmd.ExitFindings, "error"},
 		{[]string{"mx", "servfail.test"}, cmd.ExitFailure, "error"},
 	} {
-		r := run(t, nil, "", false, append(tc.args, res, "--format", "json", "--timeout", "1s")...)
+		r := run(t, nil, "", false, append(tc.args, res, anchor, "--format", "json", "--timeout", "1s")...)
 		if r.code != tc.code {
 			t.Errorf("%v: exit %d, want %d (stderr %q)", tc.args, r.code, tc.code, r.err)
 		}
@@ -141,7 +141,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestColourOnlyOnATerminal(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	args := []string{"mx", "cname.test", "--resolver", l.DNS.Addr}
+	args := []string{"mx", "cname.test", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l)}
 	if r := run(t, nil, "", true, args...); !strings.Contains(r.out, "\x1b[") {
 		t.Error("no colour on a terminal")
 	}
@@ -168,10 +168,19 @@ func caFile(t *testing.T, l *lab.Lab) string {
 	return p
 }
 
+// anchorFile writes the lab's DNSSEC trust anchor for --trust-anchor.
+func anchorFile(t testing.TB, l *lab.Lab) string {
+	p := filepath.Join(t.TempDir(), "lab-anchor.ds")
+	if err := l.WriteTrustAnchor(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestProbeCommand(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
 	secret := lab.Users["alice"]
-	common := []string{"--resolver", l.DNS.Addr, "--ca-file", caFile(t, l), "--port", fmt.Sprint(l.Port), "--allow-private", "--helo", "cli.test"}
+	common := []string{"--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--ca-file", caFile(t, l), "--port", fmt.Sprint(l.Port), "--allow-private", "--helo", "cli.test"}
 
 	// Password from the environment; JSON follows the contract and never
 	// holds the password.
@@ -194,10 +203,23 @@ func TestProbeCommand(t *testing.T) {
 		t.Fatalf("wrong password: exit %d\n%s", r.code, r.out)
 	}
 
-	// Without --ca-file the lab's certificate is untrusted.
-	r = run(t, nil, "", false, "probe", fmt.Sprintf("mx1.good.test:%d", l.Port), "--resolver", l.DNS.Addr)
+	// Without --ca-file the lab's certificate is untrusted, an error for a
+	// host without DANE; mx1.good.test's DANE-EE record authenticates it,
+	// which is what DANE senders check (RFC 7672 §3.1.1).
+	anchor := anchorFile(t, l)
+	r = run(t, nil, "", false, "probe", fmt.Sprintf("relay.smtp.test:%d", l.Port), "--resolver", l.DNS.Addr, "--trust-anchor", anchor)
 	if r.code != cmd.ExitFindings || !strings.Contains(r.out, "tls.cert-untrusted") {
 		t.Fatalf("system roots: exit %d\n%s", r.code, r.out)
+	}
+	r = run(t, nil, "", false, "probe", fmt.Sprintf("mx1.good.test:%d", l.Port), "--resolver", l.DNS.Addr, "--trust-anchor", anchor)
+	if r.code != cmd.ExitOK || !strings.Contains(r.out, "i tls.cert-untrusted") || !strings.Contains(r.out, "authenticated by DANE-EE ✓") {
+		t.Fatalf("system roots, DANE-EE: exit %d\n%s", r.code, r.out)
+	}
+	// Without the lab's trust anchor, its signatures chain to no IANA key:
+	// every answer is bogus, and DANE senders would not deliver.
+	r = run(t, nil, "", false, "probe", fmt.Sprintf("mx1.good.test:%d", l.Port), "--resolver", l.DNS.Addr)
+	if r.code != cmd.ExitFindings || !strings.Contains(r.out, "dane.tlsa-bogus") {
+		t.Fatalf("IANA anchors: exit %d\n%s", r.code, r.out)
 	}
 
 	// A prompt is used on a terminal.
@@ -258,7 +280,7 @@ func TestVersion(t *testing.T) {
 
 func TestBlacklistCommand(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	res := []string{"--resolver", l.DNS.Addr, "--allow-private", "--format", "json"}
+	res := []string{"--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--allow-private", "--format", "json"}
 	r := run(t, nil, "", false, append([]string{"blacklist", "127.0.0.2", "127.0.0.9", "listedmx.test"}, res...)...)
 	docs := parseLines(t, r.out)
 	if r.code != cmd.ExitFindings || len(docs) != 3 || docs[0].Status != "error" || docs[1].Status != "ok" || docs[2].Status != "error" {
@@ -276,7 +298,7 @@ func TestBlacklistCommand(t *testing.T) {
 		t.Fatalf("custom lists: %s %v", got, docs[0].Checks[0].Data)
 	}
 	// Private addresses are not sent without --allow-private.
-	r = run(t, nil, "", false, "blacklist", "10.1.2.3", "--resolver", l.DNS.Addr)
+	r = run(t, nil, "", false, "blacklist", "10.1.2.3", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l))
 	if r.code != cmd.ExitOK || !strings.Contains(r.out, "dnsbl.skipped") {
 		t.Fatalf("%d %s", r.code, r.out)
 	}
@@ -290,7 +312,7 @@ func TestBlacklistCommand(t *testing.T) {
 
 func TestCheckCommand(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--blocklist-private", "--format", "json", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
+	common := []string{"--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--allow-private", "--blocklist-private", "--format", "json", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
 	domains := filepath.Join(t.TempDir(), "domains")
 	os.WriteFile(domains, []byte("good.test\n# a comment\nlistedmx.test\n"), 0o600)
 	r := run(t, nil, "", false, append([]string{"check", "--domains", domains}, common...)...)
@@ -323,7 +345,7 @@ func TestCheckCommand(t *testing.T) {
 
 func TestSPFCommand(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	res := []string{"--resolver", l.DNS.Addr, "--format", "json"}
+	res := []string{"--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--format", "json"}
 	r := run(t, nil, "", false, append([]string{"spf", "spf-lookups.test"}, res...)...)
 	docs := parseLines(t, r.out)
 	if d := docs[0].Checks[0].Data; r.code != cmd.ExitFindings || d["lookups"] != 12.0 || d["tree"] == nil {
@@ -351,7 +373,7 @@ func TestSPFCommand(t *testing.T) {
 			t.Errorf("%v: exit %d", bad, r.code)
 		}
 	}
-	r = run(t, nil, "", false, "spf", "spf-lookups.test", "--resolver", l.DNS.Addr)
+	r = run(t, nil, "", false, "spf", "spf-lookups.test", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l))
 	if !strings.Contains(r.out, "include:big.spf-lookups.test costs 9") || !strings.Contains(r.out, "12 of 10") {
 		t.Errorf("tree text:\n%s", r.out)
 	}
@@ -359,12 +381,12 @@ func TestSPFCommand(t *testing.T) {
 
 func TestDMARCCommand(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	r := run(t, nil, "", false, "dmarc", "good.test", "dmarc-none.test", "--resolver", l.DNS.Addr, "--format", "json")
+	r := run(t, nil, "", false, "dmarc", "good.test", "dmarc-none.test", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--format", "json")
 	docs := parseLines(t, r.out)
 	if r.code != cmd.ExitOK || docs[0].Status != "ok" || docs[1].Status != "warning" || docs[0].Checks[0].Data["policy"] != "reject" {
 		t.Fatalf("exit %d %+v", r.code, docs)
 	}
-	r = run(t, nil, "", false, "dmarc", "good.test", "--resolver", l.DNS.Addr)
+	r = run(t, nil, "", false, "dmarc", "good.test", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l))
 	if !strings.Contains(r.out, "policy: reject, pct=100, adkim=s, aspf=r") {
 		t.Errorf("text:\n%s", r.out)
 	}
@@ -372,12 +394,12 @@ func TestDMARCCommand(t *testing.T) {
 
 func TestDKIMCommand(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	r := run(t, nil, "", false, "dkim", "good.test", "--selector", "google", "--selector", "nosuch", "--resolver", l.DNS.Addr, "--format", "json")
+	r := run(t, nil, "", false, "dkim", "good.test", "--selector", "google", "--selector", "nosuch", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--format", "json")
 	docs := parseLines(t, r.out)
 	if r.code != cmd.ExitFindings || findingIDs(docs[0].Checks[0].Findings) != "dkim.selector-missing" {
 		t.Fatalf("exit %d %+v", r.code, docs)
 	}
-	r = run(t, nil, "From: a@good.test\r\nSubject: x\r\n\r\nbody\r\n", false, "dkim", "verify", "-", "--resolver", l.DNS.Addr)
+	r = run(t, nil, "From: a@good.test\r\nSubject: x\r\n\r\nbody\r\n", false, "dkim", "verify", "-", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l))
 	if r.code != cmd.ExitOK || !strings.Contains(r.out, "dkim.unsigned") {
 		t.Fatalf("verify: exit %d %s %s", r.code, r.out, r.err)
 	}
@@ -390,7 +412,7 @@ func sortByTarget(docs []document) {
 
 func TestCheckBulkAndFormats(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	common := []string{"--resolver", l.DNS.Addr, "--allow-private", "--blocklist-private", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
+	common := []string{"--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--allow-private", "--blocklist-private", "--ca-file", caFile(t, l), "--mta-sts-port", fmt.Sprint(l.HTTPSPort)}
 	list := filepath.Join(t.TempDir(), "domains")
 	os.WriteFile(list, []byte("good.test\nnomx.test\nnot a domain\nspf-plusall.test\ndmarc-none.test\n"), 0o600)
 
@@ -448,7 +470,7 @@ func TestCheckBulkAndFormats(t *testing.T) {
 // The progress bar goes to stderr, and only when stderr is a terminal.
 func TestProgressOnlyOnATerminal(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	args := []string{"check", "good.test", "nomx.test", "--resolver", l.DNS.Addr, "--allow-private", "--blocklist-private", "--format", "json"}
+	args := []string{"check", "good.test", "nomx.test", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--allow-private", "--blocklist-private", "--format", "json"}
 	var out, errOut bytes.Buffer
 	ios := &cmd.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, ErrTTY: true, Getenv: func(string) string { return "" }}
 	cmd.Run(context.Background(), ios, args)

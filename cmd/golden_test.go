@@ -22,7 +22,7 @@ func TestTextOutputGolden(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
 	ca := caFile(t, l)
 	port := fmt.Sprint(l.Port)
-	lab := []string{"--resolver", l.DNS.Addr, "--timeout", "2s"}
+	lab := []string{"--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--timeout", "2s"}
 	for name, args := range map[string][]string{
 		"mx":        {"mx", "good.test", "cname.test", "nullmx.test", "--allow-private"},
 		"spf":       {"spf", "spf-lookups.test", "good.test"},
@@ -49,6 +49,7 @@ var masks = []struct {
 	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?`), "DATE"},
 	{regexp.MustCompile(`\(in \d+ days?\)|\(\d+ days?\)`), "(N days)"},
 	{regexp.MustCompile(`\b[0-9a-f]{64}\b`), "HEX"},
+	{regexp.MustCompile(`\b[0-9a-f]{20,}…`), "HEX…"},
 	// The TLS 1.3 suite depends on the machine's AES support, and with it
 	// the width of the probe table's columns: columns are compared by
 	// content, two spaces apart, not by their padding.
@@ -59,6 +60,7 @@ var masks = []struct {
 func mask(s, dnsAddr, port string) string {
 	s = strings.ReplaceAll(s, dnsAddr, "DNS")
 	s = strings.ReplaceAll(s, ":"+port, ":PORT")
+	s = strings.ReplaceAll(s, "_"+port+"._tcp", "_PORT._tcp")
 	for _, m := range masks {
 		s = m.re.ReplaceAllString(s, m.with)
 	}

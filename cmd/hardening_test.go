@@ -337,19 +337,19 @@ func TestAddressFamilyFlagsBindAddressTargets(t *testing.T) {
 // over a message that is no bounce, and message points a bounce at explain.
 func TestMessageCommand(t *testing.T) {
 	l, _ := labtest.ForTest(t, time.Second)
-	r := run(t, nil, "", false, "message", "testdata/dmarc-fail.eml", "--resolver", l.DNS.Addr, "--format", "json")
+	r := run(t, nil, "", false, "message", "testdata/dmarc-fail.eml", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--format", "json")
 	docs := parseLines(t, r.out)
 	d := docs[0].Checks[0].Data
 	if r.code != cmd.ExitFindings || !strings.Contains(r.out, `"id":"message.dmarc-fail"`) || !strings.Contains(r.out, `"id":"message.spf-fail"`) || d["dmarc"].(map[string]any)["result"] != "fail" {
 		t.Errorf("message: exit %d %s", r.code, r.out)
 	}
 	raw, _ := os.ReadFile("testdata/dmarc-fail.eml")
-	r = run(t, nil, string(raw), false, "explain", "-", "--resolver", l.DNS.Addr)
+	r = run(t, nil, string(raw), false, "explain", "-", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l))
 	if !strings.Contains(r.err, "not a bounce") || !strings.Contains(r.out, "message.dmarc-fail") {
 		t.Errorf("explain - on a message: %s %s", r.out, r.err)
 	}
 	bounce := "From: MAILER-DAEMON@x.test\nTo: a@b.test\nSubject: Undelivered Mail Returned to Sender\n\n<bob@c.test>: host c.test said: 550 5.1.1 no such user\n"
-	if r = run(t, nil, bounce, false, "message", "-", "--resolver", l.DNS.Addr); !strings.Contains(r.err, "smtptool explain") {
+	if r = run(t, nil, bounce, false, "message", "-", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l)); !strings.Contains(r.err, "smtptool explain") {
 		t.Errorf("message on a bounce: %s", r.err)
 	}
 	if r = run(t, nil, "", false, "message", "testdata/dmarc-fail.eml", "--ip", "nope"); r.code != cmd.ExitUsage {

@@ -12,7 +12,7 @@ import (
 // beside scan.
 var layers = map[string]int{
 	"dns": 0, "report": 0,
-	"check/tags": 1, "dns/dnstest": 1,
+	"check/tags": 1, "dns/dnstest": 1, "dns/validate": 1,
 	"check": 2, "explain": 2,
 	"probe": 3,
 	"scan":  4, "lab": 4, "lab/labtest": 5,

@@ -45,7 +45,7 @@ func TestRealPostfix(t *testing.T) {
 	if err := l.DNS.Zone.AddString(postfixHost+". A 127.0.0.1", "1.0.0.127.in-addr.arpa. PTR "+postfixHost+"."); err != nil {
 		t.Fatal(err)
 	}
-	common := []string{postfixHost + ":25", "--resolver", l.DNS.Addr, "--ca-file", ca, "--helo", "probe.smtptool.test", "--format", "json", "-v"}
+	common := []string{postfixHost + ":25", "--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--ca-file", ca, "--helo", "probe.smtptool.test", "--format", "json", "-v"}
 	env := map[string]string{"SMTPTOOL_PASSWORD": password}
 
 	// The whole walk, authenticated: banner, both EHLO lists, TLS, AUTH,

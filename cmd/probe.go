@@ -117,6 +117,7 @@ func runProbe(ctx context.Context, g *Global, o *probeOptions) error {
 	if err != nil {
 		return err
 	}
+	ro.Validator = g.validator(r)
 	outcome := report.Clean
 	for _, t := range o.Targets {
 		rep, err := probe.Run(ctx, r, t, ro)

@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	mdns "github.com/miekg/dns"
 	"github.com/smtptool/smtptool/dns"
+	"github.com/smtptool/smtptool/dns/validate"
 	"github.com/smtptool/smtptool/report"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -95,13 +97,15 @@ func System() *IOStreams {
 
 // Global holds the flags every command has.
 type Global struct {
-	Resolvers []string
-	Timeout   time.Duration
-	InFlight  int
-	Format    string
-	NoColor   bool
-	Verbose   bool
-	FailOn    string
+	Resolvers   []string
+	TrustAnchor string
+	anchors     []mdns.RR // read from TrustAnchor
+	Timeout     time.Duration
+	InFlight    int
+	Format      string
+	NoColor     bool
+	Verbose     bool
+	FailOn      string
 
 	io *IOStreams
 }
@@ -139,6 +143,7 @@ at or above --fail-on), 130 interrupted.`,
 	})
 	f := root.PersistentFlags()
 	f.StringSliceVar(&g.Resolvers, "resolver", nil, "DNS resolver `IP[:PORT]` to ask, and nothing else (repeatable; default: the system's, from /etc/resolv.conf)")
+	f.StringVar(&g.TrustAnchor, "trust-anchor", "", "DNSSEC trust anchors to validate from instead of IANA's root keys: a `FILE` of DS or DNSKEY records (zone-file form), for labs and private roots")
 	f.DurationVar(&g.Timeout, "timeout", 10*time.Second, "time allowed for each network operation, a `DURATION` such as 10s or 2m")
 	f.IntVar(&g.InFlight, "dns-in-flight", dns.DefaultMaxInFlight, "most DNS questions on the network at once, for the whole run (`N`)")
 	f.StringVar(&g.Format, "format", "text", "output `FORMAT`: text or json (JSON Lines, one object per target); check also sarif and junit")
@@ -206,7 +211,23 @@ func (g *Global) validate(c *cobra.Command) error {
 			return usageError("--resolver: %v", err)
 		}
 	}
+	if g.TrustAnchor != "" {
+		f, err := os.Open(g.TrustAnchor)
+		if err != nil {
+			return usageError("--trust-anchor: %v", err)
+		}
+		defer f.Close()
+		if g.anchors, err = validate.ReadAnchors(io.LimitReader(f, 1<<20), g.TrustAnchor); err != nil {
+			return usageError("--trust-anchor: %v", err)
+		}
+	}
 	return nil
+}
+
+// validator is the run's one DNSSEC validator, asking through r and
+// trusting --trust-anchor's keys or IANA's.
+func (g *Global) validator(r *dns.Client) *validate.Validator {
+	return validate.New(r, g.anchors, nil)
 }
 
 // resolver builds the run's one DNS client, for the servers of --resolver

@@ -39,7 +39,7 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 	}
 	l, _ := labtest.ForTest(t, 0)
 	r := run(t, nil, "", false, "check", "good.test", "spf-plusall.test", "nxdomain.test", "--format", "sarif",
-		"--resolver", l.DNS.Addr, "--allow-private", "--blocklist-private", "--mta-sts-port", fmt.Sprint(l.HTTPSPort), "--ca-file", caFile(t, l))
+		"--resolver", l.DNS.Addr, "--trust-anchor", anchorFile(t, l), "--allow-private", "--blocklist-private", "--mta-sts-port", fmt.Sprint(l.HTTPSPort), "--ca-file", caFile(t, l))
 	out := filepath.Join(t.TempDir(), "check.sarif")
 	if err := os.WriteFile(out, []byte(r.out), 0o600); err != nil {
 		t.Fatal(err)

@@ -71,10 +71,27 @@ type LookupError struct {
 }
 
 func (e *LookupError) Error() string {
-	if e.Server == "" {
-		return fmt.Sprintf("lookup %s %s: %v", e.Type, e.Name, e.Err)
+	msg := fmt.Sprintf("lookup %s %s: %v", e.Type, e.Name, e.Err)
+	if e.Server != "" {
+		msg = fmt.Sprintf("lookup %s %s on %s: %v", e.Type, e.Name, e.Server, e.Err)
 	}
-	return fmt.Sprintf("lookup %s %s on %s: %v", e.Type, e.Name, e.Server, e.Err)
+	if e.EDE != nil {
+		msg += " (" + DescribeEDE(e.EDE) + ")"
+	}
+	return msg
+}
+
+// DescribeEDE writes an Extended DNS Error for people: its code, the
+// name RFC 8914 §4 gives it, and the server's own text, if any.
+func DescribeEDE(e *mdns.EDNS0_EDE) string {
+	s := fmt.Sprintf("EDE %d", e.InfoCode)
+	if name, ok := mdns.ExtendedErrorCodeToString[e.InfoCode]; ok {
+		s += " " + name
+	}
+	if t := strings.TrimSpace(e.ExtraText); t != "" {
+		s += ": " + Escape(t)
+	}
+	return s
 }
 
 func (e *LookupError) Unwrap() error { return e.Err }

@@ -127,6 +127,11 @@ func (z *Zone) Add(rr dns.RR) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	name := canonical(rr.Header().Name)
+	for _, old := range z.rrs[name] {
+		if dns.IsDuplicate(old, rr) {
+			return // RFC 2181 §5: an RRset holds each record once
+		}
+	}
 	z.rrs[name] = append(z.rrs[name], rr)
 	for i, end := 0, false; !end; i, end = dns.NextLabel(name, i) {
 		z.names[name[i:]] = true
@@ -341,7 +346,11 @@ func (s *DNSServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	if s.asked == nil {
 		s.asked = map[string]int{}
 	}
-	s.asked[name+" "+dns.TypeToString[q.Qtype]]++
+	question := name + " " + dns.TypeToString[q.Qtype]
+	if opt := req.IsEdns0(); opt != nil && opt.Do() {
+		question += " +dnssec" // asked for validation, apart from the plain question
+	}
+	s.asked[question]++
 	s.askedMu.Unlock()
 	s.Zone.mu.RLock()
 	how := s.Zone.misbehaviour(name, q.Qtype)

@@ -76,6 +76,10 @@ var Hosts = []Host{
 		replies: map[string]string{"EHLO": "502 5.5.2 Error: command not recognized", "HELO": "250 oldhelo.smtp.test"}})},
 	{"closed.smtp.test", "127.0.0.49", "nothing listens: the connection is refused", nil},
 	{"mx.dane-bad.test", "127.0.0.50", "presents a certificate that its (DNSSEC-signed) TLSA record does not match", good(nil)},
+	{"mx.dane-pkix.test", "127.0.0.55", "DNSSEC-signed, with only a PKIX-EE (1 1 1) TLSA record, which SMTP senders do not use", good(nil)},
+	{"mx.dane-only.test", "127.0.0.56", "a self-signed certificate that its one DANE-EE (3 1 1) record authenticates", withCert(LeafOptions{SelfSigned: true})},
+	{"mx.dane-rollover.test", "127.0.0.57", "a certificate for another name, with DANE-EE records for the current and the next key", withCert(LeafOptions{Names: []string{"old-name.dane-rollover.test"}})},
+	{"mx.dane-bogus.test", "127.0.0.58", "TLSA records whose DNSSEC signature does not verify: DANE senders defer", good(nil)},
 	{"weakkey.smtp.test", "127.0.0.51", "a certificate with a 1024-bit RSA key", withCert(LeafOptions{RSABits: 1024})},
 	{"sha1.smtp.test", "127.0.0.52", "a certificate signed with SHA-1", withCert(LeafOptions{SHA1: true})},
 	{"nofs.smtp.test", "127.0.0.53", "negotiates static RSA key exchange: no forward secrecy", withTLS(LeafOptions{RSABits: 2048}, func(c *tls.Config) {
@@ -334,14 +338,28 @@ func (l *Lab) serveSMTP(h Host, ls []net.Listener, cert tls.Certificate, tweak f
 	return nil
 }
 
-// tlsaHosts get TLSA records for their certificate: true for a record
-// that matches it, false for one that does not.
-var tlsaHosts = map[string]bool{"mx1.good.test": true, "mx2.good.test": true, "mx.dane-bad.test": false}
+// tlsaStyle is how a lab host's TLSA records relate to its certificate.
+type tlsaStyle int
 
-// publishTLSA publishes a host's "3 1 1" TLSA record (RFC 7672) at port 25
-// and at the lab's port, where probes connect.
+const (
+	tlsaMatching tlsaStyle = iota // 3 1 1 of its key and 2 1 1 of the lab CA: rollover-ready (RFC 7671 §8)
+	tlsaWrong                     // a 3 1 1 record of no key
+	tlsaPKIX                      // 1 1 1 of its key: PKIX-EE, unusable for SMTP (RFC 7672 §3.1.3)
+	tlsaSingle                    // one 3 1 1 record and nothing for the next key
+	tlsaRollover                  // 3 1 1 of its key and of the next one
+)
+
+// tlsaHosts get TLSA records for their certificate.
+var tlsaHosts = map[string]tlsaStyle{
+	"mx1.good.test": tlsaMatching, "mx2.good.test": tlsaMatching, "mx.dane-bad.test": tlsaWrong,
+	"mx.dane-pkix.test": tlsaPKIX, "mx.dane-only.test": tlsaSingle, "mx.dane-rollover.test": tlsaRollover,
+	"mx.dane-bogus.test": tlsaMatching,
+}
+
+// publishTLSA publishes a host's TLSA records (RFC 7672) at port 25 and
+// at the lab's port, where probes connect.
 func (l *Lab) publishTLSA(host string, cert tls.Certificate) error {
-	matching, ok := tlsaHosts[host]
+	style, ok := tlsaHosts[host]
 	if !ok {
 		return nil
 	}
@@ -349,14 +367,37 @@ func (l *Lab) publishTLSA(host string, cert tls.Certificate) error {
 	if err != nil {
 		return err
 	}
-	rec := dane.Record(leaf)
-	if !matching {
-		rec.Data = strings.Repeat("00", 32)
+	own := dane.Record(leaf)
+	var recs []dane.TLSA
+	switch style {
+	case tlsaMatching:
+		ta := dane.Record(l.CA.Cert)
+		ta.Usage = 2
+		recs = []dane.TLSA{own, ta}
+	case tlsaWrong:
+		recs = []dane.TLSA{{Usage: 3, Selector: 1, MatchingType: 1, Data: strings.Repeat("00", 32)}}
+	case tlsaPKIX:
+		own.Usage = 1
+		recs = []dane.TLSA{own}
+	case tlsaSingle:
+		recs = []dane.TLSA{own}
+	case tlsaRollover:
+		next, err := l.CA.Leaf(LeafOptions{Names: []string{host}})
+		if err != nil {
+			return err
+		}
+		nextLeaf, err := x509.ParseCertificate(next.Certificate[0])
+		if err != nil {
+			return err
+		}
+		recs = []dane.TLSA{own, dane.Record(nextLeaf)}
 	}
 	for _, port := range []int{25, l.Port} {
-		rr := fmt.Sprintf("%s. 300 IN TLSA %d %d %d %s", dane.TLSAName(host, port), rec.Usage, rec.Selector, rec.MatchingType, rec.Data)
-		if err := l.DNS.Zone.AddString(rr); err != nil {
-			return err
+		for _, rec := range recs {
+			rr := fmt.Sprintf("%s. 300 IN TLSA %s", dane.TLSAName(host, port), rec)
+			if err := l.DNS.Zone.AddString(rr); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

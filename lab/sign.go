@@ -2,6 +2,7 @@ package lab
 
 import (
 	"crypto"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -483,4 +484,15 @@ func (z *Zone) validation(owner string, qtype uint16) (authentic bool, ede uint1
 		}
 	}
 	return true, 0, false
+}
+
+// WriteTrustAnchor writes the lab root's DS record to path, in the form
+// --trust-anchor reads.
+func (l *Lab) WriteTrustAnchor(path string) error {
+	var b strings.Builder
+	b.WriteString("; the smtptool lab's root key: trust it only to validate the lab\n")
+	for _, rr := range l.DNS.Zone.TrustAnchors() {
+		b.WriteString(rr.String() + "\n")
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

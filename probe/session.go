@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/smtptool/smtptool/check/dane"
+	"github.com/smtptool/smtptool/dns/validate"
 	"github.com/smtptool/smtptool/explain"
 	"github.com/smtptool/smtptool/report"
 )
@@ -87,8 +88,11 @@ type Options struct {
 	SlowBanner time.Duration // a slower greeting is a finding (default 5s)
 	// RootCAs verify certificates; nil uses the system's roots.
 	RootCAs *x509.CertPool
-	Now     func() time.Time
-	Dialer  interface {
+	// Validator, when set, validates the TLSA records' DNSSEC itself;
+	// nil relies on the resolver's AD bit.
+	Validator *validate.Validator
+	Now       func() time.Time
+	Dialer    interface {
 		DialContext(ctx context.Context, network, address string) (net.Conn, error)
 	}
 }

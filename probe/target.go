@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -271,31 +272,59 @@ func race(ctx context.Context, servers []Server, o Options) []*dialOutcome {
 	return out
 }
 
-// matchDANE matches the presented chain against the host's TLSA records
-// when DNSSEC validates them (RFC 7672 §2.2, §3).
+// matchDANE judges the session as a DANE sender would (RFC 7672): when
+// the host's TLSA records are secure, the presented chain must match a
+// DANE-TA or DANE-EE record. Under DANE-EE the web PKI is not what a
+// sender checks (§3.1.1): its findings become information. A bogus TLSA
+// RRset makes DANE senders defer the mail (§2.2).
 func matchDANE(ctx context.Context, r dns.Resolver, res *Result, o Options) {
 	if res.TLS == nil || res.Host == "" {
 		return
 	}
 	_, p, _ := net.SplitHostPort(res.Address)
 	port, _ := strconv.Atoi(p)
-	h, err := dane.Lookup(ctx, r, res.Host, port)
-	if err != nil || len(h.Records) == 0 {
+	h, err := dane.Lookup(ctx, r, o.Validator, res.Host, port)
+	if err != nil || len(h.Records) == 0 && !h.Bogus() {
 		return
 	}
 	res.DANE = h
-	if !h.Authentic {
-		return // unusable without DNSSEC; the dane check reports it
+	if h.Bogus() {
+		res.Findings = append(res.Findings, report.Finding{ID: "dane.tlsa-bogus", Severity: report.Error,
+			Message: fmt.Sprintf("the TLSA records at %s fail DNSSEC validation (%s): DANE senders will not deliver to %s, and defer the mail", h.Name, h.Validation.Reason, res.Host),
+			Fix:     fmt.Sprintf("re-sign the zone of %s, or fix what its validation names", res.Host), Ref: "RFC 7672 §2.2"})
+		return
+	}
+	if !h.Authentic || !slices.ContainsFunc(h.Records, dane.TLSA.Usable) {
+		return // unusable: without DNSSEC, or PKIX usages only (the dane check says so)
 	}
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
 	}
-	if !dane.Match(h.Records, res.TLS.State.PeerCertificates, res.Host, now()) {
+	switch dane.Authenticate(h.Records, res.TLS.State.PeerCertificates, res.Host, now()) {
+	case 0:
 		res.Findings = append(res.Findings, report.Finding{ID: "dane.mismatch", Severity: report.Error,
 			Message: fmt.Sprintf("no TLSA record at %s matches the certificate %s presents: DANE senders will not deliver", h.Name, res.Host),
 			Fix:     "publish a TLSA record for the current certificate (3 1 1 <sha256 of its public key>) before rolling keys, and keep the old one until caches expire",
 			Ref:     "RFC 7672 §3.1, RFC 7671 §8"})
+	case 3:
+		res.TLS.DANE = "DANE-EE"
+		demote(res.Findings, "DANE-EE (a TLSA 3 x x record) authenticates this host: DANE senders check neither its issuer, names nor dates (RFC 7672 §3.1.1)",
+			"tls.cert-untrusted", "tls.cert-name-mismatch", "tls.cert-expired", "tls.cert-expiring")
+	case 2:
+		res.TLS.DANE = "DANE-TA"
+		demote(res.Findings, "DANE-TA (a TLSA 2 x x record) authenticates this host's chain: DANE senders trust that issuer instead of the web PKI (RFC 7672 §3.1.2)",
+			"tls.cert-untrusted")
+	}
+}
+
+// demote makes the findings of the given ids information, saying why.
+func demote(fs []report.Finding, why string, ids ...string) {
+	for i := range fs {
+		if slices.Contains(ids, fs[i].ID) && fs[i].Severity > report.Info {
+			fs[i].Severity = report.Info
+			fs[i].Message += "; " + why
+		}
 	}
 }
 

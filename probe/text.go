@@ -62,12 +62,40 @@ func (r *Result) WriteText(p *report.Printer) {
 			}
 		}
 		p.Line(4, p.S(report.Dim, "verify:     ")+trust+name)
+		if t.DANE != "" {
+			p.Line(4, p.S(report.Dim, "dane:       ")+p.S(report.Good, "authenticated by "+t.DANE+" ✓"))
+		}
 		for _, sc := range t.Scan {
 			got := p.S(report.Good, "refused ✓")
 			if sc.Accepted {
 				got = p.S(report.Bad, fmt.Sprintf("accepted ✗ (%s, %s)", sc.Version, sc.Cipher))
 			}
 			p.Line(4, p.S(report.Dim, "offered "+sc.Offered+": ")+got)
+		}
+	}
+	if d := r.DANE; d != nil {
+		state := "not DNSSEC-secure: senders ignore them"
+		switch {
+		case d.Bogus():
+			state = "DNSSEC-bogus: DANE senders defer the mail"
+		case d.Authentic:
+			state = "DNSSEC-secure"
+		}
+		p.Line(4, p.S(report.Dim, "tlsa:       ")+d.Name+" "+p.S(report.Dim, "("+state+")"))
+		authenticated := r.TLS != nil && r.TLS.DANE != ""
+		for _, rec := range d.Records {
+			got := p.S(report.Bad, "no match ✗")
+			switch {
+			case !rec.Usable():
+				got = p.S(report.Dim, "unusable for SMTP (usage 0/1, RFC 7672 §3.1.3)")
+			case rec.Matched:
+				got = p.S(report.Good, "matched ✓")
+			case !d.Authentic:
+				got = ""
+			case authenticated:
+				got = p.S(report.Dim, "no match (another record matched)")
+			}
+			p.Line(6, truncate(rec.String(), 40)+"  "+got)
 		}
 	}
 	if p.Verbose {

@@ -27,6 +27,9 @@ type TLSInfo struct {
 	TrustError  string `json:"trust_error,omitempty"`
 	Name        string `json:"name,omitempty"` // the name the certificate must carry
 	NameMatches bool   `json:"name_matches"`
+	// DANE is the TLSA usage that authenticated the host, "DANE-EE" or
+	// "DANE-TA", when one did.
+	DANE string `json:"dane_authenticated,omitempty"`
 	// State is kept for DANE matching; not part of the output.
 	State tls.ConnectionState `json:"-"`
 	// Scan is what --tls-scan's handshakes found the server to accept.

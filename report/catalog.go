@@ -21,7 +21,11 @@ type Entry struct {
 var Catalog = []Entry{
 	{"domain.nxdomain", Error, "the domain does not exist (NXDOMAIN); the other checks are skipped", "RFC 1035 §4.1.1, RFC 8020 §2"},
 	{"dns.lookup-failed", Error, "a lookup failed (SERVFAIL, timeout, REFUSED, a reply to another question): the check is inconclusive (exit 3), never \"missing\"", "RFC 1035 §4.1.1, RFC 5452 §9.1"},
-	{"dnssec.unsigned", Info, "the domain's answers are not DNSSEC-validated (no AD bit from the resolver)", "RFC 4035 §4.3, RFC 7672 §2.2"},
+	{"dnssec.unsigned", Info, "the domain's answers are provably insecure: the chain of trust ends at an unsigned delegation, named (without smtptool's validation: no AD bit from the resolver)", "RFC 4035 §5.2"},
+	{"dnssec.bogus", Error, "DNSSEC validation fails, with the zone, key tag and reason: expired or not-yet-valid signature, no DNSKEY matching the DS, missing DNSKEY or RRSIG, broken denial proof; validating resolvers answer SERVFAIL", "RFC 4035 §5.2, §5.3, §5.4"},
+	{"dnssec.expiring", Warning, "a signature the answers rest on expires within 3 days, with less than a third of its validity period left", "RFC 6781 §4.4.2"},
+	{"dnssec.algorithm-deprecated", Warning, "the chain of trust uses RSASHA1 or RSASHA1-NSEC3-SHA1, which must no longer sign", "RFC 8624 §3.1"},
+	{"dnssec.resolver-not-validating", Info, "the resolver does not set AD on answers smtptool validated as secure (warning when it sets AD on bogus data)", "RFC 4035 §4.9.3, RFC 6840 §5.7"},
 	{"check.invalid-domain", Error, "a line of --domains is not a domain name", "RFC 1035 §2.3.1"},
 
 	{"mx.missing", Warning, "no MX: senders fall back to the A/AAAA record", "RFC 5321 §5.1"},
@@ -99,6 +103,12 @@ var Catalog = []Entry{
 	{"bimi.certificate-invalid", Error, "the mark certificate is not PEM, lacks the logotype extension or the BIMI key usage, or is expired", "RFC 3709 §4.1, draft-fetch-validation-vmc-wchuang"},
 	{"dane.tlsa-unsigned", Warning, "TLSA records exist but are not DNSSEC-validated", "RFC 7672 §2.2"},
 	{"dane.mismatch", Error, "no usable TLSA record matches the certificate the server presents", "RFC 7672 §3.1"},
+	{"dane.tlsa-bogus", Error, "the TLSA RRset fails DNSSEC validation: DANE senders will not deliver, and defer", "RFC 7672 §2.2"},
+	{"dane.pkix-usage", Warning, "TLSA records of usage 0 or 1 (PKIX-TA, PKIX-EE), which SMTP senders do not use", "RFC 7672 §3.1.3"},
+	{"dane.mx-insecure", Warning, "signed TLSA records, but the domain's MX RRset is not secure, so senders do not use DANE", "RFC 7672 §2.2.1"},
+	{"dane.host-insecure", Warning, "signed TLSA records, but the host's address records are not secure, so senders do not use DANE", "RFC 7672 §2.2.2"},
+	{"dane.partial", Warning, "some MX hosts have TLSA records, others not", "RFC 7672 §2.2.1"},
+	{"dane.rollover", Info, "a single DANE-EE record: advice for the next key (3 1 1 for it beside the current one, or 3 1 1 + 2 1 1)", "RFC 7671 §8.1"},
 
 	{"dnsbl.listed", Error, "an address or domain is listed (the return code decoded, the delisting page linked)", "RFC 5782 §2"},
 	{"dnsbl.refused", Warning, "the list refused to answer (e.g. Spamhaus 127.255.255.254 through a public resolver): inconclusive", "RFC 5782 §2.3"},

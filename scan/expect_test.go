@@ -20,7 +20,7 @@ func expectIDs(t *testing.T, l *lab.Lab, domain string, e *scan.Expectations) st
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := options(l)
+	o := options(l, r)
 	o.Expect = e
 	rep := scan.Domain(context.Background(), r, domain, o)
 	last := rep.Checks[len(rep.Checks)-1]

@@ -25,6 +25,7 @@ import (
 	"github.com/smtptool/smtptool/check/spf"
 	"github.com/smtptool/smtptool/check/tlsrpt"
 	"github.com/smtptool/smtptool/dns"
+	"github.com/smtptool/smtptool/dns/validate"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
 )
@@ -50,6 +51,9 @@ type Options struct {
 	Probe *probe.RunOptions
 	// Expect, when set, adds the "expect" check of what the domain must publish.
 	Expect *Expectations
+	// Validator, when set, validates DNSSEC for the dnssec and dane checks
+	// (and the probe's DANE) instead of trusting the resolver's AD bit.
+	Validator *validate.Validator
 }
 
 // Domain checks one domain. Every area runs at once; those that need the
@@ -64,6 +68,8 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 	}
 	var res results
 	var mxFindings []report.Finding
+	validated := make(chan *validate.Result, 1)
+	go func() { validated <- dnssec.Validate(ctx, o.Validator, domain) }()
 	mxDone := make(chan struct{})
 	go func() {
 		defer close(mxDone)
@@ -133,7 +139,7 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 		bimiC = report.NewCheck(bimi.Name, b, bfs)
 	})
 	wg.Go(func() {
-		d, fs := dane.Check(ctx, r, domain, dane.Options{MXHosts: mxNames})
+		d, fs := dane.Check(ctx, r, domain, dane.Options{MXHosts: mxNames, Validator: o.Validator})
 		daneC = report.NewCheck(dane.Name, d, fs)
 	})
 	wg.Go(func() {
@@ -159,7 +165,7 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 	<-mxDone
 	wg.Wait()
 
-	sec, secFindings := dnssec.Check(ctx, r, domain, dnssec.Options{MX: res.mx})
+	sec, secFindings := dnssec.Check(ctx, r, domain, dnssec.Options{MX: res.mx, Validated: <-validated})
 	rep := &report.Report{Command: "check", Target: domain}
 	rep.Checks = append(rep.Checks, report.NewCheck(mx.Name, res.mx, mxFindings), report.NewCheck(dnssec.Name, sec, secFindings),
 		spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC)

@@ -7,22 +7,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smtptool/smtptool/dns"
 	"github.com/smtptool/smtptool/dns/dnstest"
+	"github.com/smtptool/smtptool/dns/validate"
 	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/report"
 	"github.com/smtptool/smtptool/scan"
 )
 
-func options(l *lab.Lab) scan.Options {
-	return scan.Options{AllowPrivate: true, BlocklistPrivate: true, RootCAs: l.CA.Pool, MTASTSPort: l.HTTPSPort, Timeout: 5 * time.Second}
+func options(l *lab.Lab, r *dns.Client) scan.Options {
+	return scan.Options{AllowPrivate: true, BlocklistPrivate: true, RootCAs: l.CA.Pool, MTASTSPort: l.HTTPSPort, Timeout: 5 * time.Second,
+		Validator: validate.New(r, l.DNS.Zone.TrustAnchors(), nil)}
 }
 
 // A well-configured domain is clean on every check, and the whole check
 // asks no DNS question twice.
 func TestGoodDomainIsCleanAndNothingIsAskedTwice(t *testing.T) {
 	l, r := labtest.ForTest(t, 2*time.Second)
-	rep := scan.Domain(context.Background(), r, "good.test", options(l))
+	rep := scan.Domain(context.Background(), r, "good.test", options(l, r))
 	if report.Judge(report.Info, rep) != report.Clean || rep.Status() != report.StatusOK {
 		for _, c := range rep.Checks {
 			for _, f := range c.Findings {
@@ -57,7 +60,7 @@ func BenchmarkCheckWithLatency(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		rep := scan.Domain(context.Background(), r, "good.test", options(l))
+		rep := scan.Domain(context.Background(), r, "good.test", options(l, r))
 		total += time.Since(start)
 		if rep.Status() != report.StatusOK {
 			b.Fatalf("good.test is not clean: %s", rep.Status())
@@ -92,5 +95,62 @@ func TestNonexistentDomainIsOneFinding(t *testing.T) {
 	report.WriteText(&b, report.TextOptions{}, rep)
 	if !strings.Contains(b.String(), "skipped: the domain does not exist") || strings.Contains(b.String(), "dmarc.missing") {
 		t.Errorf("text:\n%s", b.String())
+	}
+}
+
+// Each DNSSEC and DANE scenario of the lab gets exactly its findings from
+// the dnssec and dane checks, by smtptool's own validation.
+func TestDNSSECAndDANEScenarios(t *testing.T) {
+	l, r := labtest.ForTest(t, 2*time.Second)
+	for domain, want := range map[string]string{
+		"good.test":                "",
+		"nomx.test":                "dnssec.unsigned",
+		"dnssec-bogus.test":        "dnssec.bogus",
+		"dnssec-expired.test":      "dnssec.bogus",
+		"dnssec-expiring.test":     "dnssec.expiring",
+		"dnssec-dsmismatch.test":   "dnssec.bogus",
+		"dnssec-nodnskey.test":     "dnssec.bogus",
+		"dnssec-sha1.test":         "dnssec.algorithm-deprecated",
+		"dnssec-optout.test":       "",
+		"child.dnssec-optout.test": "dnssec.unsigned dane.mx-insecure",
+		"dane-pkix.test":           "dane.pkix-usage",
+		"dane-only.test":           "dane.rollover",
+		"dane-rollover.test":       "",
+		"dane-bogus.test":          "dane.tlsa-bogus",
+		"dane-insecure-mx.test":    "dnssec.unsigned dane.mx-insecure",
+		"dane-partial.test":        "dane.partial",
+	} {
+		t.Run(domain, func(t *testing.T) {
+			rep := scan.Domain(context.Background(), r, domain, options(l, r))
+			var got []string
+			for _, c := range rep.Checks {
+				if c.Name == "dnssec" || c.Name == "dane" {
+					for _, f := range c.Findings {
+						got = append(got, f.ID)
+					}
+				}
+			}
+			if strings.Join(got, " ") != want {
+				t.Errorf("got %q, want %q", got, want)
+				for _, c := range rep.Checks {
+					for _, f := range c.Findings {
+						t.Logf("%s: %s %s", c.Name, f.ID, f.Message)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A resolver that does not validate is told apart from an unsigned zone:
+// the validator finds good.test secure, the resolver sets no AD bit.
+func TestNonValidatingResolver(t *testing.T) {
+	l, r := labtest.ForTest(t, 2*time.Second)
+	l.DNS.Zone.NotValidating = true
+	rep := scan.Domain(context.Background(), r, "good.test", options(l, r))
+	for _, c := range rep.Checks {
+		if c.Name == "dnssec" && report.IDs(c.Findings...) != "dnssec.resolver-not-validating" {
+			t.Errorf("%+v", c.Findings)
+		}
 	}
 }

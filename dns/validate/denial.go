@@ -49,11 +49,19 @@ func (v *Validator) denial(ctx context.Context, msg *mdns.Msg, qname string, qty
 		return denied{unsigned: true}
 	case vd.status != Secure:
 		return denied{verdict: vd}
-	case len(nsecs) > 0:
-		return withChain(nsecDenial(nsecs, qname, qtype), vd)
-	default:
-		return withChain(nsec3Denial(nsec3s, qname, qtype), vd)
 	}
+	// The zone of the proof is its signer; rrset checked that it holds the names.
+	zone := mdns.CanonicalName(qname)
+	for _, rr := range msg.Ns {
+		if s, ok := rr.(*mdns.RRSIG); ok && (s.TypeCovered == mdns.TypeNSEC || s.TypeCovered == mdns.TypeNSEC3) {
+			zone = mdns.CanonicalName(s.SignerName)
+			break
+		}
+	}
+	if len(nsecs) > 0 {
+		return withChain(nsecDenial(nsecs, zone, qname, qtype), vd)
+	}
+	return withChain(nsec3Denial(nsec3s, zone, qname, qtype), vd)
 }
 
 func withChain(d denied, chain verdict) denied {
@@ -64,13 +72,13 @@ func withChain(d denied, chain verdict) denied {
 }
 
 // nsecDenial reads NSEC records (RFC 4035 §5.4).
-func nsecDenial(nsecs []*mdns.NSEC, qname string, qtype uint16) denied {
+func nsecDenial(nsecs []*mdns.NSEC, zone, qname string, qtype uint16) denied {
 	what := qname + " " + mdns.TypeToString[qtype]
 	for _, n := range nsecs {
 		if !strings.EqualFold(n.Hdr.Name, qname) {
 			continue
 		}
-		return bitmapDenial(n.TypeBitMap, qname, qtype, "NSEC")
+		return bitmapDenial(n.TypeBitMap, zone, qname, qtype, "NSEC")
 	}
 	var cover *mdns.NSEC
 	for _, n := range nsecs {
@@ -80,7 +88,7 @@ func nsecDenial(nsecs []*mdns.NSEC, qname string, qtype uint16) denied {
 		}
 	}
 	if cover == nil {
-		return denied{verdict: bogus(zoneOfProof(nsecs[0].Hdr.Name), 0, "no NSEC record proves that %s does not exist (RFC 4035 §5.4)", what)}
+		return denied{verdict: bogus(ProblemDenial, zone, 0, "no NSEC record proves that %s does not exist (RFC 4035 §5.4)", what)}
 	}
 	// An empty non-terminal: the next name is below qname (RFC 4035 §3.1.3.2).
 	if next := mdns.CanonicalName(cover.NextDomain); next != qname && mdns.IsSubDomain(qname, next) {
@@ -95,13 +103,13 @@ func nsecDenial(nsecs []*mdns.NSEC, qname string, qtype uint16) denied {
 	}
 	for _, n := range nsecs {
 		if strings.EqualFold(n.Hdr.Name, wildcard) {
-			return bitmapDenial(n.TypeBitMap, qname, qtype, "NSEC") // a wildcard without the type
+			return bitmapDenial(n.TypeBitMap, zone, qname, qtype, "NSEC") // a wildcard without the type
 		}
 		if nsecCovers(n, wildcard) {
 			return denied{verdict: secure, nx: true}
 		}
 	}
-	return denied{verdict: bogus(zoneOfProof(cover.Hdr.Name), 0, "no NSEC record proves that there is no wildcard %s for %s (RFC 4035 §5.4)", wildcard, what)}
+	return denied{verdict: bogus(ProblemDenial, zone, 0, "no NSEC record proves that there is no wildcard %s for %s (RFC 4035 §5.4)", wildcard, what)}
 }
 
 // bitmapDenial reads the type bitmap of the NSEC or NSEC3 record that
@@ -109,14 +117,14 @@ func nsecDenial(nsecs []*mdns.NSEC, qname string, qtype uint16) denied {
 // (RFC 4035 §5.4, RFC 5155 §8.5). For DS, NS without SOA is an unsigned
 // delegation; with SOA the record is the child's, which cannot deny the
 // parent's DS (RFC 5155 §8.6, RFC 6840 §4.4).
-func bitmapDenial(types []uint16, qname string, qtype uint16, kind string) denied {
+func bitmapDenial(types []uint16, zone, qname string, qtype uint16, kind string) denied {
 	what := qname + " " + mdns.TypeToString[qtype]
 	if slices.Contains(types, qtype) || qtype != mdns.TypeCNAME && slices.Contains(types, mdns.TypeCNAME) {
-		return denied{verdict: bogus(qname, 0, "the %s record of %s lists the type, so the answer that there is none is false (RFC 4035 §5.4)", kind, what)}
+		return denied{verdict: bogus(ProblemDenial, zone, 0, "the %s record of %s lists the type, so the answer that there is none is false (RFC 4035 §5.4)", kind, what)}
 	}
 	if qtype == mdns.TypeDS {
 		if slices.Contains(types, mdns.TypeSOA) && qname != "." {
-			return denied{verdict: bogus(qname, 0, "the proof that %s has no DS record comes from the child zone itself, which cannot deny it (RFC 6840 §4.4)", qname)}
+			return denied{verdict: bogus(ProblemDenial, qname, 0, "the proof that %s has no DS record comes from the child zone itself, which cannot deny it (RFC 6840 §4.4)", qname)}
 		}
 		return denied{verdict: secure, delegation: slices.Contains(types, mdns.TypeNS)}
 	}
@@ -152,12 +160,8 @@ func closestEncloser(qname, owner, next string) string {
 	return ce
 }
 
-// zoneOfProof names the zone an NSEC or NSEC3 owner belongs to, for
-// messages: NSEC3 owners are a hash label under the zone.
-func zoneOfProof(owner string) string { return mdns.CanonicalName(owner) }
-
 // nsec3Denial reads NSEC3 records (RFC 5155 §8).
-func nsec3Denial(all []*mdns.NSEC3, qname string, qtype uint16) denied {
+func nsec3Denial(all []*mdns.NSEC3, zone, qname string, qtype uint16) denied {
 	what := qname + " " + mdns.TypeToString[qtype]
 	var n3s []*mdns.NSEC3
 	for _, n := range all {
@@ -165,13 +169,12 @@ func nsec3Denial(all []*mdns.NSEC3, qname string, qtype uint16) denied {
 			n3s = append(n3s, n)
 		}
 	}
-	zone := parentOf(mdns.CanonicalName(all[0].Hdr.Name))
 	if len(n3s) == 0 {
 		return denied{verdict: verdict{status: Insecure, zone: zone, reason: fmt.Sprintf("the NSEC3 records of %s use a hash validators do not know (RFC 5155 §8.1)", zone)}}
 	}
 	for _, n := range n3s {
 		if n.Match(qname) {
-			return bitmapDenial(n.TypeBitMap, qname, qtype, "NSEC3")
+			return bitmapDenial(n.TypeBitMap, zone, qname, qtype, "NSEC3")
 		}
 	}
 	// The closest provable encloser, and the next closer name covered
@@ -188,7 +191,7 @@ func nsec3Denial(all []*mdns.NSEC3, qname string, qtype uint16) denied {
 		nextCloser := mdns.CanonicalName(strings.Join(labels[i-1:], "."))
 		idx := slices.IndexFunc(n3s, func(n *mdns.NSEC3) bool { return n.Cover(nextCloser) })
 		if idx < 0 {
-			return denied{verdict: bogus(zone, 0, "the NSEC3 records prove %s exists but not that %s does not (RFC 5155 §8.3)", ce, nextCloser)}
+			return denied{verdict: bogus(ProblemDenial, zone, 0, "the NSEC3 records prove %s exists but not that %s does not (RFC 5155 §8.3)", ce, nextCloser)}
 		}
 		if n3s[idx].Flags&1 == 1 {
 			// RFC 5155 §8.6 and §9.2: an opt-out span may hide an unsigned
@@ -201,15 +204,15 @@ func nsec3Denial(all []*mdns.NSEC3, qname string, qtype uint16) denied {
 		}
 		for _, n := range n3s {
 			if n.Match(wildcard) {
-				return bitmapDenial(n.TypeBitMap, qname, qtype, "NSEC3")
+				return bitmapDenial(n.TypeBitMap, zone, qname, qtype, "NSEC3")
 			}
 		}
 		if slices.ContainsFunc(n3s, func(n *mdns.NSEC3) bool { return n.Cover(wildcard) }) {
 			return denied{verdict: secure, nx: true}
 		}
-		return denied{verdict: bogus(zone, 0, "no NSEC3 record proves that there is no wildcard %s for %s (RFC 5155 §8.4)", wildcard, what)}
+		return denied{verdict: bogus(ProblemDenial, zone, 0, "no NSEC3 record proves that there is no wildcard %s for %s (RFC 5155 §8.4)", wildcard, what)}
 	}
-	return denied{verdict: bogus(zone, 0, "no NSEC3 record proves that %s does not exist: no closest encloser (RFC 5155 §8.3)", what)}
+	return denied{verdict: bogus(ProblemDenial, zone, 0, "no NSEC3 record proves that %s does not exist: no closest encloser (RFC 5155 §8.3)", what)}
 }
 
 // wildcardProven checks that a response expanded from a wildcard proves

@@ -45,6 +45,17 @@ const (
 	Bogus
 )
 
+// Algorithm is a DNSSEC signing algorithm number (RFC 8624 §3.1).
+type Algorithm uint8
+
+// MarshalText writes the algorithm's mnemonic, e.g. "ECDSAP256SHA256".
+func (a Algorithm) MarshalText() ([]byte, error) {
+	if n, ok := mdns.AlgorithmToString[uint8(a)]; ok {
+		return []byte(n), nil
+	}
+	return []byte(fmt.Sprint(uint8(a))), nil
+}
+
 func (s Status) String() string {
 	return [...]string{"indeterminate", "insecure", "secure", "bogus"}[s]
 }
@@ -57,6 +68,8 @@ type Result struct {
 	Name   string `json:"name"`
 	Type   string `json:"type"`
 	Status Status `json:"status"`
+	// Problem is what makes a bogus answer bogus.
+	Problem Problem `json:"problem,omitempty"`
 	// Reason says, for a person, why the answer is bogus or where an
 	// insecure chain ends.
 	Reason string `json:"reason,omitempty"`
@@ -70,7 +83,7 @@ type Result struct {
 	Expires  time.Time     `json:"expires,omitzero"`
 	Lifetime time.Duration `json:"-"`
 	// Algorithms are the signing algorithms of the chain (RFC 8624).
-	Algorithms []uint8 `json:"algorithms,omitempty"`
+	Algorithms []Algorithm `json:"algorithms,omitempty"`
 	// Err is the failed lookup of an indeterminate verdict.
 	Err error `json:"-"`
 	// Records are the answer's records of the type asked, when any.
@@ -124,12 +137,13 @@ func New(q dns.DNSSECQuerier, anchors []mdns.RR, now func() time.Time) *Validato
 // verdict is a Result without the answer's own fields.
 type verdict struct {
 	status   Status
+	problem  Problem
 	reason   string
 	zone     string
 	keyTag   uint16
 	expires  time.Time
 	lifetime time.Duration
-	algs     []uint8
+	algs     []Algorithm
 	err      error
 }
 
@@ -155,8 +169,24 @@ func worse(a, b verdict) verdict {
 	return a
 }
 
-func bogus(zone string, tag uint16, format string, args ...any) verdict {
-	return verdict{status: Bogus, zone: zone, keyTag: tag, reason: fmt.Sprintf(format, args...)}
+// Problem names what makes an answer bogus, for advice.
+type Problem string
+
+// The problems of a bogus answer.
+const (
+	ProblemSignature   Problem = "signature"     // a signature does not verify
+	ProblemExpired     Problem = "expired"       // a signature has expired
+	ProblemNotYetValid Problem = "not-yet-valid" // a signature's inception is in the future
+	ProblemUnsigned    Problem = "rrsig-missing" // data or a proof of absence without signatures in a signed zone
+	ProblemUnknownKey  Problem = "key-unknown"   // signed by a key the zone does not publish
+	ProblemNoDNSKEY    Problem = "dnskey-missing"
+	ProblemDSMismatch  Problem = "ds-mismatch" // no DNSKEY matches the parent's DS
+	ProblemDenial      Problem = "denial"      // a broken NSEC or NSEC3 proof of absence
+	ProblemNoAnchor    Problem = "no-anchor"
+)
+
+func bogus(p Problem, zone string, tag uint16, format string, args ...any) verdict {
+	return verdict{status: Bogus, problem: p, zone: zone, keyTag: tag, reason: fmt.Sprintf(format, args...)}
 }
 
 func failed(err error) verdict {
@@ -204,7 +234,7 @@ func (v *Validator) Validate(ctx context.Context, name string, qtype uint16) *Re
 }
 
 func (r *Result) fill(vd verdict) {
-	r.Status, r.Reason, r.Zone, r.KeyTag = vd.status, vd.reason, vd.zone, vd.keyTag
+	r.Status, r.Problem, r.Reason, r.Zone, r.KeyTag = vd.status, vd.problem, vd.reason, vd.zone, vd.keyTag
 	r.Expires, r.Lifetime, r.Algorithms, r.Err = vd.expires, vd.lifetime, vd.algs, vd.err
 }
 
@@ -243,7 +273,7 @@ func (v *Validator) rrset(ctx context.Context, set []mdns.RR, ss []*mdns.RRSIG, 
 	// RFC 4035 §5.3.1: the signer is the zone holding the RRset, so at or
 	// above its owner; a DS RRset is the parent's (RFC 4035 §5.2).
 	if !mdns.IsSubDomain(signer, owner) || h.Rrtype == mdns.TypeDS && signer == owner {
-		return bogus(owner, ss[0].KeyTag, "the RRSIG of %s %s names %s as its signer, which cannot hold it (RFC 4035 §5.3.1)", owner, typ, signer)
+		return bogus(ProblemSignature, owner, ss[0].KeyTag, "the RRSIG of %s %s names %s as its signer, which cannot hold it (RFC 4035 §5.3.1)", owner, typ, signer)
 	}
 	zk := v.zoneKeys(ctx, signer)
 	if zk.vd.status != Secure {
@@ -256,7 +286,7 @@ func (v *Validator) rrset(ctx context.Context, set []mdns.RR, ss []*mdns.RRSIG, 
 			// proof that the name itself does not exist.
 			if int(s.Labels) < mdns.CountLabel(owner) && !strings.HasPrefix(owner, "*.") && s.SignerName == ss[0].SignerName {
 				if !v.wildcardProven(ctx, msg, owner, int(s.Labels)) {
-					return bogus(signer, s.KeyTag, "%s %s was expanded from a wildcard without proof that %s does not exist (RFC 4035 §5.3.4)", owner, typ, owner)
+					return bogus(ProblemDenial, signer, s.KeyTag, "%s %s was expanded from a wildcard without proof that %s does not exist (RFC 4035 §5.3.4)", owner, typ, owner)
 				}
 				break
 			}
@@ -274,7 +304,7 @@ func (v *Validator) unsignedHere(ctx context.Context, owner, what string) verdic
 	if z.status != Secure {
 		return z
 	}
-	return bogus(z.zone, 0, "%s, but %s is signed (RFC 4035 §5.3)", what, z.zone)
+	return bogus(ProblemUnsigned, z.zone, 0, "%s, but %s is signed (RFC 4035 §5.3)", what, z.zone)
 }
 
 // verify checks signatures over set with the zone's keys (RFC 4035 §5.3).
@@ -308,25 +338,25 @@ func (v *Validator) verify(set []mdns.RR, ss []*mdns.RRSIG, keys []*mdns.DNSKEY,
 			}
 			found = true
 			if err := s.Verify(k, set); err != nil {
-				note(2, bogus(zone, s.KeyTag, "the RRSIG of %s by key %d of %s does not verify: the data or the signature was changed (RFC 4035 §5.3.3)", what, s.KeyTag, zone))
+				note(2, bogus(ProblemSignature, zone, s.KeyTag, "the RRSIG of %s by key %d of %s does not verify: the data or the signature was changed (RFC 4035 §5.3.3)", what, s.KeyTag, zone))
 				continue
 			}
 			inception, expiration := sigTime(s.Inception, now), sigTime(s.Expiration, now)
 			switch {
 			case now.Before(inception):
-				note(3, bogus(zone, s.KeyTag, "the RRSIG of %s by key %d of %s is not valid until %s (RFC 4035 §5.3.1)", what, s.KeyTag, zone, inception.UTC().Format(time.RFC3339)))
+				note(3, bogus(ProblemNotYetValid, zone, s.KeyTag, "the RRSIG of %s by key %d of %s is not valid until %s (RFC 4035 §5.3.1)", what, s.KeyTag, zone, inception.UTC().Format(time.RFC3339)))
 			case now.After(expiration):
-				note(3, bogus(zone, s.KeyTag, "the RRSIG of %s by key %d of %s expired on %s (RFC 4035 §5.3.1)", what, s.KeyTag, zone, expiration.UTC().Format(time.RFC3339)))
+				note(3, bogus(ProblemExpired, zone, s.KeyTag, "the RRSIG of %s by key %d of %s expired on %s (RFC 4035 §5.3.1)", what, s.KeyTag, zone, expiration.UTC().Format(time.RFC3339)))
 			default:
-				return verdict{status: Secure, expires: expiration, lifetime: expiration.Sub(inception), algs: []uint8{s.Algorithm}}
+				return verdict{status: Secure, expires: expiration, lifetime: expiration.Sub(inception), algs: []Algorithm{Algorithm(s.Algorithm)}}
 			}
 		}
 		if !found {
-			note(1, bogus(zone, s.KeyTag, "%s is signed by key %d, which is not among the DNSKEYs of %s (RFC 4035 §5.3.1)", what, s.KeyTag, zone))
+			note(1, bogus(ProblemUnknownKey, zone, s.KeyTag, "%s is signed by key %d, which is not among the DNSKEYs of %s (RFC 4035 §5.3.1)", what, s.KeyTag, zone))
 		}
 	}
 	if bestRank < 0 {
-		return bogus(zone, 0, "%s has no RRSIG by %s (RFC 4035 §5.3)", what, zone)
+		return bogus(ProblemUnsigned, zone, 0, "%s has no RRSIG by %s (RFC 4035 §5.3)", what, zone)
 	}
 	return best
 }
@@ -413,7 +443,7 @@ func (v *Validator) loadKeys(ctx context.Context, zone string) ([]*mdns.DNSKEY, 
 	}
 	if len(dss) == 0 {
 		if zone == "." {
-			return nil, bogus(".", 0, "no trust anchor for the root")
+			return nil, bogus(ProblemNoAnchor, ".", 0, "no trust anchor for the root")
 		}
 		dsMsg, err := v.q.QueryDNSSEC(ctx, zone, mdns.TypeDS)
 		if err != nil {
@@ -461,7 +491,7 @@ func (v *Validator) loadKeys(ctx context.Context, zone string) ([]*mdns.DNSKEY, 
 	}
 	tags := dsTags(usable)
 	if len(keys) == 0 {
-		return nil, bogus(zone, usable[0].KeyTag, "%s has no DNSKEY records, but its DS record (key tag %s) says it is signed (RFC 4035 §5.2)", zone, tags)
+		return nil, bogus(ProblemNoDNSKEY, zone, usable[0].KeyTag, "%s has no DNSKEY records, but its DS record (key tag %s) says it is signed (RFC 4035 §5.2)", zone, tags)
 	}
 	var entry []*mdns.DNSKEY // the keys a DS record vouches for
 	for _, k := range keys {
@@ -474,7 +504,7 @@ func (v *Validator) loadKeys(ctx context.Context, zone string) ([]*mdns.DNSKEY, 
 		}
 	}
 	if len(entry) == 0 {
-		return nil, bogus(zone, usable[0].KeyTag, "no DNSKEY of %s matches its DS record (key tag %s): the parent's DS is for another key (RFC 4035 §5.2)", zone, tags)
+		return nil, bogus(ProblemDSMismatch, zone, usable[0].KeyTag, "no DNSKEY of %s matches its DS record (key tag %s): the parent's DS is for another key (RFC 4035 §5.2)", zone, tags)
 	}
 	vd := v.verify(keySet, sigs(kr.msg.Answer, zone, mdns.TypeDNSKEY), entry, zone)
 	if vd.status != Secure {
@@ -532,7 +562,7 @@ func (v *Validator) enclosingZone(ctx context.Context, name string) verdict {
 		d := v.denial(ctx, msg, cut, mdns.TypeDS)
 		switch {
 		case d.unsigned:
-			return bogus(zone, 0, "no NSEC or NSEC3 proof that %s has no DS record, but %s is signed (RFC 4035 §5.2)", cut, zone)
+			return bogus(ProblemUnsigned, zone, 0, "no NSEC or NSEC3 proof that %s has no DS record, but %s is signed (RFC 4035 §5.2)", cut, zone)
 		case d.verdict.status != Secure:
 			return d.verdict
 		case d.delegation || d.optOut:

@@ -106,9 +106,9 @@ func TestVerdicts(t *testing.T) {
 		{"mx.good.test", mdns.TypeA, validate.Secure, "", ""},
 		{"_25._tcp.mx.good.test", mdns.TypeTLSA, validate.Secure, "", ""},
 		{"alias.good.test", mdns.TypeA, validate.Secure, "", ""},
-		{"nothing.good.test", mdns.TypeA, validate.Secure, "", ""},     // NXDOMAIN proven by NSEC
-		{"mx.good.test", mdns.TypeAAAA, validate.Secure, "", ""},       // NODATA proven by NSEC
-		{"_tcp.mx.good.test", mdns.TypeTXT, validate.Secure, "", ""},   // empty non-terminal
+		{"nothing.good.test", mdns.TypeA, validate.Secure, "", ""},   // NXDOMAIN proven by NSEC
+		{"mx.good.test", mdns.TypeAAAA, validate.Secure, "", ""},     // NODATA proven by NSEC
+		{"_tcp.mx.good.test", mdns.TypeTXT, validate.Secure, "", ""}, // empty non-terminal
 		{"unsigned.test", mdns.TypeMX, validate.Insecure, "unsigned.test.", ""},
 		{"nothing.unsigned.test", mdns.TypeA, validate.Insecure, "unsigned.test.", ""},
 		{"child.good.test", mdns.TypeMX, validate.Insecure, "child.good.test.", ""},
