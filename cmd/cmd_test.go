@@ -254,7 +254,8 @@ func TestDemoRunsOffline(t *testing.T) {
 	if r.code != cmd.ExitOK {
 		t.Fatalf("exit %d: %s", r.code, r.err)
 	}
-	for _, want := range []string{"mx good.test", "mx.cname", "dns.lookup-failed", "probe good.test", "smtp.rcpt-rejected", "tls.cert-expired", "smtp.open-relay", "smtp.banner-rejected", "smtp.protocol-violation", "dnsbl.listed", "check good.test"} {
+	for _, want := range []string{"mx good.test", "mx.cname", "dns.lookup-failed", "probe good.test", "smtp.rcpt-rejected", "tls.cert-expired", "smtp.open-relay", "smtp.banner-rejected", "smtp.protocol-violation", "dnsbl.listed", "check good.test",
+		"dnssec.bogus", "authenticated by DANE-EE"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
@@ -266,7 +267,7 @@ func TestDemoRunsOffline(t *testing.T) {
 		}
 	}
 	r = run(t, nil, "", false, "demo", "--format", "json")
-	if docs := parseLines(t, r.out); len(docs) != 11 {
+	if docs := parseLines(t, r.out); len(docs) != 13 {
 		t.Errorf("demo JSON: %d documents", len(docs))
 	}
 }

@@ -3,10 +3,13 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/smtptool/smtptool/check/dnsbl"
 	"github.com/smtptool/smtptool/check/mx"
+	"github.com/smtptool/smtptool/dns/validate"
 	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
@@ -44,10 +47,21 @@ func runDemo(ctx context.Context, g *Global) error {
 	if err != nil {
 		return err
 	}
+	// The lab's signatures chain to its own root key, not IANA's.
+	dir, err := os.MkdirTemp("", "smtptool-demo-")
+	if err != nil {
+		return failure(err)
+	}
+	defer os.RemoveAll(dir)
+	anchor := filepath.Join(dir, "lab-anchor.ds")
+	if err := l.WriteTrustAnchor(anchor); err != nil {
+		return failure(err)
+	}
+	v := validate.New(r, l.DNS.Zone.TrustAnchors(), nil)
 	port := fmt.Sprint(l.Port)
 	probeOpts := func(tune func(*probe.RunOptions)) probe.RunOptions {
 		o := probe.RunOptions{
-			Options: probe.Options{Helo: "demo.smtptool.test", Timeout: g.Timeout, RootCAs: l.CA.Pool},
+			Options: probe.Options{Helo: "demo.smtptool.test", Timeout: g.Timeout, RootCAs: l.CA.Pool, Validator: v},
 			Port:    l.Port, MX: mx.Options{AllowPrivate: true},
 		}
 		if tune != nil {
@@ -91,8 +105,14 @@ func runDemo(ctx context.Context, g *Global) error {
 			"check good.test --probe --helo demo.smtptool.test --allow-private --blocklist-private --port " + port, func(ctx context.Context) (*report.Report, error) {
 				po := probeOpts(func(o *probe.RunOptions) { o.AllMX, o.QuitAfter = true, probe.StepStartTLS })
 				return scan.Domain(ctx, r, "good.test", scan.Options{AllowPrivate: true, BlocklistPrivate: true, RootCAs: l.CA.Pool,
-					MTASTSPort: l.HTTPSPort, Timeout: g.Timeout, Probe: &po}), nil
+					MTASTSPort: l.HTTPSPort, Timeout: g.Timeout, Probe: &po, Validator: v}), nil
 			}},
+		{"A signed domain whose signatures expired two days ago: validating resolvers answer SERVFAIL to every question, and the dnssec check says why.",
+			"check dnssec-expired.test", func(ctx context.Context) (*report.Report, error) {
+				return scan.Domain(ctx, r, "dnssec-expired.test", scan.Options{Timeout: g.Timeout, Validator: v}), nil
+			}},
+		probeStep("A host with a self-signed certificate that its DANE-EE record authenticates: what DANE senders check.",
+			"mx.dane-only.test:"+port+" --helo demo.smtptool.test", "mx.dane-only.test:"+port, nil),
 		probeStep("A server that greets with 421.", "busy.smtp.test:"+port+" --helo demo.smtptool.test", "busy.smtp.test:"+port, nil),
 		probeStep("A server whose reply to EHLO never ends: the probe stops it, in bounded memory.", "endless.smtp.test:"+port+" --helo demo.smtptool.test", "endless.smtp.test:"+port, nil),
 	}
@@ -121,7 +141,7 @@ func runDemo(ctx context.Context, g *Global) error {
 			say("# " + line)
 		}
 		// A long command continues on the next line, as a shell takes it.
-		cmdLines := fold("$ smtptool "+s.args+" "+labFlags(l, s.args), 74)
+		cmdLines := fold("$ smtptool "+s.args+" "+labFlags(l, anchor, s.args), 74)
 		for i, line := range cmdLines {
 			if i < len(cmdLines)-1 {
 				line += " \\"
@@ -143,11 +163,12 @@ func runDemo(ctx context.Context, g *Global) error {
 	return nil
 }
 
-// labFlags are the flags that point a command at the lab: its resolver
-// and, for the commands that use them, its CA (SSL_CERT_FILE, which lab
-// serve prints, does the same) and the port of its HTTPS host.
-func labFlags(l *lab.Lab, args string) string {
-	flags := "--resolver " + l.DNS.Addr
+// labFlags are the flags that point a command at the lab: its resolver,
+// its DNSSEC trust anchor and, for the commands that use them, its CA
+// (SSL_CERT_FILE, which lab serve prints, does the same) and the port of
+// its HTTPS host.
+func labFlags(l *lab.Lab, anchor, args string) string {
+	flags := "--resolver " + l.DNS.Addr + " --trust-anchor " + anchor
 	if strings.HasPrefix(args, "check ") {
 		flags += fmt.Sprintf(" --mta-sts-port %d", l.HTTPSPort)
 	}

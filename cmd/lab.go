@@ -22,7 +22,8 @@ func newLabCmd(g *Global) *cobra.Command {
 an HTTPS host for MTA-STS and BIMI, all on loopback — and keeps it up until
 Ctrl-C. It prints what to paste so that every command of the README and the
 demo can be tried by hand: the environment (SSL_CERT_FILE trusts the lab's
-CA) and the flags (--resolver, --port, --mta-sts-port).`,
+CA) and the flags (--resolver, --trust-anchor for the lab's own DNSSEC root
+key, --port, --mta-sts-port).`,
 		Example: "  smtptool lab serve\n  # then, in another shell, what it printed, e.g.:\n  smtptool probe mx1.good.test --port 2525 --resolver 127.0.0.1:5353",
 		Args:    cobra.NoArgs,
 		RunE:    func(c *cobra.Command, _ []string) error { return runLabServe(c.Context(), g) },
@@ -45,13 +46,17 @@ func runLabServe(ctx context.Context, g *Global) error {
 	if err := os.WriteFile(ca, l.CA.PEM(), 0o644); err != nil {
 		return failure(err)
 	}
+	anchor := filepath.Join(dir, "lab-anchor.ds")
+	if err := l.WriteTrustAnchor(anchor); err != nil {
+		return failure(err)
+	}
 	w := g.io.Out
 	fmt.Fprintf(w, "The smtptool lab is up: DNS on %s, SMTP on 127.0.0.x port %d (implicit TLS on %d), HTTPS on %s:%d.\n",
 		l.DNS.Addr, l.Port, l.TLSPort, lab.HTTPSIP, l.HTTPSPort)
 	fmt.Fprintln(w, "Paste this into another shell; Ctrl-C here stops the lab.")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "export SSL_CERT_FILE=%s\n", ca)
-	fmt.Fprintf(w, "LAB='--resolver %s'\n", l.DNS.Addr)
+	fmt.Fprintf(w, "LAB='--resolver %s --trust-anchor %s'\n", l.DNS.Addr, anchor)
 	fmt.Fprintf(w, "PORT=%d\n", l.Port)
 	fmt.Fprintf(w, "MTASTS='--mta-sts-port %d'\n", l.HTTPSPort)
 	fmt.Fprintln(w)

@@ -34,7 +34,7 @@ func TestLabServePrintsWorkingFlags(t *testing.T) {
 	ios := &cmd.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &bytes.Buffer{}, Getenv: func(string) string { return "" }}
 	done := make(chan cmd.ExitCode, 1)
 	go func() { done <- cmd.Run(ctx, ios, []string{"lab", "serve"}) }()
-	resolver := regexp.MustCompile(`LAB='--resolver (\S+)'`)
+	resolver := regexp.MustCompile(`LAB='--resolver (\S+) --trust-anchor (\S+)'`)
 	var m []string
 	for deadline := time.Now().Add(30 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		m = resolver.FindStringSubmatch(out.String())
@@ -45,6 +45,11 @@ func TestLabServePrintsWorkingFlags(t *testing.T) {
 	r := run(t, nil, "", false, "mx", "good.test", "--allow-private", "--resolver", m[1], "--format", "json")
 	if r.code != cmd.ExitOK || !strings.Contains(r.out, "mx1.good.test") {
 		t.Errorf("mx against the served lab: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	// Its trust anchor validates the lab's signed zones.
+	r = run(t, nil, "", false, "check", "dnssec-expired.test", "--resolver", m[1], "--trust-anchor", m[2], "--format", "json")
+	if r.code != cmd.ExitFindings || !strings.Contains(r.out, `"dnssec.bogus"`) || !strings.Contains(r.out, "expired on") {
+		t.Errorf("check of a bogus domain against the served lab: exit %d\n%s%s", r.code, r.out, r.err)
 	}
 	cancel()
 	if code := <-done; code != cmd.ExitInterrupted {

@@ -96,6 +96,8 @@ var readmeMasks = []struct {
 	{regexp.MustCompile(`\((?:in )?\d+ days?\)`), "(N days)"},
 	{regexp.MustCompile(`TLS_[A-Z0-9_]+`), "CIPHER"},
 	{regexp.MustCompile(`\b[0-9a-f]{20,}…`), "HEX…"}, // TLSA records of the lab's fresh keys
+	{regexp.MustCompile(`\bkey \d+`), "key N"},       // and the key tags of its DNSSEC keys
+	{regexp.MustCompile(`T\d{2}:\d{2}:\d{2}Z`), "TTIME"},
 }
 
 // words is an output, masked, as the words a reader sees: how lines wrap

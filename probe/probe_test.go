@@ -17,6 +17,7 @@ import (
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/dns/dnstest"
 	"github.com/smtptool/smtptool/lab"
+	"github.com/smtptool/smtptool/dns/validate"
 	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"
@@ -378,5 +379,50 @@ mx1.race.test.   300 A ` + goodAddr)
 	}
 	if last, ok := rep.Checks[2].Data.(*probe.Result); !ok || !last.Connected || !strings.Contains(rep.Checks[2].Name, "mx1.race.test") {
 		t.Fatalf("good host not walked: %s %+v", rep.Checks[2].Name, rep.Checks[2].Data)
+	}
+}
+
+// With smtptool's own DNSSEC validation, the probe judges DANE as sending
+// MTAs do (RFC 7672): a DANE-EE match authenticates the host whatever its
+// PKIX state (the findings stay, as information), PKIX usages are not
+// used, and a bogus TLSA RRset is an error.
+func TestDANEAsSendersEnforceIt(t *testing.T) {
+	l, r := labtest.ForTest(t, time.Second)
+	v := validate.New(r, l.DNS.Zone.TrustAnchors(), nil)
+	for _, tc := range []struct {
+		host, want, by string
+	}{
+		{"mx1.good.test", "", "DANE-EE"},
+		{"mx.dane-only.test", "i:tls.cert-untrusted", "DANE-EE"},
+		{"mx.dane-rollover.test", "i:tls.cert-name-mismatch", "DANE-EE"},
+		{"mx.dane-bad.test", "error:dane.mismatch", ""},
+		{"mx.dane-bogus.test", "error:dane.tlsa-bogus", ""},
+		{"mx.dane-pkix.test", "", ""},
+		{"selfsigned.smtp.test", "error:tls.cert-untrusted", ""}, // no TLSA: the web PKI is all there is
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			o := options(l)
+			o.Validator = v
+			rep, err := probe.Run(context.Background(), r, fmt.Sprintf("%s:%d", tc.host, l.Port), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rep.Findings() {
+				sev := f.Severity.String()
+				if f.Severity == report.Info {
+					sev = "i"
+				}
+				got = append(got, sev+":"+f.ID)
+			}
+			res := session(t, rep)
+			by := ""
+			if res.TLS != nil {
+				by = res.TLS.DANE
+			}
+			if strings.Join(got, ",") != tc.want || by != tc.by {
+				t.Errorf("findings %q, authenticated by %q; want %q, %q", got, by, tc.want, tc.by)
+			}
+		})
 	}
 }

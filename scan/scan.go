@@ -7,6 +7,7 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"crypto/x509"
 	"slices"
 	"strings"
@@ -63,8 +64,17 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 	// RFC 8020 §2: nothing exists below a name that does not exist. The MX
 	// question is asked first; after NXDOMAIN nothing else is, and the
 	// report is the one finding (mx.Check reads the cached answer).
-	if ans, err := r.Lookup(ctx, domain, mdns.TypeMX); err == nil && ans.NXDomain() {
+	ans, err := r.Lookup(ctx, domain, mdns.TypeMX)
+	if err == nil && ans.NXDomain() {
 		return nonexistent(ctx, r, domain, o)
+	}
+	// A validating resolver answers SERVFAIL to every question about a
+	// domain whose DNSSEC is bogus (RFC 4035 §5.5): that is the verdict,
+	// and nothing else can be checked through it.
+	if err != nil && errors.Is(err, dns.ErrServerFailure) && o.Validator != nil {
+		if v := dnssec.Validate(ctx, o.Validator, domain); v.Status == validate.Bogus {
+			return bogus(ctx, r, domain, o, v, err)
+		}
 	}
 	var res results
 	var mxFindings []report.Finding
@@ -188,10 +198,29 @@ var skippedAreas = []string{dnssec.Name, spf.Name, dmarc.Name, dkim.Name, mtasts
 // says so (domain.nxdomain), and every other check is skipped.
 func nonexistent(ctx context.Context, r dns.Resolver, domain string, o Options) *report.Report {
 	res, fs := mx.Check(ctx, r, domain, mx.Options{AllowPrivate: o.AllowPrivate})
-	rep := &report.Report{Command: "check", Target: domain, Checks: []*report.Check{report.NewCheck(mx.Name, res, fs)}}
-	why := report.Skipped{Reason: "the domain does not exist"}
+	return withSkipped(ctx, r, domain, o, res, report.NewCheck(mx.Name, res, fs), nil, "the domain does not exist")
+}
+
+// bogus is the report of a domain whose MX answer fails DNSSEC validation
+// and that the resolver therefore refuses: the dnssec check says why, and
+// every other check is skipped (dnssec.bogus, not an inconclusive lookup).
+func bogus(ctx context.Context, r dns.Resolver, domain string, o Options, v *validate.Result, lookupErr error) *report.Report {
+	why := "DNSSEC validation of the domain fails (see dnssec): validating resolvers answer SERVFAIL"
+	sec := report.NewCheck(dnssec.Name, &dnssec.Result{Validation: v}, []report.Finding{dnssec.Bogus(domain+" MX", v, lookupErr)})
+	return withSkipped(ctx, r, domain, o, &mx.Result{Domain: domain}, report.NewCheck(mx.Name, report.Skipped{Reason: why}, nil), sec, why)
+}
+
+// withSkipped is a report of the mx check (and the dnssec check, when
+// given) with every other area skipped for why.
+func withSkipped(ctx context.Context, r dns.Resolver, domain string, o Options, res *mx.Result, mxC, secC *report.Check, why string) *report.Report {
+	rep := &report.Report{Command: "check", Target: domain, Checks: []*report.Check{mxC}}
+	skip := report.Skipped{Reason: why}
 	for _, name := range append(skippedAreas, dnsbl.Name(strings.ToLower(strings.TrimSuffix(domain, ".")))) {
-		rep.Checks = append(rep.Checks, report.NewCheck(name, why, nil))
+		if name == dnssec.Name && secC != nil {
+			rep.Checks = append(rep.Checks, secC)
+			continue
+		}
+		rep.Checks = append(rep.Checks, report.NewCheck(name, skip, nil))
 	}
 	if o.Expect != nil {
 		rep.Checks = append(rep.Checks, o.Expect.evaluate(ctx, r, domain, results{mx: res, spf: &spf.Lint{Domain: domain}, dmarc: &dmarc.Result{Domain: domain},
