@@ -16,8 +16,8 @@ import (
 
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/dns/dnstest"
-	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/dns/validate"
+	"github.com/smtptool/smtptool/lab"
 	"github.com/smtptool/smtptool/lab/labtest"
 	"github.com/smtptool/smtptool/probe"
 	"github.com/smtptool/smtptool/report"

@@ -7,8 +7,8 @@ package scan
 
 import (
 	"context"
-	"errors"
 	"crypto/x509"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
