@@ -252,6 +252,9 @@ func (z *Zone) resolve(m *dns.Msg, name string, qtype uint16, do, cd bool) {
 		}
 		authentic = authentic && a
 	}
+	if m.Rcode == dns.RcodeNameError && z.zoneFor(last, qtype).flaws["optout"] {
+		authentic = false // RFC 5155 §9.2: an opt-out span may hide a delegation
+	}
 	m.AuthenticatedData = authentic
 }
 

@@ -21,8 +21,10 @@ type denied struct {
 	// answered by the parent's NSEC or NSEC3 with NS and without SOA).
 	delegation bool
 	// optOut: the name is covered by an NSEC3 opt-out span, where
-	// unsigned delegations need not be listed (RFC 5155 §6).
-	optOut bool
+	// unsigned delegations need not be listed (RFC 5155 §6); nextCloser
+	// is the name whose span it is.
+	optOut     bool
+	nextCloser string
 }
 
 // denial checks a response's proof that qname has no qtype records, or
@@ -196,7 +198,7 @@ func nsec3Denial(all []*mdns.NSEC3, zone, qname string, qtype uint16) denied {
 		if n3s[idx].Flags&1 == 1 {
 			// RFC 5155 §8.6 and §9.2: an opt-out span may hide an unsigned
 			// delegation, so what lies below it is insecure.
-			return denied{verdict: secure, optOut: true}
+			return denied{verdict: secure, optOut: true, nextCloser: nextCloser}
 		}
 		wildcard := "*." + strings.TrimPrefix(ce, ".")
 		if ce == "." {

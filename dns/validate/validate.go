@@ -223,8 +223,15 @@ func (v *Validator) Validate(ctx context.Context, name string, qtype uint16) *Re
 		}
 		// RFC 4035 §5.4: no records, so the absence must be proven.
 		d := v.denial(ctx, msg, owner, qtype)
-		if d.unsigned {
+		switch {
+		case d.unsigned:
 			d.verdict = v.unsignedHere(ctx, owner, fmt.Sprintf("there is no NSEC or NSEC3 proof that %s %s does not exist", owner, res.Type))
+		case d.optOut && qtype != mdns.TypeDS && d.verdict.status == Secure:
+			// RFC 5155 §9.2: what an opt-out span covers may be an unsigned
+			// delegation, so its absence is not authenticated. (For DS the
+			// same proof is the secure answer that there is none, §8.6.)
+			d.verdict = verdict{status: Insecure, zone: d.nextCloser,
+				reason: fmt.Sprintf("%s lies in an NSEC3 opt-out span: it may be an unsigned delegation, so the proof that %s %s does not exist is not authenticated (RFC 5155 §9.2)", d.nextCloser, owner, res.Type)}
 		}
 		vd = worse(vd, d.verdict)
 		break
