@@ -125,13 +125,13 @@ func TestDNSSECAgreesWithUnboundAndDelv(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	rootDS := signWorld(t, dir)
+	rootDS := signWorld(t, dir, refWorld)
 	anchor := filepath.Join(dir, "root.ds")
 	if err := os.WriteFile(anchor, []byte(rootDS+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	knot := startKnot(t, dir)
-	unbound := startUnbound(t, dir, knot, anchor)
+	knot := startKnot(t, dir, refWorld)
+	unbound := startUnbound(t, dir, freeAddr(t), knot, anchor)
 	delvAnchor := filepath.Join(dir, "delv.anchor")
 	ds := strings.Fields(rootDS) // . IN DS tag alg digesttype digest
 	os.WriteFile(delvAnchor, []byte(fmt.Sprintf("trust-anchors {\n  \".\" static-ds %s %s %s \"%s\";\n};\n", ds[3], ds[4], ds[5], ds[6])), 0o644)
@@ -209,7 +209,7 @@ func TestDNSSECAgreesWithUnboundAndDelv(t *testing.T) {
 
 // signWorld writes, signs and spoils the zones of refWorld in dir, and
 // returns the root's DS record.
-func signWorld(t *testing.T, dir string) string {
+func signWorld(t *testing.T, dir string, world []refZone) string {
 	t.Helper()
 	keys := map[string]string{} // zone → key base name
 	ds := map[string]string{}   // zone → the DS its parent publishes
@@ -239,7 +239,7 @@ func signWorld(t *testing.T, dir string) string {
 		}
 		return strings.TrimSpace(string(b))
 	}
-	for _, z := range refWorld {
+	for _, z := range world {
 		if !z.signed {
 			continue
 		}
@@ -250,12 +250,12 @@ func signWorld(t *testing.T, dir string) string {
 		}
 	}
 	// Children first, so that each parent can list its delegations.
-	for i := len(refWorld) - 1; i >= 0; i-- {
-		z := refWorld[i]
+	for i := len(world) - 1; i >= 0; i-- {
+		z := world[i]
 		var b strings.Builder
 		fmt.Fprintf(&b, "$ORIGIN %s\n$TTL 300\n@ SOA ns.lab. hostmaster.lab. 1 3600 600 86400 300\n@ NS ns.lab.\n%s", z.name, z.records)
-		for _, child := range refWorld {
-			if child.name != z.name && parentZone(child.name) == z.name {
+		for _, child := range world {
+			if child.name != z.name && parentZone(world, child.name) == z.name {
 				fmt.Fprintf(&b, "%s NS ns.lab.\n", child.name)
 				if d := ds[child.name]; d != "" {
 					b.WriteString(d + "\n")
@@ -285,13 +285,13 @@ func signWorld(t *testing.T, dir string) string {
 	return ds["."]
 }
 
-// parentZone is the zone of refWorld that holds name's delegation.
-func parentZone(name string) string {
+// parentZone is the zone of the world that holds name's delegation.
+func parentZone(world []refZone, name string) string {
 	if name == "." {
 		return ""
 	}
 	for p := parentName(name); ; p = parentName(p) {
-		for _, z := range refWorld {
+		for _, z := range world {
 			if z.name == p {
 				return p
 			}
@@ -359,7 +359,7 @@ func daemon(t *testing.T, addr, probe string, name string, args ...string) {
 	t.Fatalf("%s did not answer on %s:\n%s", name, addr, out)
 }
 
-func startKnot(t *testing.T, dir string) string {
+func startKnot(t *testing.T, dir string, world []refZone) string {
 	addr := freeAddr(t)
 	var conf strings.Builder
 	fmt.Fprintf(&conf, "server:\n  listen: %s\n  rundir: %s\n", strings.Replace(addr, ":", "@", 1), dir)
@@ -368,7 +368,7 @@ func startKnot(t *testing.T, dir string) string {
 	}
 	fmt.Fprintf(&conf, "database:\n  storage: %s/knotdb\nlog:\n  - target: stderr\n    any: warning\n", dir)
 	fmt.Fprintf(&conf, "template:\n  - id: default\n    storage: %s\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\nzone:\n", dir)
-	for _, z := range refWorld {
+	for _, z := range world {
 		file := zoneFile(z.name)
 		if z.signed {
 			file += ".signed"
@@ -384,8 +384,7 @@ func startKnot(t *testing.T, dir string) string {
 // startUnbound runs Unbound validating from the world's root key,
 // forwarding every question to Knot: it never asks anything else (root
 // hints point at an unused loopback address; forwarding overrides them).
-func startUnbound(t *testing.T, dir, knot, anchor string) string {
-	addr := freeAddr(t)
+func startUnbound(t *testing.T, dir, addr, knot, anchor string) string {
 	host, port, _ := net.SplitHostPort(addr)
 	hints := filepath.Join(dir, "root.hints")
 	os.WriteFile(hints, []byte(". 3600 NS ns.hints.invalid.\nns.hints.invalid. 3600 A 127.0.0.254\n"), 0o644)
@@ -415,7 +414,7 @@ forward-zone:
 `, host, port, dir, dir, anchor, hints, strings.Replace(knot, ":", "@", 1))
 	path := filepath.Join(dir, "unbound.conf")
 	os.WriteFile(path, []byte(conf), 0o644)
-	daemon(t, addr, "good.test.", "unbound", "-d", "-c", path)
+	daemon(t, addr, "test.", "unbound", "-d", "-c", path)
 	return addr
 }
 
@@ -450,4 +449,161 @@ func unboundVerdict(ctx context.Context, c *dns.Client, name string, qtype uint1
 		return validate.Secure
 	}
 	return validate.Insecure
+}
+
+// The DANE differential: Postfix's posttls-finger and smtptool's probe
+// connect to the real Postfix of scripts/postfix-lab.sh under domains
+// whose TLSA records are right, wrong, unusable or bogus, and must agree
+// on each: authenticated (a DANE sender delivers), refused (it defers),
+// or unauthenticated TLS (DANE does not apply).
+//
+// posttls-finger asks the system's resolver, so this runs where
+// /etc/resolv.conf names 127.0.0.53 with trust-ad, as
+// scripts/netns-tests.sh arranges in its own mount namespace; the test
+// runs Unbound there. Elsewhere it skips (fails under
+// SMTPTOOL_REQUIRE_DNSSEC_REFS).
+func TestDANEAgreesWithPostfix(t *testing.T) {
+	require := func(format string, args ...any) {
+		t.Helper()
+		msg := fmt.Sprintf(format, args...)
+		if os.Getenv("SMTPTOOL_REQUIRE_DNSSEC_REFS") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	for _, tool := range []string{"knotd", "unbound", "posttls-finger", "ldns-keygen", "ldns-signzone", "openssl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			require("%s not installed: the DANE differential is skipped", tool)
+		}
+	}
+	if conf, _ := os.ReadFile("/etc/resolv.conf"); !regexp.MustCompile(`(?m)^nameserver 127\.0\.0\.53\s*$`).Match(conf) || !strings.Contains(string(conf), "trust-ad") {
+		require("/etc/resolv.conf does not name 127.0.0.53 with trust-ad (posttls-finger asks the system's resolver): run the suite through scripts/netns-tests.sh")
+	}
+	caFile, _ := postfix(t)
+	spki := func() string {
+		out, err := exec.Command("sh", "-c", "openssl x509 -in "+postfixLab+"/server.crt -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Fields(string(out))[0]
+	}
+	caDER, err := exec.Command("sh", "-c", "openssl x509 -in "+caFile+" -outform DER | sha256sum").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ee, ta := spki(), strings.Fields(string(caDER))[0]
+	zeros := strings.Repeat("0", 64)
+	host := func(name, tlsa string) string {
+		out := "@ MX 10 " + name + "\n" + name + " A 127.0.0.1\n"
+		for _, rec := range strings.Split(tlsa, ";") {
+			if rec != "" {
+				out += "_25._tcp." + name + " TLSA " + rec + "\n"
+			}
+		}
+		return out
+	}
+	world := []refZone{
+		{name: ".", signed: true},
+		{name: "lab.", records: "ns A 127.0.0.1\n"},
+		{name: "test.", signed: true},
+		// DANE-TA: the lab CA, and the certificate names the host.
+		{name: "postfix.test.", signed: true, records: host("mail", "2 0 1 "+ta)},
+		// DANE-EE: the server's key; names and issuer are not checked.
+		{name: "dane-ee.test.", signed: true, records: host("mail", "3 1 1 "+ee)},
+		// DANE-TA for a host the certificate does not name.
+		{name: "dane-ta-name.test.", signed: true, records: host("mail", "2 0 1 "+ta)},
+		{name: "dane-wrong.test.", signed: true, records: host("mail", "3 1 1 "+zeros)},
+		// a rollover: the next key's record beside the current one
+		{name: "dane-rollover.test.", signed: true, records: host("mail", "3 1 1 "+zeros+";3 1 1 "+ee)},
+		// PKIX-EE only: unusable for SMTP (RFC 7672 §3.1.3)
+		{name: "dane-pkix.test.", signed: true, records: host("mail", "1 1 1 "+ee)},
+		{name: "dane-bogus.test.", signed: true, records: host("mail", "3 1 1 "+ee), after: func(z string) string {
+			return strings.Replace(z, ee, zeros, 1)
+		}},
+		// an unsigned domain whose MX host has valid TLSA records
+		{name: "dane-insecure-mx.test.", records: "@ MX 10 mail.dane-ee.test.\n"},
+		// signed, and no TLSA records: DANE does not apply
+		{name: "dane-none.test.", signed: true, records: host("mail", "")},
+	}
+	dir := t.TempDir()
+	rootDS := signWorld(t, dir, world)
+	anchor := filepath.Join(dir, "root.ds")
+	os.WriteFile(anchor, []byte(rootDS+"\n"), 0o644)
+	knot := startKnot(t, dir, world)
+	unbound := startUnbound(t, dir, "127.0.0.53:53", knot, anchor)
+
+	for _, tc := range []struct{ domain, want string }{
+		{"postfix.test", "authenticated"},
+		{"dane-ee.test", "authenticated"},
+		{"dane-ta-name.test", "refused"},
+		{"dane-wrong.test", "refused"},
+		{"dane-rollover.test", "authenticated"},
+		{"dane-pkix.test", "unauthenticated"},
+		{"dane-bogus.test", "refused"},
+		{"dane-insecure-mx.test", "unauthenticated"},
+		{"dane-none.test", "unauthenticated"},
+	} {
+		t.Run(tc.domain, func(t *testing.T) {
+			out, _ := exec.Command("posttls-finger", "-v", "-c", "-l", "dane", "-t", "5", "-T", "10", tc.domain).CombinedOutput()
+			postfixSays := posttlsVerdict(string(out))
+			r := run(t, nil, "", false, "probe", tc.domain, "--resolver", unbound, "--trust-anchor", anchor, "--quit-after", "starttls", "--format", "json", "--timeout", "5s")
+			oursSays := probeVerdict(t, r.out)
+			if postfixSays != tc.want || oursSays != tc.want {
+				t.Errorf("posttls-finger: %s, smtptool: %s; want %s\nposttls-finger said:\n%s\nsmtptool said:\n%s", postfixSays, oursSays, tc.want, out, r.out)
+			}
+		})
+	}
+}
+
+// posttlsVerdict reads posttls-finger's account (with -v) of a session at
+// the "dane" level: verified, a DANE failure (a TLSA lookup error, or a
+// chain that its usable TLSA records do not authenticate), or DANE not
+// applying (no usable TLSA records, an insecure MX RRset).
+func posttlsVerdict(out string) string {
+	switch {
+	case strings.Contains(out, "Verified TLS connection established"):
+		return "authenticated"
+	case strings.Contains(out, "TLSA lookup error"):
+		return "refused"
+	case strings.Contains(out, "TLSA records found, resorting to"), strings.Contains(out, "MX RRset insecure"):
+		return "unauthenticated"
+	case strings.Contains(out, "server certificate verification failed"):
+		return "refused"
+	case strings.Contains(out, "TLS connection established"):
+		return "unauthenticated"
+	}
+	return "unknown"
+}
+
+// probeVerdict reads smtptool's: authenticated by a TLSA record, refused
+// for a DANE failure, or TLS without DANE.
+func probeVerdict(t *testing.T, out string) string {
+	var doc struct {
+		Checks []struct {
+			Findings []finding `json:"findings"`
+			Data     struct {
+				TLS *struct {
+					DANE string `json:"dane_authenticated"`
+				} `json:"tls"`
+			} `json:"data"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	verdict := "unknown"
+	for _, c := range doc.Checks {
+		for _, f := range c.Findings {
+			if f.ID == "dane.mismatch" || f.ID == "dane.tlsa-bogus" {
+				return "refused"
+			}
+		}
+		if c.Data.TLS != nil {
+			verdict = "unauthenticated"
+			if c.Data.TLS.DANE != "" {
+				return "authenticated"
+			}
+		}
+	}
+	return verdict
 }

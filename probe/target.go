@@ -16,6 +16,7 @@ import (
 	"github.com/smtptool/smtptool/check/dane"
 	"github.com/smtptool/smtptool/check/mx"
 	"github.com/smtptool/smtptool/dns"
+	"github.com/smtptool/smtptool/dns/validate"
 	"github.com/smtptool/smtptool/report"
 )
 
@@ -106,6 +107,9 @@ func Run(ctx context.Context, r dns.Resolver, target string, o RunOptions) (*rep
 	rep := &report.Report{Command: "probe", Target: target}
 
 	var candidates [][]Server // per host, its addresses in order
+	// Senders use DANE for a domain only when its MX RRset is secure
+	// (RFC 7672 §2.2.1); a host named directly is its own TLSA base.
+	mxInsecure := ""
 	switch {
 	case t.IP.IsValid():
 		if err := t.Fits(o.Network); err != nil {
@@ -128,6 +132,14 @@ func Run(ctx context.Context, r dns.Resolver, target string, o RunOptions) (*rep
 	default:
 		res, findings := mx.Check(ctx, r, t.Host, o.MX)
 		check := report.NewCheck(mx.Name, res, findings)
+		switch {
+		case o.Validator != nil:
+			if v := o.Validator.Validate(ctx, t.Host, mdns.TypeMX); v.Status != validate.Secure {
+				mxInsecure = fmt.Sprintf("the MX RRset of %s is %s", t.Host, v.Status)
+			}
+		case !res.Authentic:
+			mxInsecure = fmt.Sprintf("the MX RRset of %s is not DNSSEC-validated", t.Host)
+		}
 		for _, h := range res.Hosts {
 			if s := servers(h, port, o.Network); len(s) > 0 {
 				candidates = append(candidates, s)
@@ -190,7 +202,7 @@ func Run(ctx context.Context, r dns.Resolver, target string, o RunOptions) (*rep
 	}
 	for _, rs := range results {
 		for _, res := range rs {
-			matchDANE(ctx, r, res, o.Options)
+			matchDANE(ctx, r, res, o.Options, mxInsecure)
 			rep.Checks = append(rep.Checks, &report.Check{Name: checkName(res), Findings: res.Findings, Data: res})
 		}
 	}
@@ -277,7 +289,7 @@ func race(ctx context.Context, servers []Server, o Options) []*dialOutcome {
 // DANE-TA or DANE-EE record. Under DANE-EE the web PKI is not what a
 // sender checks (§3.1.1): its findings become information. A bogus TLSA
 // RRset makes DANE senders defer the mail (§2.2).
-func matchDANE(ctx context.Context, r dns.Resolver, res *Result, o Options) {
+func matchDANE(ctx context.Context, r dns.Resolver, res *Result, o Options, mxInsecure string) {
 	if res.TLS == nil || res.Host == "" {
 		return
 	}
@@ -288,6 +300,10 @@ func matchDANE(ctx context.Context, r dns.Resolver, res *Result, o Options) {
 		return
 	}
 	res.DANE = h
+	if mxInsecure != "" {
+		h.Unused = mxInsecure + ": senders do not use DANE for it (RFC 7672 §2.2.1)"
+		return
+	}
 	if h.Bogus() {
 		res.Findings = append(res.Findings, report.Finding{ID: "dane.tlsa-bogus", Severity: report.Error,
 			Message: fmt.Sprintf("the TLSA records at %s fail DNSSEC validation (%s): DANE senders will not deliver to %s, and defer the mail", h.Name, h.Validation.Reason, res.Host),

@@ -76,6 +76,8 @@ func (r *Result) WriteText(p *report.Printer) {
 	if d := r.DANE; d != nil {
 		state := "not DNSSEC-secure: senders ignore them"
 		switch {
+		case d.Unused != "":
+			state = d.Unused
 		case d.Bogus():
 			state = "DNSSEC-bogus: DANE senders defer the mail"
 		case d.Authentic:
@@ -90,7 +92,7 @@ func (r *Result) WriteText(p *report.Printer) {
 				got = p.S(report.Dim, "unusable for SMTP (usage 0/1, RFC 7672 §3.1.3)")
 			case rec.Matched:
 				got = p.S(report.Good, "matched ✓")
-			case !d.Authentic:
+			case !d.Authentic || d.Unused != "":
 				got = ""
 			case authenticated:
 				got = p.S(report.Dim, "no match (another record matched)")

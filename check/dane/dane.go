@@ -51,6 +51,9 @@ type Host struct {
 	// Validation is smtptool's own DNSSEC verdict on the TLSA answer, when
 	// it validated.
 	Validation *validate.Result `json:"validation,omitempty"`
+	// Unused says why senders do not use the records, when a probe knows
+	// (the domain's MX RRset is not secure).
+	Unused string `json:"unused,omitempty"`
 }
 
 // TLSAName is where a host's TLSA records live (RFC 7672 §2.2.3).
