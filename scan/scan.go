@@ -93,6 +93,23 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 		}
 		return names
 	}
+	// The TLSA lookups need only the MX targets, which the MX answer
+	// gives (cached, asked once) long before the MX check has every
+	// address and PTR; an implicit MX is the mx check's to tell.
+	mxTargets := func() []string {
+		var names []string
+		if ans, err := r.Lookup(ctx, domain, mdns.TypeMX); err == nil {
+			for _, m := range dns.Records[*mdns.MX](ans) {
+				if t := mdns.CanonicalName(m.Mx); t != "." && !slices.Contains(names, t) {
+					names = append(names, t)
+				}
+			}
+		}
+		if len(names) == 0 {
+			return mxNames()
+		}
+		return names
+	}
 
 	bl := dnsbl.Options{SendPrivate: o.BlocklistPrivate}
 	sts := mtasts.Options{Port: o.MTASTSPort, RootCAs: o.RootCAs, Timeout: o.Timeout, MXHosts: mxNames}
@@ -137,19 +154,26 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 		res.mtasts, fs = mtasts.Check(ctx, r, domain, sts)
 		stsC = report.NewCheck(mtasts.Name, res.mtasts, fs)
 	})
+	dmarcDone := make(chan struct{})
 	wg.Go(func() {
+		defer close(dmarcDone)
 		var fs []report.Finding
 		res.dmarc, fs = dmarc.Check(ctx, r, domain, dmarc.Options{})
 		dmarcC = report.NewCheck(dmarc.Name, res.dmarc, fs)
-		state := bimi.DMARCState{}
-		if d := res.dmarc; d.Record != nil {
-			state = bimi.DMARCState{Known: true, Policy: string(d.Policy), Percent: d.Record.Percent, Inherits: d.Inherited}
+	})
+	wg.Go(func() {
+		state := func() bimi.DMARCState {
+			<-dmarcDone
+			if d := res.dmarc; d.Record != nil {
+				return bimi.DMARCState{Known: true, Policy: string(d.Policy), Percent: d.Record.Percent, Inherits: d.Inherited}
+			}
+			return bimi.DMARCState{}
 		}
 		b, bfs := bimi.Check(ctx, r, domain, bimi.Options{DMARC: state, Fetch: true, Port: o.MTASTSPort, RootCAs: o.RootCAs, Timeout: o.Timeout})
 		bimiC = report.NewCheck(bimi.Name, b, bfs)
 	})
 	wg.Go(func() {
-		d, fs := dane.Check(ctx, r, domain, dane.Options{MXHosts: mxNames, Validator: o.Validator})
+		d, fs := dane.Check(ctx, r, domain, dane.Options{MXHosts: mxTargets, Validator: o.Validator})
 		daneC = report.NewCheck(dane.Name, d, fs)
 	})
 	wg.Go(func() {

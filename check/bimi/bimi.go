@@ -24,6 +24,9 @@ import (
 // Name is the check's name in reports.
 const Name = "bimi"
 
+// Given is a DMARC state known before the check runs.
+func Given(d DMARCState) func() DMARCState { return func() DMARCState { return d } }
+
 // DMARCState is what BIMI needs to know of the domain's DMARC policy.
 type DMARCState struct {
 	Known    bool   // a DMARC policy was found
@@ -35,7 +38,9 @@ type DMARCState struct {
 // Options give the check the domain's DMARC policy, and say whether and
 // how to fetch the logo and the mark certificate.
 type Options struct {
-	DMARC DMARCState
+	// DMARC gives the domain's DMARC policy; it is called when the check
+	// needs it, so that the DMARC check can run meanwhile.
+	DMARC func() DMARCState
 	// Fetch gets l= and a= over HTTPS and checks them.
 	Fetch   bool
 	Port    int            // replaces 443: for test labs
@@ -101,7 +106,11 @@ func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Resu
 			fs.Add(checkMark(ctx, r, a, get, now())...)
 		}
 	}
-	if d := o.DMARC; !d.Known || d.Policy == "none" || d.Percent < 100 {
+	d := DMARCState{}
+	if o.DMARC != nil {
+		d = o.DMARC()
+	}
+	if !d.Known || d.Policy == "none" || d.Percent < 100 {
 		why := "no DMARC policy"
 		if d.Known {
 			why = fmt.Sprintf("DMARC p=%s, pct=%d", d.Policy, d.Percent)

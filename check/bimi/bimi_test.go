@@ -27,7 +27,7 @@ func TestFindings(t *testing.T) {
 		{`default._bimi.x.test. 300 TXT "v=BIMI1; l=https://x.test/logo.svg"`, bimi.DMARCState{Known: true, Policy: "reject", Percent: 50}, "bimi.dmarc-not-enforced"},
 		{`default._bimi.x.test. 300 TXT "v=BIMI1; l=https://x.test/logo.svg"`, bimi.DMARCState{}, "bimi.dmarc-not-enforced"},
 	} {
-		_, fs := bimi.Check(context.Background(), dnstest.New(tc.zone), "x.test", bimi.Options{DMARC: tc.dmarc})
+		_, fs := bimi.Check(context.Background(), dnstest.New(tc.zone), "x.test", bimi.Options{DMARC: bimi.Given(tc.dmarc)})
 		labtest.CheckComplete(t, tc.zone, fs...)
 		if got := report.IDs(fs...); got != tc.want {
 			t.Errorf("%s %+v: %q, want %q", tc.zone, tc.dmarc, got, tc.want)
@@ -41,7 +41,7 @@ func TestFindings(t *testing.T) {
 func TestFetchedDocuments(t *testing.T) {
 	l, r := labtest.ForTest(t, time.Second)
 	enforced := bimi.DMARCState{Known: true, Policy: "reject", Percent: 100}
-	o := bimi.Options{DMARC: enforced, Fetch: true, Port: l.HTTPSPort, RootCAs: l.CA.Pool, Timeout: 2 * time.Second}
+	o := bimi.Options{DMARC: bimi.Given(enforced), Fetch: true, Port: l.HTTPSPort, RootCAs: l.CA.Pool, Timeout: 2 * time.Second}
 	for domain, want := range map[string]string{
 		"good.test":        "",
 		"bimi-logo.test":   "bimi.logo-invalid",

@@ -130,9 +130,10 @@ func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Resu
 	for i, h := range mxHosts {
 		wg.Go(func() { hosts[i], errs[i] = Lookup(ctx, r, o.Validator, h, 25) })
 		if o.Validator != nil {
-			wg.Go(func() {
-				addrs[i] = []*validate.Result{o.Validator.Validate(ctx, h, mdns.TypeA), o.Validator.Validate(ctx, h, mdns.TypeAAAA)}
-			})
+			addrs[i] = make([]*validate.Result, 2)
+			for k, t := range []uint16{mdns.TypeA, mdns.TypeAAAA} {
+				wg.Go(func() { addrs[i][k] = o.Validator.Validate(ctx, h, t) })
+			}
 		}
 	}
 	wg.Wait()

@@ -181,8 +181,8 @@ func Analyze(ctx context.Context, r dns.Resolver, raw []byte, o Options) (*Resul
 		// under an enforced policy (quarantine or reject, pct=100).
 		if d := res.DMARC; d.Result == "pass" && (d.Policy == "quarantine" || d.Policy == "reject") {
 			var bfs []report.Finding
-			res.BIMI, bfs = bimi.Check(ctx, r, from, bimi.Options{DMARC: bimi.DMARCState{
-				Known: true, Policy: d.Policy, Percent: d.Percent, Inherits: !strings.EqualFold(d.PolicyAt, from)}})
+			res.BIMI, bfs = bimi.Check(ctx, r, from, bimi.Options{DMARC: bimi.Given(bimi.DMARCState{
+				Known: true, Policy: d.Policy, Percent: d.Percent, Inherits: !strings.EqualFold(d.PolicyAt, from)})})
 			fs.Add(bfs...)
 		}
 	}
