@@ -7,12 +7,8 @@
 package dane
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -273,36 +269,34 @@ func authenticates(rec TLSA, chain []*x509.Certificate, host string, now time.Ti
 	return false
 }
 
+// matches reports whether a certificate is the one a record pins, by
+// miekg/dns's RFC 6698 §2.1 encoding of it.
 func matches(rec TLSA, c *x509.Certificate) bool {
-	var data []byte
-	switch rec.Selector {
-	case 0:
-		data = c.Raw
-	case 1:
-		data = c.RawSubjectPublicKeyInfo
-	default:
-		return false
-	}
-	want, err := hex.DecodeString(rec.Data)
-	if err != nil {
-		return false
-	}
-	switch rec.MatchingType {
-	case 0:
-		return bytes.Equal(data, want)
-	case 1:
-		sum := sha256.Sum256(data)
-		return bytes.Equal(sum[:], want)
-	case 2:
-		sum := sha512.Sum512(data)
-		return bytes.Equal(sum[:], want)
-	}
-	return false
+	data, err := mdns.CertificateToDANE(rec.Selector, rec.MatchingType, c)
+	return err == nil && strings.EqualFold(data, rec.Data)
 }
 
 // Record returns the "3 1 1" TLSA record of a certificate: DANE-EE,
 // public key, SHA-256 (RFC 7671 §5.1's recommendation).
 func Record(c *x509.Certificate) TLSA {
-	sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
-	return TLSA{Usage: 3, Selector: 1, MatchingType: 1, Data: hex.EncodeToString(sum[:])}
+	data, _ := mdns.CertificateToDANE(1, 1, c) // defined for selector 1, type 1
+	return TLSA{Usage: 3, Selector: 1, MatchingType: 1, Data: data}
+}
+
+// WriteText shows each MX host's TLSA records and their DNSSEC status.
+func (res *Result) WriteText(p *report.Printer) {
+	for _, h := range res.Hosts {
+		state := "not DNSSEC-validated"
+		switch {
+		case h.Bogus():
+			state = "DNSSEC-bogus"
+		case h.Authentic:
+			state = "DNSSEC-secure"
+		}
+		var recs []string
+		for _, t := range h.Records {
+			recs = append(recs, fmt.Sprintf("%d %d %d", t.Usage, t.Selector, t.MatchingType))
+		}
+		p.Line(4, fmt.Sprintf("%s%s %s", p.S(report.Dim, h.Name+": "), strings.Join(recs, ", "), p.S(report.Dim, "("+state+")")))
+	}
 }

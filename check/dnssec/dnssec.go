@@ -183,3 +183,28 @@ func deprecated(domain string, v *validate.Result) []report.Finding {
 		Fix:     "roll the zone to ECDSA P-256 (algorithm 13) or Ed25519 (15): an algorithm rollover, new DS at the registrar",
 		Ref:     "RFC 8624 §3.1"}}
 }
+
+// WriteText shows smtptool's verdict on the MX answer and the resolver's.
+func (r *Result) WriteText(p *report.Printer) {
+	if v := r.Validation; v != nil && v.Status != validate.Indeterminate {
+		line := v.Status.String()
+		switch v.Status {
+		case validate.Secure:
+			line += " (chain of trust from the root"
+			if !v.Expires.IsZero() {
+				line += ", first signature expires " + v.Expires.UTC().Format(time.DateOnly)
+			}
+			line += ")"
+		case validate.Insecure:
+			line += " (unsigned delegation to " + strings.TrimSuffix(v.Zone, ".") + ")"
+		case validate.Bogus:
+			line += " (in " + strings.TrimSuffix(v.Zone, ".") + ")"
+		}
+		p.Line(4, p.S(report.Dim, "validated:  ")+line)
+	}
+	ad := "no"
+	if r.ResolverAD {
+		ad = "yes"
+	}
+	p.Line(4, p.S(report.Dim, "resolver AD: ")+ad)
+}
