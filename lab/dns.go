@@ -28,11 +28,8 @@ import (
 type Zone struct {
 	// Now is the clock of the signatures (default time.Now).
 	Now func() time.Time
-	// NotValidating makes the lab answer as a resolver that does not
-	// validate DNSSEC: never the AD bit, never SERVFAIL for bogus data.
-	NotValidating bool
-
-	mu     sync.RWMutex
+	mu            sync.RWMutex
+	notValidating bool // see SetValidating
 	rrs    map[string][]dns.RR  // owner name → records
 	names  map[string]bool      // every owner and its ancestors: empty non-terminals exist too
 	behave map[behaveKey]string // (name, type) → "servfail", "refused", "timeout"
@@ -159,6 +156,15 @@ func (z *Zone) Misbehave(name string, qtype uint16, how string) {
 	z.behave[behaveKey{canonical(name), qtype}] = how
 }
 
+// SetValidating says whether the lab answers as a validating resolver
+// (the default) or as one that does not validate DNSSEC: never the AD bit,
+// never SERVFAIL for bogus data.
+func (z *Zone) SetValidating(on bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.notValidating = !on
+}
+
 // Sign makes apex a DNSSEC-signed zone, as ";@lab signed" does.
 func (z *Zone) Sign(apex string) { z.declareZone(dns.CanonicalName(apex), true, nil) }
 
@@ -233,7 +239,7 @@ func (z *Zone) resolve(m *dns.Msg, name string, qtype uint16, do, cd bool) {
 			m.Ns = append(m.Ns, z.proof(info, last, qtype, m.Rcode == dns.RcodeSuccess)...)
 		}
 	}
-	if z.NotValidating {
+	if z.notValidating {
 		return
 	}
 	authentic := true

@@ -163,7 +163,7 @@ func TestDNSSECAndDANEScenarios(t *testing.T) {
 // the validator finds good.test secure, the resolver sets no AD bit.
 func TestNonValidatingResolver(t *testing.T) {
 	l, r := labtest.ForTest(t, 2*time.Second)
-	l.DNS.Zone.NotValidating = true
+	l.DNS.Zone.SetValidating(false)
 	rep := scan.Domain(context.Background(), r, "good.test", options(l, r))
 	for _, c := range rep.Checks {
 		if c.Name == "dnssec" && report.IDs(c.Findings...) != "dnssec.resolver-not-validating" {
