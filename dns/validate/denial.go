@@ -162,6 +162,9 @@ func closestEncloser(qname, owner, next string) string {
 	return ce
 }
 
+// maxNSEC3Iterations is the most NSEC3 iterations a proof may use.
+const maxNSEC3Iterations = 150
+
 // nsec3Denial reads NSEC3 records (RFC 5155 §8).
 func nsec3Denial(all []*mdns.NSEC3, zone, qname string, qtype uint16) denied {
 	what := qname + " " + mdns.TypeToString[qtype]
@@ -173,6 +176,13 @@ func nsec3Denial(all []*mdns.NSEC3, zone, qname string, qtype uint16) denied {
 	}
 	if len(n3s) == 0 {
 		return denied{verdict: verdict{status: Insecure, zone: zone, reason: fmt.Sprintf("the NSEC3 records of %s use a hash validators do not know (RFC 5155 §8.1)", zone)}}
+	}
+	// RFC 9276 §3.2: validators treat NSEC3 with more iterations than
+	// they allow as insecure (each hash costs its iterations, and an
+	// attacker chooses them); 150 is what Unbound and BIND allow.
+	if it := n3s[0].Iterations; it > maxNSEC3Iterations {
+		return denied{verdict: verdict{status: Insecure, zone: zone,
+			reason: fmt.Sprintf("the NSEC3 records of %s use %d hash iterations, more than validators accept (%d): its proofs of absence count as insecure (RFC 9276 §3.2)", zone, it, maxNSEC3Iterations)}}
 	}
 	for _, n := range n3s {
 		if n.Match(qname) {

@@ -332,6 +332,7 @@ func (v *Validator) verify(set []mdns.RR, ss []*mdns.RRSIG, keys []*mdns.DNSKEY,
 			best, bestRank = vd, rank
 		}
 	}
+	tries := 0
 	for _, s := range ss {
 		if mdns.CanonicalName(s.SignerName) != zone {
 			continue
@@ -347,6 +348,12 @@ func (v *Validator) verify(set []mdns.RR, ss []*mdns.RRSIG, keys []*mdns.DNSKEY,
 				continue
 			}
 			found = true
+			// KeyTrap (CVE-2023-50387): many keys sharing a tag times many
+			// signatures would cost quadratic work; a validator gives up
+			// after a few tries, as Unbound and BIND now do.
+			if tries++; tries > maxVerifications {
+				return bogus(ProblemSignature, zone, s.KeyTag, "%s has more signatures and keys to try than a validator attempts (%d): it is refused, as resolvers refuse it since CVE-2023-50387 (KeyTrap)", what, maxVerifications)
+			}
 			if err := s.Verify(k, set); err != nil {
 				note(2, bogus(ProblemSignature, zone, s.KeyTag, "the RRSIG of %s by key %d of %s does not verify: the data or the signature was changed (RFC 4035 §5.3.3)", what, s.KeyTag, zone))
 				continue
@@ -370,6 +377,9 @@ func (v *Validator) verify(set []mdns.RR, ss []*mdns.RRSIG, keys []*mdns.DNSKEY,
 	}
 	return best
 }
+
+// maxVerifications bounds the signature checks for one RRset.
+const maxVerifications = 8
 
 // sigTime turns an RRSIG's 32-bit time into a time near now, by the serial
 // number arithmetic of RFC 4034 §3.1.5 (RFC 1982).

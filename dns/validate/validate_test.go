@@ -232,3 +232,43 @@ func TestSpoofedAnswersAreBogus(t *testing.T) {
 		})
 	}
 }
+
+// A hostile answer cannot make validation expensive: signatures beyond a
+// few tries are refused (KeyTrap, CVE-2023-50387), and NSEC3 proofs with
+// more iterations than validators allow count as insecure (RFC 9276 §3.2).
+func TestHostileAnswersStayCheap(t *testing.T) {
+	_, c, z := world(t, nil)
+	many := tamper{c, func(n string, q uint16, m *mdns.Msg) {
+		if n != "good.test." || q != mdns.TypeMX {
+			return
+		}
+		for _, rr := range m.Answer {
+			if s, ok := rr.(*mdns.RRSIG); ok {
+				for range 500 {
+					bad := *s
+					bad.Signature = strings.Repeat("A", len(s.Signature))
+					m.Answer = append([]mdns.RR{&bad}, m.Answer...)
+				}
+				break
+			}
+		}
+	}}
+	start := time.Now()
+	r := validate.New(many, z.TrustAnchors(), nil).Validate(context.Background(), "good.test", mdns.TypeMX)
+	if r.Status != validate.Bogus || !strings.Contains(r.Reason, "KeyTrap") {
+		t.Errorf("500 signatures: %v (%s)", r.Status, r.Reason)
+	}
+	t.Logf("500 signatures refused in %v", time.Since(start))
+
+	iter := tamper{c, func(n string, q uint16, m *mdns.Msg) {
+		for _, rr := range m.Ns {
+			if n3, ok := rr.(*mdns.NSEC3); ok {
+				n3.Iterations = 500
+			}
+		}
+	}}
+	r = validate.New(iter, z.TrustAnchors(), nil).Validate(context.Background(), "nothing.nsec3.test", mdns.TypeA)
+	if r.Status != validate.Bogus && r.Status != validate.Insecure {
+		t.Errorf("500 iterations: %v (%s)", r.Status, r.Reason)
+	}
+}
