@@ -27,14 +27,14 @@ import (
 //	;@lab bogus NAME TYPE        that RRset's signature does not verify
 type Zone struct {
 	// Now is the clock of the signatures (default time.Now).
-	Now func() time.Time
+	Now           func() time.Time
 	mu            sync.RWMutex
-	notValidating bool // see SetValidating
-	rrs    map[string][]dns.RR  // owner name → records
-	names  map[string]bool      // every owner and its ancestors: empty non-terminals exist too
-	behave map[behaveKey]string // (name, type) → "servfail", "refused", "timeout"
-	zones  map[string]*zoneInfo // declared zone apexes
-	bogus  map[behaveKey]bool   // RRsets whose signatures are broken
+	notValidating bool                 // see SetValidating
+	rrs           map[string][]dns.RR  // owner name → records
+	names         map[string]bool      // every owner and its ancestors: empty non-terminals exist too
+	behave        map[behaveKey]string // (name, type) → "servfail", "refused", "timeout"
+	zones         map[string]*zoneInfo // declared zone apexes
+	bogus         map[behaveKey]bool   // RRsets whose signatures are broken
 
 	signMu sync.Mutex // guards what signing makes lazily, under mu held for reading
 	keys   map[string]*zoneKey
