@@ -208,7 +208,7 @@ func TestProviderWordingNeedsTheProvider(t *testing.T) {
 	}
 	for name := range providerHosts {
 		found := false
-		for _, r := range receivers {
+		for _, r := range receivers() {
 			found = found || r.Name == name
 		}
 		if !found {
