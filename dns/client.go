@@ -271,47 +271,9 @@ type Client struct {
 	queries   atomic.Int64
 	inFlight  chan struct{} // a token per question on the network
 
-	// idle UDP sockets by server, reused from one exchange to the next:
-	// a run asks thousands of questions, and a socket each is costly.
+	// the long-lived UDP sockets by server (udp.go)
 	poolMu sync.Mutex
-	idle   map[string][]*mdns.Conn
-}
-
-// maxIdle bounds the idle sockets kept per server.
-const maxIdle = 64
-
-func (r *Client) getConn(ctx context.Context, server string) (*mdns.Conn, error) {
-	r.poolMu.Lock()
-	if conns := r.idle[server]; len(conns) > 0 {
-		c := conns[len(conns)-1]
-		r.idle[server] = conns[:len(conns)-1]
-		r.poolMu.Unlock()
-		return c, nil
-	}
-	r.poolMu.Unlock()
-	nc, err := (&net.Dialer{}).DialContext(ctx, "udp", server)
-	if err != nil {
-		return nil, err
-	}
-	return &mdns.Conn{Conn: nc, UDPSize: 1232}, nil
-}
-
-// putConn keeps a socket after a clean exchange; any error closes it, so a
-// late answer can never be read as the next one's.
-func (r *Client) putConn(server string, c *mdns.Conn, err error) {
-	if err == nil {
-		r.poolMu.Lock()
-		if r.idle == nil {
-			r.idle = map[string][]*mdns.Conn{}
-		}
-		if len(r.idle[server]) < maxIdle {
-			r.idle[server] = append(r.idle[server], c)
-			r.poolMu.Unlock()
-			return
-		}
-		r.poolMu.Unlock()
-	}
-	c.Close()
+	pools  map[string]*udpPool
 }
 
 type cacheKey struct {
@@ -648,13 +610,18 @@ func (r *Client) send(ctx context.Context, network, server string, m *mdns.Msg, 
 	var rtt time.Duration
 	var err error
 	if network == "udp" {
-		var conn *mdns.Conn
-		if conn, err = r.getConn(ctx, server); err == nil {
-			resp, rtt, err = c.ExchangeWithConnContext(ctx, m, conn)
-			if err == nil {
-				err = answers(resp, m.Question[0])
+		p := r.pool(server)
+		for range 2 { // a socket that closed under us is opened again, once
+			var sock *udpSocket
+			if sock, err = p.socket(ctx); err == nil {
+				resp, rtt, err = sock.exchange(ctx, m, timeout)
 			}
-			r.putConn(server, conn, err)
+			if !errors.Is(err, errSocketClosed) {
+				break
+			}
+		}
+		if err == nil {
+			err = answers(resp, m.Question[0])
 		}
 	} else {
 		resp, rtt, err = c.ExchangeContext(ctx, m, server)

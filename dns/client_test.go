@@ -451,3 +451,64 @@ func TestQueriesInFlightAreCapped(t *testing.T) {
 		t.Errorf("%d questions on the network at once, want at most 4 (and some at once)", peak)
 	}
 }
+
+// Replies are matched to queries by ID on a few long-lived sockets: a
+// datagram with another ID (late, or forged) is dropped and the real
+// reply still read; and a thousand questions use no more than a handful
+// of source ports, each random.
+func TestRepliesAreMatchedByIDOnFewSockets(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	var mu sync.Mutex
+	ports := map[string]bool{}
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			ports[from.String()] = true
+			mu.Unlock()
+			req := new(mdns.Msg)
+			if req.Unpack(buf[:n]) != nil {
+				continue
+			}
+			// First a forgery with the ID off by one, then the answer.
+			forged := new(mdns.Msg)
+			forged.SetReply(req)
+			forged.Id++
+			forged.Answer = []mdns.RR{mustRR(t, req.Question[0].Name+" 300 IN A 203.0.113.66")}
+			b, _ := forged.Pack()
+			pc.WriteTo(b, from)
+			real := new(mdns.Msg)
+			real.SetReply(req)
+			real.Answer = []mdns.RR{mustRR(t, req.Question[0].Name+" 300 IN A 192.0.2.1")}
+			b, _ = real.Pack()
+			pc.WriteTo(b, from)
+		}
+	}()
+	r, err := dns.New(dns.Config{Servers: []string{pc.LocalAddr().String()}, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 1000 {
+		wg.Go(func() {
+			a, err := r.Lookup(context.Background(), fmt.Sprintf("n%d.t", i), mdns.TypeA)
+			if err != nil || len(a.Records) != 1 || a.Records[0].(*mdns.A).A.String() != "192.0.2.1" {
+				t.Errorf("n%d: %v %v", i, a, err)
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ports) > 4 {
+		t.Errorf("1000 questions came from %d source ports, want at most 4", len(ports))
+	}
+}
