@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -98,25 +99,32 @@ func envInt(name string, def int) int {
 // each with its own two MX hosts and addresses, SPF and DMARC, one in ten
 // not existing and one in five hosted by a shared provider, with 20 ms
 // added to every DNS answer; every address goes to the blocklists, as a
-// public one would. It reports domains/s, queries/domain, CPU ms/domain
-// (this process: the lab's server included), the peak heap, "ceiling":
-// smtptool's time against a raw miekg/dns blaster sending the very
-// questions it asked to the same server, as many at once as
-// --dns-in-flight allows (1.0 is the server's own limit), and
-// "cpu/query-x", smtptool's CPU per query against the blaster's (both
-// with the server's share). Sizes: 300 and 3,000 domains; BULK_N sets
-// another (20000), BULK_CONCURRENCY the --concurrency (default 64).
+// public one would. smtptool runs as its own process (built here), so its
+// peak RSS and CPU are its own; beside it, a raw miekg/dns blaster (this
+// test binary again, TestBlaster) sends the very questions smtptool asked
+// to the same server, as many at once as --dns-in-flight allows. It
+// reports domains/s, queries/domain, CPU ms/domain, peak RSS, "ceiling"
+// (the blaster's time over smtptool's: 1.0 is the server's own limit) and
+// "cpu/query-x" (smtptool's CPU per query over the blaster's). Sizes: 300
+// and 3,000 domains; BULK_N sets another (20000), BULK_CONCURRENCY the
+// --concurrency (default: check's own).
 func BenchmarkBulkDistinct(b *testing.B) {
 	sizes := []int{300, 3000}
 	if n := envInt("BULK_N", 0); n > 0 {
 		sizes = []int{n}
 	}
+	bin := filepath.Join(b.TempDir(), "smtptool")
+	if out, err := exec.Command("go", "build", "-o", bin, "./smtptool").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
 	for _, n := range sizes {
-		b.Run(fmt.Sprint(n), func(b *testing.B) { bulkDistinct(b, n) })
+		b.Run(fmt.Sprint(n), func(b *testing.B) { bulkDistinct(b, bin, n) })
 	}
 }
 
-func bulkDistinct(b *testing.B, n int) {
+// bulkZone is the DNS of n distinct domains of the real shape (see
+// BenchmarkBulkDistinct) and their names.
+func bulkZone(n int) (string, []string) {
 	var zone strings.Builder
 	zone.WriteString("$TTL 300\n")
 	zone.WriteString("mx1.provider.test. A 127.200.0.1\nmx2.provider.test. A 127.200.0.2\n_spf.provider.test. TXT \"v=spf1 ip4:127.200.0.0/24 -all\"\n")
@@ -136,8 +144,13 @@ func bulkDistinct(b *testing.B, n int) {
 		}
 		fmt.Fprintf(&zone, "_dmarc.%s. TXT \"v=DMARC1; p=reject\"\n", d)
 	}
+	return zone.String(), domains
+}
+
+func bulkDistinct(b *testing.B, bin string, n int) {
+	text, domains := bulkZone(n)
 	z := lab.NewZone()
-	if err := z.Parse(strings.NewReader(zone.String()), ".", "bulk"); err != nil {
+	if err := z.Parse(strings.NewReader(text), ".", "bulk"); err != nil {
 		b.Fatal(err)
 	}
 	s, err := lab.StartDNS(z)
@@ -145,71 +158,82 @@ func bulkDistinct(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	const latency = 20 * time.Millisecond
-	s.SetDelay(latency)
-	list := filepath.Join(b.TempDir(), "domains")
-	if err := os.WriteFile(list, []byte(strings.Join(domains, "\n")+"\n"), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	anchor := filepath.Join(b.TempDir(), "anchor")
+	s.SetDelay(20 * time.Millisecond)
+	dir := b.TempDir()
+	list, anchor, questions := filepath.Join(dir, "domains"), filepath.Join(dir, "anchor"), filepath.Join(dir, "questions")
+	os.WriteFile(list, []byte(strings.Join(domains, "\n")+"\n"), 0o600)
 	os.WriteFile(anchor, []byte(z.TrustAnchors()[0].String()+"\n"), 0o600)
 
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		var m runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-				runtime.ReadMemStats(&m)
-				if h := m.HeapInuse + m.StackInuse; h > peak.Load() {
-					peak.Store(h)
-				}
-			}
-		}
-	}()
 	var elapsed, blasted, cpu, blastCPU time.Duration
 	var queries, blastQueries int64
+	var rss int64
 	for b.Loop() {
 		before := s.Queries()
-		cpu0 := cpuTime()
+		args := []string{"check", "--domains", list, "--format", "json", "--resolver", s.Addr, "--trust-anchor", anchor,
+			"--allow-private", "--blocklist-private", "--timeout", "5s"}
+		if c := envInt("BULK_CONCURRENCY", 0); c > 0 {
+			args = append(args, "--concurrency", fmt.Sprint(c))
+		}
+		c := exec.Command(bin, args...)
 		out := &lineCounter{}
-		ios := &cmd.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: io.Discard, Getenv: func(string) string { return "" }}
-		start := time.Now()
-		cmd.Run(context.Background(), ios, []string{"check", "--domains", list, "--format", "json", "--concurrency", fmt.Sprint(envInt("BULK_CONCURRENCY", 64)),
-			"--resolver", s.Addr, "--trust-anchor", anchor, "--allow-private", "--blocklist-private", "--timeout", "5s"})
-		elapsed += time.Since(start)
-		cpu += cpuTime() - cpu0
+		c.Stdout = out
+		took, used := runMeasured(b, c)
+		elapsed, cpu = elapsed+took, cpu+used
+		rss = max(rss, c.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
 		queries += s.Queries() - before
 		if out.n.Load() != int64(n) {
 			b.Fatalf("%d reports, want %d", out.n.Load(), n)
 		}
-		asked := s.Asked()
-		cpu0 = cpuTime()
-		blasted += blast(b, s.Addr, asked, dns.DefaultMaxInFlight)
-		blastCPU += cpuTime() - cpu0
-		blastQueries += int64(len(asked))
+		var qs strings.Builder
+		for q := range s.Asked() {
+			qs.WriteString(q + "\n")
+			blastQueries++
+		}
+		os.WriteFile(questions, []byte(qs.String()), 0o600)
+		bl := exec.Command(os.Args[0], "-test.run", "^TestBlaster$")
+		bl.Env = append(os.Environ(), "BLAST_SERVER="+s.Addr, "BLAST_QUESTIONS="+questions)
+		took, used = runMeasured(b, bl)
+		blasted, blastCPU = blasted+took, blastCPU+used
 	}
 	runs := float64(b.N)
 	b.ReportMetric(float64(n)*runs/elapsed.Seconds(), "domains/s")
 	b.ReportMetric(float64(queries)/float64(n)/runs, "queries/domain")
 	b.ReportMetric(float64(cpu.Milliseconds())/float64(n)/runs, "cpu-ms/domain")
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-MiB")
+	b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB")
 	b.ReportMetric(blasted.Seconds()/elapsed.Seconds(), "ceiling")
 	b.ReportMetric((float64(cpu)/float64(queries))/(float64(blastCPU)/float64(blastQueries)), "cpu/query-x")
 }
 
-// blast sends every question of asked ("name TYPE", "+dnssec" for DO and
-// CD) once to addr, inFlight at a time, one socket each, as fast as the
-// server answers; it returns how long that took.
-func blast(b *testing.B, addr string, asked map[string]int, inFlight int) time.Duration {
-	sem := make(chan struct{}, inFlight)
-	var wg sync.WaitGroup
+// runMeasured runs a command and returns its wall time and its CPU.
+func runMeasured(b *testing.B, c *exec.Cmd) (time.Duration, time.Duration) {
+	var stderr strings.Builder
+	c.Stderr = &stderr
 	start := time.Now()
-	for q := range asked {
+	if err := c.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok || c.ProcessState.ExitCode() > 1 {
+			b.Fatalf("%s: %v\n%s", c.Path, err, stderr.String())
+		}
+	}
+	took := time.Since(start)
+	return took, c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+}
+
+// TestBlaster is BenchmarkBulkDistinct's raw query blaster, run as its own
+// process: every question of BLAST_QUESTIONS ("name TYPE", "+dnssec" for
+// DO and CD) sent once to BLAST_SERVER, dns.DefaultMaxInFlight at a time,
+// a socket each, as fast as the server answers.
+func TestBlaster(t *testing.T) {
+	server, file := os.Getenv("BLAST_SERVER"), os.Getenv("BLAST_QUESTIONS")
+	if server == "" || file == "" {
+		t.Skip("run by BenchmarkBulkDistinct")
+	}
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sem := make(chan struct{}, dns.DefaultMaxInFlight)
+	var wg sync.WaitGroup
+	for q := range strings.Lines(string(text)) {
 		f := strings.Fields(q)
 		m := new(mdns.Msg)
 		m.SetQuestion(f[0], mdns.StringToType[f[1]])
@@ -219,18 +243,53 @@ func blast(b *testing.B, addr string, asked map[string]int, inFlight int) time.D
 		wg.Go(func() {
 			defer func() { <-sem }()
 			c := &mdns.Client{Timeout: 5 * time.Second}
-			if _, _, err := c.Exchange(m, addr); err != nil {
-				b.Errorf("blaster: %s: %v", q, err)
+			if _, _, err := c.Exchange(m, server); err != nil {
+				t.Errorf("%s: %v", f, err)
 			}
 		})
 	}
 	wg.Wait()
-	return time.Since(start)
 }
 
-// cpuTime is the CPU this process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+// The verdicts of a bulk scan do not depend on how many domains are
+// checked at once, nor on how few questions may be in flight: the same
+// findings for each domain at --concurrency 1 as at 256 with
+// --dns-in-flight 8 (no lost answer becomes a false "lookup failed").
+func TestVerdictsDoNotDependOnConcurrency(t *testing.T) {
+	text, domains := bulkZone(200)
+	z := lab.NewZone()
+	if err := z.Parse(strings.NewReader(text), ".", "bulk"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := lab.StartDNS(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dir := t.TempDir()
+	list, anchor := filepath.Join(dir, "domains"), filepath.Join(dir, "anchor")
+	os.WriteFile(list, []byte(strings.Join(domains, "\n")+"\n"), 0o600)
+	os.WriteFile(anchor, []byte(z.TrustAnchors()[0].String()+"\n"), 0o600)
+	verdicts := func(extra ...string) map[string]string {
+		r := run(t, nil, "", false, append([]string{"check", "--domains", list, "--format", "json", "--resolver", s.Addr,
+			"--trust-anchor", anchor, "--allow-private", "--blocklist-private"}, extra...)...)
+		out := map[string]string{}
+		for _, d := range parseLines(t, r.out) {
+			var ids []string
+			for _, c := range d.Checks {
+				ids = append(ids, c.Name+":"+findingIDs(c.Findings))
+			}
+			out[d.Target] = strings.Join(ids, " ")
+		}
+		if len(out) != len(domains) {
+			t.Fatalf("%d reports, want %d", len(out), len(domains))
+		}
+		return out
+	}
+	one, many := verdicts("--concurrency", "1"), verdicts("--concurrency", "256", "--dns-in-flight", "8")
+	for d, v := range one {
+		if many[d] != v {
+			t.Errorf("%s:\n  alone:    %s\n  with 255: %s", d, v, many[d])
+		}
+	}
 }

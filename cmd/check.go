@@ -77,7 +77,7 @@ reports. Exit 1 when a finding is at or above --fail-on.`,
 	f.IntVar(&o.Port, "port", 25, "SMTP port for --probe")
 	f.StringArrayVar(&o.Selectors, "selector", nil, "DKIM selector to check (repeatable); default: the common ones")
 	f.StringVar(&o.CAFile, "ca-file", "", "trust the CA certificates in this PEM file instead of the system's (probe and MTA-STS)")
-	f.IntVar(&o.Concurrency, "concurrency", 16, "domains checked at once")
+	f.IntVar(&o.Concurrency, "concurrency", 32, "domains checked at once")
 	f.StringVar(&o.Shard, "shard", "", "I/N: check only every N-th domain, starting at the I-th (0-based)")
 	f.StringVar(&o.Expect, "expect", "", "a YAML policy of what each domain must publish (expect.* findings)")
 	f.StringVar(&o.SARIFFile, "sarif", "", "also write the SARIF log to this file (one run for code scanning and the log)")
