@@ -147,22 +147,31 @@ func bulkZone(n int) (string, []string) {
 	return zone.String(), domains
 }
 
-func bulkDistinct(b *testing.B, bin string, n int) {
+// bulkLab serves bulkZone(n) on loopback until the test ends, and writes
+// the list of its domains and its trust anchor for --domains and
+// --trust-anchor.
+func bulkLab(tb testing.TB, n int) (s *lab.DNSServer, list, anchor string) {
 	text, domains := bulkZone(n)
 	z := lab.NewZone()
 	if err := z.Parse(strings.NewReader(text), ".", "bulk"); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	s, err := lab.StartDNS(z)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer s.Close()
-	s.SetDelay(20 * time.Millisecond)
-	dir := b.TempDir()
-	list, anchor, questions := filepath.Join(dir, "domains"), filepath.Join(dir, "anchor"), filepath.Join(dir, "questions")
+	tb.Cleanup(func() { s.Close() })
+	dir := tb.TempDir()
+	list, anchor = filepath.Join(dir, "domains"), filepath.Join(dir, "anchor")
 	os.WriteFile(list, []byte(strings.Join(domains, "\n")+"\n"), 0o600)
 	os.WriteFile(anchor, []byte(z.TrustAnchors()[0].String()+"\n"), 0o600)
+	return s, list, anchor
+}
+
+func bulkDistinct(b *testing.B, bin string, n int) {
+	s, list, anchor := bulkLab(b, n)
+	s.SetDelay(20 * time.Millisecond)
+	questions := filepath.Join(b.TempDir(), "questions")
 
 	var elapsed, blasted, cpu, blastCPU time.Duration
 	var queries, blastQueries int64
@@ -256,20 +265,8 @@ func TestBlaster(t *testing.T) {
 // findings for each domain at --concurrency 1 as at 256 with
 // --dns-in-flight 8 (no lost answer becomes a false "lookup failed").
 func TestVerdictsDoNotDependOnConcurrency(t *testing.T) {
-	text, domains := bulkZone(200)
-	z := lab.NewZone()
-	if err := z.Parse(strings.NewReader(text), ".", "bulk"); err != nil {
-		t.Fatal(err)
-	}
-	s, err := lab.StartDNS(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	dir := t.TempDir()
-	list, anchor := filepath.Join(dir, "domains"), filepath.Join(dir, "anchor")
-	os.WriteFile(list, []byte(strings.Join(domains, "\n")+"\n"), 0o600)
-	os.WriteFile(anchor, []byte(z.TrustAnchors()[0].String()+"\n"), 0o600)
+	const n = 200
+	s, list, anchor := bulkLab(t, n)
 	verdicts := func(extra ...string) map[string]string {
 		r := run(t, nil, "", false, append([]string{"check", "--domains", list, "--format", "json", "--resolver", s.Addr,
 			"--trust-anchor", anchor, "--allow-private", "--blocklist-private"}, extra...)...)
@@ -281,8 +278,8 @@ func TestVerdictsDoNotDependOnConcurrency(t *testing.T) {
 			}
 			out[d.Target] = strings.Join(ids, " ")
 		}
-		if len(out) != len(domains) {
-			t.Fatalf("%d reports, want %d", len(out), len(domains))
+		if len(out) != n {
+			t.Fatalf("%d reports, want %d", len(out), n)
 		}
 		return out
 	}
