@@ -105,7 +105,7 @@ func CheckIP(ctx context.Context, r dns.Resolver, ip netip.Addr, opts Options) (
 	}
 	var lists []List
 	for _, l := range opts.Lists {
-		if l.Kind == IPList && (ip.Is4() || l.IPv6) {
+		if l.Kind == IPList && (ip.Is4() && !l.NoIPv4 || ip.Is6() && l.IPv6) {
 			lists = append(lists, l)
 		}
 	}

@@ -15,6 +15,9 @@ type List struct {
 	Zone   string
 	Kind   Kind
 	IPv6   bool   // the list answers for IPv6 addresses in nibble form (RFC 5782 §2.4)
+	// NoIPv4: the list holds IPv6 addresses only, so an IPv4 address is
+	// never asked of it.
+	NoIPv4 bool
 	Delist string // where to see the listing and ask for removal
 	// Codes maps an answer address to its meaning.
 	Codes map[string]string
@@ -72,7 +75,8 @@ var DefaultLists = []List{
 		Codes: listed("sent spam to s5h's traps")},
 	{Name: "Spam Eating Monkey", Zone: "bl.spameatingmonkey.net", Kind: IPList, Delist: "https://spameatingmonkey.com/",
 		Codes: listed("sent spam seen by Spam Eating Monkey")},
-	{Name: "Spam Eating Monkey IPv6", Zone: "bl.ipv6.spameatingmonkey.net", Kind: IPList, IPv6: true, Delist: "https://spameatingmonkey.com/",
+	// An IPv6-only list (spameatingmonkey.com/services: "SEM-IPv6BL").
+	{Name: "Spam Eating Monkey IPv6", Zone: "bl.ipv6.spameatingmonkey.net", Kind: IPList, IPv6: true, NoIPv4: true, Delist: "https://spameatingmonkey.com/",
 		Codes: listed("sent spam over IPv6 seen by Spam Eating Monkey")},
 	{Name: "DroneBL", Zone: "dnsbl.dronebl.org", Kind: IPList, Delist: "https://dronebl.org/lookup",
 		Codes: map[string]string{
