@@ -11,10 +11,10 @@ const (
 
 // List is one DNS blocklist and how to read its answers.
 type List struct {
-	Name   string
-	Zone   string
-	Kind   Kind
-	IPv6   bool   // the list answers for IPv6 addresses in nibble form (RFC 5782 §2.4)
+	Name string
+	Zone string
+	Kind Kind
+	IPv6 bool // the list answers for IPv6 addresses in nibble form (RFC 5782 §2.4)
 	// NoIPv4: the list holds IPv6 addresses only, so an IPv4 address is
 	// never asked of it.
 	NoIPv4 bool
