@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -288,5 +289,20 @@ func TestVerdictsDoNotDependOnConcurrency(t *testing.T) {
 		if many[d] != v {
 			t.Errorf("%s:\n  alone:    %s\n  with 255: %s", d, v, many[d])
 		}
+	}
+}
+
+// -v says what each domain cost: one query for a domain that does not
+// exist (RFC 8020 §2), tens for a configured one.
+func TestVerboseShowsQueriesPerDomain(t *testing.T) {
+	s, list, anchor := bulkLab(t, 10)
+	r := run(t, nil, "", false, "check", "--domains", list, "--resolver", s.Addr, "--trust-anchor", anchor, "--format", "json", "-v", "--allow-private")
+	for _, want := range []string{";; d00009.bulk.test: 1 DNS queries\n", ";; d00000.bulk.test: "} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if m := regexp.MustCompile(`;; d00000.bulk.test: (\d+) DNS queries`).FindStringSubmatch(r.err); m == nil || len(m[1]) < 2 {
+		t.Errorf("a configured domain: %v", m)
 	}
 }

@@ -187,6 +187,9 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 				return err
 			}
 		}
+		if g.Verbose {
+			fmt.Fprintf(g.io.ErrOut, ";; %s: %d DNS queries\n", report.Escape(rep.Target), rep.Queries)
+		}
 		if bar != nil {
 			bar.Add(1)
 		}

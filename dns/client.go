@@ -601,8 +601,22 @@ func sameName(a, b string) bool {
 	return errA == nil && errB == nil && bytes.EqualFold(wa[:na], wb[:nb])
 }
 
+// queryCounter is the context key of CountQueries' counter.
+type queryCounter struct{}
+
+// CountQueries returns a context whose lookups count the queries they send
+// to the network in n: what one domain's check costs, for -v. A question
+// already answered or asked by another context is not counted again.
+func CountQueries(ctx context.Context) (context.Context, *atomic.Int64) {
+	n := new(atomic.Int64)
+	return context.WithValue(ctx, queryCounter{}, n), n
+}
+
 func (r *Client) send(ctx context.Context, network, server string, m *mdns.Msg, timeout time.Duration) (*mdns.Msg, error) {
 	r.queries.Add(1)
+	if n, ok := ctx.Value(queryCounter{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
 	c := &mdns.Client{Net: network, Timeout: timeout}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

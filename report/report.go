@@ -146,6 +146,9 @@ type Report struct {
 	// Target (its A-labels, what was asked) in text; not part of the JSON.
 	Unicode string
 	Checks  []*Check
+	// Queries is how many DNS queries the report cost, when counted (-v);
+	// not part of the JSON.
+	Queries int64
 }
 
 // Worst returns the highest severity over all checks, and whether there is

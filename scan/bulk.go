@@ -79,5 +79,8 @@ func Line(ctx context.Context, r dns.Resolver, line string, o Options) *report.R
 			Message: err.Error(), Fix: "correct or remove the line", Ref: "RFC 1035 §2.3.1"})
 		return &report.Report{Command: "check", Target: line, Checks: []*report.Check{c}}
 	}
-	return Domain(ctx, r, ascii, o)
+	ctx, queries := dns.CountQueries(ctx)
+	rep := Domain(ctx, r, ascii, o)
+	rep.Queries = queries.Load()
+	return rep
 }
