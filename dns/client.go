@@ -512,17 +512,27 @@ func (r *Client) answered(e *entry) {
 	}
 }
 
+// firstWait is how long the first attempt waits for its answer: about
+// what a resolver takes on a cache miss (Unbound starts its retransmit
+// timer at 376 ms), so that a lost packet costs little.
+const firstWait = 400 * time.Millisecond
+
 // exchange asks the servers in turn until one gives NOERROR or NXDOMAIN.
 // A lost packet is retried soon, then later: each attempt waits twice as
-// long as the one before, all within the lookup's time budget.
+// long as the one before, and the last one the rest of the lookup's time
+// budget, so a slow answer is still taken.
 func (r *Client) exchange(ctx context.Context, fqdn string, qtype uint16, dnssec bool) (*mdns.Msg, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	tries := r.attempts * len(r.servers)
-	wait := max(r.timeout>>tries, 250*time.Millisecond) // the waits sum to about the budget
+	deadline, _ := ctx.Deadline()
+	wait := min(firstWait, r.timeout)
 
 	lastErr := &LookupError{Name: fqdn, Type: mdns.TypeToString[qtype], Err: ErrTimeout}
 	for i := 0; i < tries && ctx.Err() == nil; i, wait = i+1, wait*2 {
+		if i == tries-1 {
+			wait = time.Until(deadline) // the last attempt has what is left
+		}
 		server := r.servers[i%len(r.servers)]
 		resp, err := r.ask(ctx, server, fqdn, qtype, dnssec, wait)
 		lastErr.Server = server

@@ -512,3 +512,55 @@ func TestRepliesAreMatchedByIDOnFewSockets(t *testing.T) {
 		t.Errorf("1000 questions came from %d source ports, want at most 4", len(ports))
 	}
 }
+
+// A lost datagram is asked again, and a slow server is still heard: the
+// first attempt waits briefly, the last one the rest of the budget.
+func TestLossIsRetriedAndSlowAnswersAreTaken(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			req := new(mdns.Msg)
+			if req.Unpack(buf[:n]) != nil {
+				continue
+			}
+			name := req.Question[0].Name
+			mu.Lock()
+			seen[name]++
+			first := seen[name] == 1
+			mu.Unlock()
+			if strings.HasPrefix(name, "lossy") && first {
+				continue // the first datagram is lost
+			}
+			go func() {
+				if strings.HasPrefix(name, "slow") {
+					time.Sleep(900 * time.Millisecond) // longer than the first waits
+				}
+				m := new(mdns.Msg)
+				m.SetReply(req)
+				m.Answer = []mdns.RR{mustRR(t, name+" 300 IN A 192.0.2.7")}
+				b, _ := m.Pack()
+				pc.WriteTo(b, from)
+			}()
+		}
+	}()
+	r, err := dns.New(dns.Config{Servers: []string{pc.LocalAddr().String()}, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"lossy.t", "slow.t"} {
+		if a, err := r.Lookup(context.Background(), name, mdns.TypeA); err != nil || len(a.Records) != 1 {
+			t.Errorf("%s: %v %v", name, a, err)
+		}
+	}
+}
