@@ -42,8 +42,11 @@ type zoneInfo struct {
 	priv   crypto.Signer
 }
 
-// sigKey names one signed RRset.
+// sigKey names one signed RRset: a name can hold an RRset of the same
+// type in two zones (the NSEC at a delegation, in the parent and at the
+// child's apex), each signed by its own zone.
 type sigKey struct {
+	zone  string
 	name  string
 	qtype uint16
 }
@@ -70,12 +73,15 @@ func (z *Zone) forgetProofs() {
 }
 
 // isApex reports whether name is a zone apex: the root, a TLD, a domain
-// directly under test., or a zone a file declares.
+// directly under test. (that exist), or a zone a file declares.
 func (z *Zone) isApex(name string) bool {
-	if name == "." || dns.CountLabel(name) == 1 || z.zones[name] != nil {
+	switch {
+	case name == "." || z.zones[name] != nil:
 		return true
+	case !z.names[name]:
+		return false // a name that does not exist is in its parent's zone
 	}
-	return dns.CountLabel(name) == 2 && strings.HasSuffix(name, ".test.")
+	return dns.CountLabel(name) == 1 || dns.CountLabel(name) == 2 && strings.HasSuffix(name, ".test.")
 }
 
 // apexOf is the zone name belongs to: the deepest apex at or above it.
@@ -200,7 +206,7 @@ func (z *Zone) rrsigs(info *zoneInfo, set []dns.RR) []dns.RR {
 		return nil
 	}
 	h := set[0].Header()
-	k := sigKey{canonical(h.Name), h.Rrtype}
+	k := sigKey{info.apex, canonical(h.Name), h.Rrtype}
 	z.signMu.Lock()
 	defer z.signMu.Unlock()
 	if s, ok := z.sigs[k]; ok {

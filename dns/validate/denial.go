@@ -124,6 +124,12 @@ func bitmapDenial(types []uint16, zone, qname string, qtype uint16, kind string)
 	if slices.Contains(types, qtype) || qtype != mdns.TypeCNAME && slices.Contains(types, mdns.TypeCNAME) {
 		return denied{verdict: bogus(ProblemDenial, zone, 0, "the %s record of %s lists the type, so the answer that there is none is false (RFC 4035 §5.4)", kind, what)}
 	}
+	if qtype != mdns.TypeDS && slices.Contains(types, mdns.TypeNS) && !slices.Contains(types, mdns.TypeSOA) {
+		// RFC 6840 §4.1: the parent's record at a delegation (NS without
+		// SOA) says nothing of the child's data; offered as proof that the
+		// child has no such records, it is a forgery.
+		return denied{verdict: bogus(ProblemDenial, zone, 0, "the %s record offered for %s is the parent's, at the delegation, and cannot deny the child's records (RFC 6840 §4.1)", kind, what)}
+	}
 	if qtype == mdns.TypeDS {
 		if slices.Contains(types, mdns.TypeSOA) && qname != "." {
 			return denied{verdict: bogus(ProblemDenial, qname, 0, "the proof that %s has no DS record comes from the child zone itself, which cannot deny it (RFC 6840 §4.4)", qname)}

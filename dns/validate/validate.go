@@ -162,7 +162,7 @@ func worse(a, b verdict) verdict {
 		}
 		for _, alg := range b.algs {
 			if !slices.Contains(a.algs, alg) {
-				a.algs = append(a.algs, alg)
+				a.algs = append(slices.Clip(a.algs), alg) // never into a cached verdict's array
 			}
 		}
 	}

@@ -162,7 +162,8 @@ func without(rrs []mdns.RR, drop func(mdns.RR) bool) []mdns.RR {
 }
 
 func TestSpoofedAnswersAreBogus(t *testing.T) {
-	var replayed []mdns.RR // the proof that mx2.good.test does not exist
+	var replayed []mdns.RR   // the proof that mx2.good.test does not exist
+	var parentNSEC []mdns.RR // test.'s signed NSEC at good.test (NS DS RRSIG NSEC)
 	isSig := func(rr mdns.RR) bool { _, ok := rr.(*mdns.RRSIG); return ok }
 	isProof := func(rr mdns.RR) bool {
 		switch rr.(type) {
@@ -206,6 +207,11 @@ func TestSpoofedAnswersAreBogus(t *testing.T) {
 				m.Answer, m.Rcode, m.Ns = nil, mdns.RcodeNameError, replayed
 			}
 		}, "no NSEC record proves that mx.good.test. A does not exist"},
+		{"the parent's NSEC at the delegation offered as the child's", "good.test", mdns.TypeMX, func(n string, q uint16, m *mdns.Msg) {
+			if n == "good.test." && q == mdns.TypeMX {
+				m.Answer, m.Ns = nil, parentNSEC
+			}
+		}, "is the parent's, at the delegation"},
 		{"DS of a signed zone denied without proof", "good.test", mdns.TypeMX, func(n string, q uint16, m *mdns.Msg) {
 			if n == "good.test." && q == mdns.TypeDS {
 				m.Answer = nil
@@ -224,6 +230,20 @@ func TestSpoofedAnswersAreBogus(t *testing.T) {
 				t.Fatal(err, nx)
 			}
 			replayed = nx.Ns
+			// test.'s NSEC chain passes good.test; "goodz.test" falls after it.
+			gap, err := c.QueryDNSSEC(context.Background(), "goodz.test", mdns.TypeA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parentNSEC = nil
+			for _, rr := range gap.Ns {
+				if strings.EqualFold(rr.Header().Name, "good.test.") {
+					parentNSEC = append(parentNSEC, rr)
+				}
+			}
+			if len(parentNSEC) != 2 {
+				t.Fatalf("no parent-side NSEC for good.test in %v", gap.Ns)
+			}
 			v := validate.New(tamper{c, tc.change}, z.TrustAnchors(), nil)
 			r := v.Validate(context.Background(), tc.name, tc.qtype)
 			if r.Status != validate.Bogus || !strings.Contains(r.Reason, tc.reason) {
