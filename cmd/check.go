@@ -154,7 +154,7 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 		if total >= 0 {
 			total = (total - sh.i + sh.n - 1) / sh.n
 		}
-		bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(g.io.ErrOut), progressbar.OptionSetDescription("checking"),
+		bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(g.stderr()), progressbar.OptionSetDescription("checking"),
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100_000_000))
 	}
 
@@ -188,7 +188,7 @@ func runCheck(ctx context.Context, g *Global, o *checkOptions) error {
 			}
 		}
 		if g.Verbose {
-			fmt.Fprintf(g.io.ErrOut, ";; %s: %d DNS queries\n", report.Escape(rep.Target), rep.Queries)
+			fmt.Fprintf(g.stderr(), ";; %s: %d DNS queries\n", report.Escape(rep.Target), rep.Queries)
 		}
 		if bar != nil {
 			bar.Add(1)

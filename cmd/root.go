@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -108,6 +109,8 @@ type Global struct {
 	FailOn      string
 
 	io *IOStreams
+	// errMu orders the lines -v writes on stderr from many goroutines.
+	errMu sync.Mutex
 }
 
 // NewRoot builds the command tree on the given streams.
@@ -246,7 +249,7 @@ func (g *Global) resolver() (*dns.Client, error) {
 func (g *Global) resolverAt(servers []string) (*dns.Client, error) {
 	cfg := dns.Config{Timeout: g.Timeout, Servers: servers, MaxInFlight: g.InFlight}
 	if g.Verbose {
-		w := g.io.ErrOut
+		w := g.stderr()
 		cfg.Trace = func(server, q string, rtt time.Duration, rcode string, err error) {
 			if err != nil {
 				fmt.Fprintf(w, ";; %s @%s: %s\n", report.Escape(q), server, report.Escape(err.Error()))
@@ -260,6 +263,22 @@ func (g *Global) resolverAt(servers []string) (*dns.Client, error) {
 		return nil, failure(err)
 	}
 	return r, nil
+}
+
+// stderr is the error stream for what several goroutines write at once
+// (-v's query trace, the per-domain counts, the progress bar): each write
+// whole, in turn.
+func (g *Global) stderr() io.Writer { return lockedWriter{&g.errMu, g.io.ErrOut} }
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // printer is a text printer on stdout, for output that is no report.
