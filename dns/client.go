@@ -439,7 +439,9 @@ func (r *Client) Lookup(ctx context.Context, name string, qtype uint16) (*Answer
 
 // QueryDNSSEC asks for name and qtype with DO and CD set and returns the
 // whole response (see DNSSECQuerier). It is cached and de-duplicated as
-// Lookup is, apart from it: the two answers can differ.
+// Lookup is, apart from it: the two answers can differ. The message is
+// shared by every caller: read it, or Copy it before changing (or
+// packing) it.
 func (r *Client) QueryDNSSEC(ctx context.Context, name string, qtype uint16) (*mdns.Msg, error) {
 	e, err := r.ask1(ctx, name, qtype, true)
 	if err != nil {

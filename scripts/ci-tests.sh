@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 fuzz() { go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" "$2"; }
 fuzz FuzzReadReply ./probe 30000x
 fuzz FuzzReply ./dns 50000x
+fuzz FuzzValidate ./dns/validate 5000x
 fuzz FuzzEscape ./report 50000x
 fuzz FuzzExplain ./explain 200000x
 fuzz FuzzParseBounce ./explain 30000x

@@ -277,7 +277,11 @@ func (v *Validator) rrset(ctx context.Context, set []mdns.RR, ss []*mdns.RRSIG, 
 	h := set[0].Header()
 	owner, typ := mdns.CanonicalName(h.Name), mdns.TypeToString[h.Rrtype]
 	if len(ss) == 0 {
-		return v.unsignedHere(ctx, owner, fmt.Sprintf("the %s %s RRset has no RRSIG", owner, typ))
+		holder := owner
+		if h.Rrtype == mdns.TypeDS {
+			holder = parentOf(owner) // RFC 4035 §5.2: the parent's RRset
+		}
+		return v.unsignedHere(ctx, holder, fmt.Sprintf("the %s %s RRset has no RRSIG", owner, typ))
 	}
 	signer := mdns.CanonicalName(ss[0].SignerName)
 	// RFC 4035 §5.3.1: the signer is the zone holding the RRset, so at or
@@ -426,11 +430,21 @@ func (v *Validator) prefetch(ctx context.Context, domain string) {
 	}
 }
 
+// loadingKey is the context key of the zones whose keys a path is loading.
+type loadingKey struct{}
+
 // zoneKeys returns a zone's validated DNSKEYs, once per zone and run: its
 // DS records from the parent (or the trust anchors) and its DNSKEY RRset,
 // asked at once, and the DNSKEY RRset signed by a key a DS names
 // (RFC 4035 §5.2).
 func (v *Validator) zoneKeys(ctx context.Context, zone string) *zoneEntry {
+	// A zone whose keys are being loaded on this very path cannot wait
+	// for itself: only hostile answers make a chain of trust loop.
+	loading, _ := ctx.Value(loadingKey{}).([]string)
+	if slices.Contains(loading, zone) {
+		return &zoneEntry{vd: bogus(ProblemSignature, zone, 0, "the chain of trust of %s leads back to %s itself", zone, zone)}
+	}
+	ctx = context.WithValue(ctx, loadingKey{}, append(slices.Clip(loading), zone))
 	v.mu.Lock()
 	if e, ok := v.zones[zone]; ok {
 		v.mu.Unlock()
