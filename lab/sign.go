@@ -2,6 +2,7 @@ package lab
 
 import (
 	"crypto"
+	"encoding/base64"
 	"os"
 	"slices"
 	"strings"
@@ -227,12 +228,9 @@ func (z *Zone) rrsigs(info *zoneInfo, set []dns.RR) []dns.RR {
 		panic("lab: signing " + h.Name + ": " + err.Error())
 	}
 	if z.bogus[behaveKey{k.name, k.qtype}] {
-		b := []byte(sig.Signature)
-		b[len(b)/2] ^= 1 // still base64, no longer the signature
-		if b[len(b)/2] == '=' || b[len(b)/2] == '+' {
-			b[len(b)/2] = 'A'
-		}
-		sig.Signature = string(b)
+		raw, _ := base64.StdEncoding.DecodeString(sig.Signature) // miekg/dns wrote it
+		raw[len(raw)/2] ^= 1                                     // one bit: no longer the signature
+		sig.Signature = base64.StdEncoding.EncodeToString(raw)
 	}
 	z.sigs[k] = []dns.RR{sig}
 	return z.sigs[k]
