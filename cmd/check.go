@@ -45,11 +45,13 @@ func newCheckCmd(g *Global, runF func(context.Context, *checkOptions) error) *co
 		Use:   "check DOMAIN...",
 		Short: "every DNS check for each domain (CI-friendly); --probe adds SMTP/STARTTLS probing of its MX hosts",
 		Long: `Runs every check for each domain at once and prints one report per domain:
-mx (hosts, addresses, PTR/FCrDNS, null MX), dnssec, spf (lint and lookup
-tree), dmarc, dkim, mta-sts, tls-rpt, bimi, dane (TLSA records) and
-blocklists (each MX address against the IP lists, the domain against the
-domain lists). With --probe it also walks an SMTP session to each MX host up
-to STARTTLS, checks the certificate, and matches it against DANE records.
+mx (hosts, addresses, PTR/FCrDNS, null MX), dnssec (validated by smtptool
+itself from the IANA root keys, or --trust-anchor's), spf (lint and lookup
+tree), dmarc, dkim, mta-sts, tls-rpt, bimi, dane (TLSA records, judged as
+sending MTAs judge them) and blocklists (each MX address against the IP
+lists, the domain against the domain lists). With --probe it also walks an
+SMTP session to each MX host up to STARTTLS, checks the certificate, and
+matches it against DANE records.
 --expect FILE adds what the domain must publish (a YAML policy).
 
 Domains come from the arguments and from --domains FILE (- for stdin), one per
