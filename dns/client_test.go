@@ -457,42 +457,26 @@ func TestQueriesInFlightAreCapped(t *testing.T) {
 // reply still read; and a thousand questions use no more than a handful
 // of source ports, each random.
 func TestRepliesAreMatchedByIDOnFewSockets(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
 	var mu sync.Mutex
 	ports := map[string]bool{}
-	go func() {
-		buf := make([]byte, 2048)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			ports[from.String()] = true
-			mu.Unlock()
-			req := new(mdns.Msg)
-			if req.Unpack(buf[:n]) != nil {
-				continue
-			}
-			// First a forgery with the ID off by one, then the answer.
-			forged := new(mdns.Msg)
-			forged.SetReply(req)
-			forged.Id++
-			forged.Answer = []mdns.RR{mustRR(t, req.Question[0].Name+" 300 IN A 203.0.113.66")}
-			b, _ := forged.Pack()
-			pc.WriteTo(b, from)
-			real := new(mdns.Msg)
-			real.SetReply(req)
-			real.Answer = []mdns.RR{mustRR(t, req.Question[0].Name+" 300 IN A 192.0.2.1")}
-			b, _ = real.Pack()
-			pc.WriteTo(b, from)
-		}
-	}()
-	r, err := dns.New(dns.Config{Servers: []string{pc.LocalAddr().String()}, Timeout: 5 * time.Second})
+	addr := rawUDP(t, func(pc net.PacketConn, from net.Addr, req *mdns.Msg) {
+		mu.Lock()
+		ports[from.String()] = true
+		mu.Unlock()
+		// First a forgery with the ID off by one, then the answer.
+		forged := new(mdns.Msg)
+		forged.SetReply(req)
+		forged.Id++
+		forged.Answer = []mdns.RR{mustRR(t, req.Question[0].Name+" 300 IN A 203.0.113.66")}
+		b, _ := forged.Pack()
+		pc.WriteTo(b, from)
+		real := new(mdns.Msg)
+		real.SetReply(req)
+		real.Answer = []mdns.RR{mustRR(t, req.Question[0].Name+" 300 IN A 192.0.2.1")}
+		b, _ = real.Pack()
+		pc.WriteTo(b, from)
+	})
+	r, err := dns.New(dns.Config{Servers: []string{addr}, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -518,43 +502,27 @@ func TestRepliesAreMatchedByIDOnFewSockets(t *testing.T) {
 func TestLossIsRetriedAndSlowAnswersAreTaken(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string]int{}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	go func() {
-		buf := make([]byte, 2048)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			req := new(mdns.Msg)
-			if req.Unpack(buf[:n]) != nil {
-				continue
-			}
-			name := req.Question[0].Name
-			mu.Lock()
-			seen[name]++
-			first := seen[name] == 1
-			mu.Unlock()
-			if strings.HasPrefix(name, "lossy") && first {
-				continue // the first datagram is lost
-			}
-			go func() {
-				if strings.HasPrefix(name, "slow") {
-					time.Sleep(900 * time.Millisecond) // longer than the first waits
-				}
-				m := new(mdns.Msg)
-				m.SetReply(req)
-				m.Answer = []mdns.RR{mustRR(t, name+" 300 IN A 192.0.2.7")}
-				b, _ := m.Pack()
-				pc.WriteTo(b, from)
-			}()
+	addr := rawUDP(t, func(pc net.PacketConn, from net.Addr, req *mdns.Msg) {
+		name := req.Question[0].Name
+		mu.Lock()
+		seen[name]++
+		first := seen[name] == 1
+		mu.Unlock()
+		if strings.HasPrefix(name, "lossy") && first {
+			return // the first datagram is lost
 		}
-	}()
-	r, err := dns.New(dns.Config{Servers: []string{pc.LocalAddr().String()}, Timeout: 5 * time.Second})
+		go func() {
+			if strings.HasPrefix(name, "slow") {
+				time.Sleep(900 * time.Millisecond) // longer than the first waits
+			}
+			m := new(mdns.Msg)
+			m.SetReply(req)
+			m.Answer = []mdns.RR{mustRR(t, name+" 300 IN A 192.0.2.7")}
+			b, _ := m.Pack()
+			pc.WriteTo(b, from)
+		}()
+	})
+	r, err := dns.New(dns.Config{Servers: []string{addr}, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,4 +531,30 @@ func TestLossIsRetriedAndSlowAnswersAreTaken(t *testing.T) {
 			t.Errorf("%s: %v %v", name, a, err)
 		}
 	}
+}
+
+// rawUDP serves DNS on loopback by hand, for servers that misbehave in
+// ways a dns.Server would not: handle gets each query that unpacks, with
+// the socket to answer on.
+func rawUDP(t *testing.T, handle func(pc net.PacketConn, from net.Addr, req *mdns.Msg)) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			req := new(mdns.Msg)
+			if req.Unpack(buf[:n]) == nil {
+				handle(pc, from, req)
+			}
+		}
+	}()
+	return pc.LocalAddr().String()
 }
