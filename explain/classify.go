@@ -213,6 +213,15 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 	if fallback != "" {
 		return fallback, true
 	}
+	// No rule knew the words: Sisimai's lists may, unless the status code
+	// names a reason Sisimai itself would keep (lib/sisimai/reason.rb:
+	// only a missing status, or one of its "retry" reasons, goes on to
+	// the words).
+	if r, ok := byStatus[subjectDetail(e)]; !known || e.Subject == 0 && e.Detail == 0 || !ok || sisimaiRetried[r] {
+		if r := sisimaiWords(texts); r != "" {
+			return r, true
+		}
+	}
 	if code == 521 || code == 556 {
 		// RFC 7504 §3: the host or domain takes no mail, when the reply's
 		// words do not say something more exact (servers also send 521
@@ -258,6 +267,26 @@ func wordsReason(t string) string {
 	for _, r := range rules() {
 		if r.re.MatchString(t) {
 			return r.reason
+		}
+	}
+	return ""
+}
+
+// sisimaiRetried are the reasons of a status code that Sisimai checks
+// against the words again (lib/sisimai/reason.rb, Reason.retry).
+var sisimaiRetried = map[string]bool{"undefined": true, "onhold": true, "systemerror": true, "securityerror": true,
+	"expired": true, "suspend": true, "networkerror": true, "hostunknown": true, "userunknown": true}
+
+// sisimaiWords is the reason of the first of Sisimai's lists that the
+// texts hold (sisimailists.go), "" when none does. As Sisimai does, the
+// lists are tried in their order over the whole text, its runs of white
+// space made one space (Sisimai::String.sweep): a reply folded over lines
+// still reads as one sentence.
+func sisimaiWords(texts []string) string {
+	t := strings.ToLower(strings.Join(strings.Fields(strings.Join(texts, " ")), " "))
+	for _, k := range sisimaiLists {
+		if k.matches(t) {
+			return k.reason
 		}
 	}
 	return ""
