@@ -210,17 +210,17 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 			fallback = r
 		}
 	}
-	if fallback != "" {
-		return fallback, true
-	}
-	// No rule knew the words: Sisimai's lists may, unless the status code
-	// names a reason Sisimai itself would keep (lib/sisimai/reason.rb:
-	// only a missing status, or one of its "retry" reasons, goes on to
-	// the words).
+	// No rule knew the words, or only a generic reason: Sisimai's lists
+	// may, unless the status code names a reason Sisimai itself would keep
+	// (lib/sisimai/reason.rb: only a missing status, or one of its "retry"
+	// reasons, goes on to the words).
 	if r, ok := byStatus[subjectDetail(e)]; !known || e.Subject == 0 && e.Detail == 0 || !ok || sisimaiRetried[r] {
-		if r := sisimaiWords(texts); r != "" {
+		if r := sisimaiWords(texts); r != "" && !generic[r] {
 			return r, true
 		}
+	}
+	if fallback != "" {
+		return fallback, true
 	}
 	if code == 521 || code == 556 {
 		// RFC 7504 §3: the host or domain takes no mail, when the reply's
