@@ -4,6 +4,7 @@
 package explain
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -13,8 +14,11 @@ import (
 // elsewhere in the bounce it only fills in a generic reason. who names
 // the hosts and addresses the text may not (a DSN's recipient and remote
 // MTA).
-func receiverReason(reason, reply, text, who string) string {
+func receiverReason(reason string, code int, enhanced, reply, text, who string) string {
 	scope := text + "\n" + who
+	if r := providerMessage(code, enhanced, reply, scope); r != "" {
+		return r
+	}
 	if rc, ok := recognize(reply, scope); ok {
 		return rc.Reason
 	}
@@ -24,6 +28,36 @@ func receiverReason(reason, reply, text, who string) string {
 		}
 	}
 	return reason
+}
+
+// providerMessage is the reason Google's or Microsoft's own message gives
+// (rhosttables.go), when the reply is theirs: the scope names their hosts
+// or domains, the reply carries the code and status they document.
+func providerMessage(code int, enhanced, reply, scope string) string {
+	e, ok := ParseEnhanced(enhanced)
+	if !ok || reply == "" {
+		return ""
+	}
+	lower := strings.ToLower(strings.Join(strings.Fields(reply), " "))
+	if providerHosts["Gmail"].MatchString(scope) && code >= 200 {
+		digits, sd := fmt.Sprint(code)[1:], fmt.Sprintf("%d.%d", e.Subject, e.Detail)
+		for _, m := range googleMessages {
+			if strings.HasSuffix(m.code, digits) && strings.HasSuffix(m.status, sd) && strings.Contains(lower, m.phrase) {
+				return m.reason
+			}
+		}
+	}
+	if providerHosts["Microsoft"].MatchString(scope) {
+		status := fmt.Sprintf("%d.%d.%d", e.Class, e.Subject, e.Detail)
+		for _, m := range microsoftMessages {
+			exact := m.min == m.max && status == m.status
+			ranged := m.min != m.max && strings.HasPrefix(status, m.status) && e.Detail >= m.min && e.Detail <= m.max
+			if (exact || ranged) && strings.Contains(lower, m.phrase) {
+				return m.reason
+			}
+		}
+	}
+	return ""
 }
 
 // generic reasons say only that delivery failed, not why.

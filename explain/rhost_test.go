@@ -1,0 +1,25 @@
+package explain
+
+import "testing"
+
+// Google's and Microsoft's documented messages name their reasons, but
+// only when the reply is theirs (Sisimai rhost/google.rb, microsoft.rb).
+func TestProviderMessages(t *testing.T) {
+	for _, tc := range []struct {
+		code            int
+		enhanced, reply string
+		scope, want     string
+	}{
+		{550, "5.7.26", "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM.", "mx.google.com", "authfailure"},
+		// the 4xx form of the same message is the same message
+		{421, "4.7.26", "421-4.7.26 This mail has been rate limited because it is unauthenticated. Gmail requires all\n senders to authenticate with either SPF or DKIM.", "gmail-smtp-in.l.google.com", "authfailure"},
+		{550, "5.7.26", "550-5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM.", "mx.example.net", ""},
+		{550, "5.1.10", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", "example-com.mail.protection.outlook.com", "userunknown"},
+		{550, "5.1.10", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", "mail.example.org", ""},
+		{550, "", "550 RecipientNotFound", "outlook.com", ""},
+	} {
+		if got := providerMessage(tc.code, tc.enhanced, tc.reply, tc.scope); got != tc.want {
+			t.Errorf("%d %s at %s: %q, want %q", tc.code, tc.enhanced, tc.scope, got, tc.want)
+		}
+	}
+}
