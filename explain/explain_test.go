@@ -211,6 +211,9 @@ func TestProviderWordingNeedsTheProvider(t *testing.T) {
 		for _, r := range receivers() {
 			found = found || r.Name == name
 		}
+		for _, p := range providerPhrases {
+			found = found || p.provider == name
+		}
 		if !found {
 			t.Errorf("providerHosts names %q, which has no wording", name)
 		}
@@ -219,9 +222,26 @@ func TestProviderWordingNeedsTheProvider(t *testing.T) {
 
 // Every list of sourced wording says where it comes from, and reads.
 func TestKnowledgeIsSourced(t *testing.T) {
-	for _, k := range knowledge {
+	lists := slices.Concat(knowledge, sisimaiLists)
+	for _, p := range providerPhrases {
+		if providerHosts[p.provider] == nil {
+			t.Errorf("%s: no providerHosts entry gates its wording", p.provider)
+		}
+		lists = append(lists, p.lists...)
+	}
+	for _, k := range lists {
 		if k.source == "" || !slices.Contains(Reasons, k.reason) {
 			t.Errorf("%s: source %q", k.reason, k.source)
+		}
+	}
+	for _, m := range googleMessages {
+		if !slices.Contains(Reasons, m.reason) {
+			t.Errorf("Google %s %s: %s", m.code, m.status, m.reason)
+		}
+	}
+	for _, m := range microsoftMessages {
+		if !slices.Contains(Reasons, m.reason) {
+			t.Errorf("Microsoft %s: %s", m.status, m.reason)
 		}
 	}
 	for in, want := range map[string]string{

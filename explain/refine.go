@@ -30,9 +30,10 @@ func receiverReason(reason string, code int, enhanced, reply, text, who string) 
 	return reason
 }
 
-// providerMessage is the reason Google's or Microsoft's own message gives
+// providerMessage is the reason a big receiver's own message gives
 // (rhosttables.go), when the reply is theirs: the scope names their hosts
-// or domains, the reply carries the code and status they document.
+// or domains; Google's and Microsoft's messages carry the code and status
+// they document too.
 func providerMessage(code int, enhanced, reply, scope string) string {
 	e, ok := ParseEnhanced(enhanced)
 	if !ok || reply == "" {
@@ -54,6 +55,15 @@ func providerMessage(code int, enhanced, reply, scope string) string {
 			ranged := m.min != m.max && strings.HasPrefix(status, m.status) && e.Detail >= m.min && e.Detail <= m.max
 			if (exact || ranged) && strings.Contains(lower, m.phrase) {
 				return m.reason
+			}
+		}
+	}
+	for _, p := range providerPhrases {
+		if providerHosts[p.provider].MatchString(scope) {
+			for _, k := range p.lists {
+				if k.matches(lower) {
+					return k.reason
+				}
 			}
 		}
 	}

@@ -17,6 +17,9 @@ func TestProviderMessages(t *testing.T) {
 		{550, "5.1.10", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", "example-com.mail.protection.outlook.com", "userunknown"},
 		{550, "5.1.10", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", "mail.example.org", ""},
 		{550, "", "550 RecipientNotFound", "outlook.com", ""},
+		{553, "5.7.1", "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.25, because the ip is in Spamhaus's list; see http://postmaster.yahoo.com/550-bl23.html", "mta5.am0.yahoodns.net", "blocked"},
+		{553, "5.7.1", "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.25, because the ip is in Spamhaus's list", "mx.example.net", ""},
+		{550, "5.7.1", "550 5.7.1 Mail is rejected by recipients", "mx3.qq.com", "rejected"},
 	} {
 		if got := providerMessage(tc.code, tc.enhanced, tc.reply, tc.scope); got != tc.want {
 			t.Errorf("%d %s at %s: %q, want %q", tc.code, tc.enhanced, tc.scope, got, tc.want)

@@ -282,3 +282,50 @@ var microsoftMessages = []microsoftMessage{
 	{"userunknown", "5.5.0", 0, 0, "requested action not taken: mailbox unavailable"},
 	{"userunknown", "5.1.2", 0, 0, "invalid x.400 address"},
 }
+
+// providerPhrases are the sentences of Yahoo, Apple iCloud and Tencent
+// (QQ Mail) by the reason they mean, from Sisimai's rhost/yahooinc.rb,
+// apple.rb and tencent.rb (which cite senders.yahooinc.com/smtp-error-codes,
+// support.apple.com/102322 and service.mail.qq.com), tried in their order.
+var providerPhrases = []struct {
+	provider string
+	lists    []known
+}{
+	{"Yahoo", []known{
+		{reason: "authfailure", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"yahoo requires all senders to authenticate with either spf or dkim"}},
+		{reason: "blocked", source: "Sisimai rhost/yahooinc.rb", phrases: []string{" because the ip is in spamhaus's list;", "not accepted from ip addresses on spamhaus xbl"}},
+		{reason: "norelaying", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"relaying denied for "}},
+		{reason: "notcompliantrfc", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"headers are not rfc compliant"}},
+		{reason: "policyviolation", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"not accepted for policy reasons"}},
+		{reason: "rejected", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"temporarily deferred due to unexpected volume or user complaints", "due to unresolvable rfc.5321 domain", " will be permanently deferred"}},
+		{reason: "speeding", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"user is receiving mail too quickly"}},
+		{reason: "suspend", source: "Sisimai rhost/yahooinc.rb", phrases: []string{" is no longer valid.", "this mailbox is disabled"}},
+		{reason: "syntaxerror", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"syntax error in parameters or arguments"}},
+		{reason: "toomanyconn", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"max message per connection reached"}},
+		{reason: "userunknown", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"dd this user doesn't have a ", "mailbox not found"}},
+	}},
+	{"Apple iCloud", []known{
+		{reason: "authfailure", source: "Sisimai rhost/apple.rb", phrases: []string{"s dmarc policy", "blocked for failing both spf and dkim authentication checks"}},
+		{reason: "blocked", source: "Sisimai rhost/apple.rb", phrases: []string{"rejected due to having a domain present in the spamhaus", "rejected due to listing in spamhaus", "blocked - see https://support.proofpoint.com/dnsbl-lookup", "not accepting connections"}},
+		{reason: "hasmoved", source: "Sisimai rhost/apple.rb", phrases: []string{"recipient no longer on server"}},
+		{reason: "mailboxfull", source: "Sisimai rhost/apple.rb", phrases: []string{"user is over quota"}},
+		{reason: "norelaying", source: "Sisimai rhost/apple.rb", phrases: []string{"relay access denied"}},
+		{reason: "notaccept", source: "Sisimai rhost/apple.rb", phrases: []string{"host/domain does not accept mail"}},
+		{reason: "policyviolation", source: "Sisimai rhost/apple.rb", phrases: []string{"due to local policy"}},
+		{reason: "rejected", source: "Sisimai rhost/apple.rb", phrases: []string{"sender address rejected"}},
+		{reason: "speeding", source: "Sisimai rhost/apple.rb", phrases: []string{"due to excessive volume"}},
+		{reason: "userunknown", source: "Sisimai rhost/apple.rb", phrases: []string{"inactive email address", "user does not exist", "unknown or illegal alias"}},
+	}},
+	{"Tencent", []known{
+		{reason: "authfailure", source: "Sisimai rhost/tencent.rb", phrases: []string{"spf check failed", "dmarc check failed"}},
+		{reason: "blocked", source: "Sisimai rhost/tencent.rb", phrases: []string{"suspected bounce attacks", "suspected spam ip", "connection denied"}},
+		{reason: "mesgtoobig", source: "Sisimai rhost/tencent.rb", phrases: []string{"message too large"}},
+		{reason: "rejected", source: "Sisimai rhost/tencent.rb", phrases: []string{"suspected spam", "mail is rejected by recipients"}},
+		{reason: "spamdetected", source: "Sisimai rhost/tencent.rb", phrases: []string{"spam is embedded in the email", "mail content denied"}},
+		{reason: "speeding", source: "Sisimai rhost/tencent.rb", phrases: []string{"mailbox unavailable or access denined"}},
+		{reason: "suspend", source: "Sisimai rhost/tencent.rb", phrases: []string{"is a deactivated mailbox"}},
+		{reason: "syntaxerror", source: "Sisimai rhost/tencent.rb", phrases: []string{"bad address syntax"}},
+		{reason: "toomanyconn", source: "Sisimai rhost/tencent.rb", phrases: []string{"ip frequency limited", "domain frequency limited", "sender frequency limited", "connection frequency limited"}},
+		{reason: "userunknown", source: "Sisimai rhost/tencent.rb", phrases: []string{"mailbox not found"}},
+	}},
+}
