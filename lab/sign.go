@@ -39,8 +39,6 @@ type zoneInfo struct {
 	apex   string
 	signed bool
 	flaws  map[string]bool
-	key    *dns.DNSKEY
-	priv   crypto.Signer
 }
 
 // sigKey names one signed RRset: a name can hold an RRset of the same

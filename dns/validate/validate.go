@@ -88,8 +88,6 @@ type Result struct {
 	Err error `json:"-"`
 	// Records are the answer's records of the type asked, when any.
 	Records []mdns.RR `json:"-"`
-	// NXDomain is set when the name does not exist.
-	NXDomain bool `json:"-"`
 }
 
 // Validator validates answers from a DNSSECQuerier. It is safe for
@@ -206,7 +204,6 @@ func (v *Validator) Validate(ctx context.Context, name string, qtype uint16) *Re
 		res.fill(failed(err))
 		return res
 	}
-	res.NXDomain = msg.Rcode == mdns.RcodeNameError
 	vd := secure
 	owner := fqdn
 	for hop := 0; ; hop++ {
