@@ -72,6 +72,9 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 	for _, p := range parts {
 		if p.ctype == "message/delivery-status" || p.ctype == "message/global-delivery-status" {
 			if rs := dsnRecipients(p.text, text); len(rs) > 0 {
+				if plainEngine(msg.Header) != "" {
+					filteredByDefault(rs)
+				}
 				b.Kind, b.Recipients = "dsn", rs
 				return b, nil
 			}
@@ -117,6 +120,9 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 	}
 	b.Kind = "text"
 	b.Recipients = textRecipients(text, append(addresses(msg.Header.Get("From")), addresses(msg.Header.Get("To"))...))
+	if plainEngine(msg.Header) != "" {
+		filteredByDefault(b.Recipients)
+	}
 	if len(b.Recipients) == 1 && b.Recipients[0].Address == "" {
 		// The text names no one: the returned message says whom it was for.
 		if to := originalTo(parts); to != "" {

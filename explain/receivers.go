@@ -40,7 +40,6 @@ var providerHosts = map[string]*regexp.Regexp{
 	"Mimecast":          regexp.MustCompile(`(?i)\bmimecast\.(com|co\.za|net)\b`),
 	"au (KDDI)":         regexp.MustCompile(`(?i)\b(ezweb\.ne\.jp|au\.com|kddi\.com)\b`),
 	"Orange / La Poste": regexp.MustCompile(`(?i)\b(orange\.(fr|com)|wanadoo\.fr|laposte\.(net|fr))\b`),
-	"Tencent":           regexp.MustCompile(`(?i)\b(qq\.com|foxmail\.com)\b`),
 }
 
 // receivers lists the wording of the big receivers, most specific first.

@@ -32,15 +32,15 @@ func receiverReason(reason string, code int, enhanced, reply, text, who string) 
 
 // providerMessage is the reason a big receiver's own message gives
 // (rhosttables.go), when the reply is theirs: the scope names their hosts
-// or domains; Google's and Microsoft's messages carry the code and status
-// they document too.
+// as Sisimai's gates do (rhostGates); Google's and Microsoft's messages
+// carry the code and status they document too.
 func providerMessage(code int, enhanced, reply, scope string) string {
 	e, ok := ParseEnhanced(enhanced)
 	if !ok || reply == "" {
 		return ""
 	}
 	lower := strings.ToLower(strings.Join(strings.Fields(reply), " "))
-	if providerHosts["Gmail"].MatchString(scope) && code >= 200 {
+	if rhostGates["Google"].MatchString(scope) && code >= 200 {
 		digits, sd := fmt.Sprint(code)[1:], fmt.Sprintf("%d.%d", e.Subject, e.Detail)
 		for _, m := range googleMessages {
 			if strings.HasSuffix(m.code, digits) && strings.HasSuffix(m.status, sd) && strings.Contains(lower, m.phrase) {
@@ -48,7 +48,7 @@ func providerMessage(code int, enhanced, reply, scope string) string {
 			}
 		}
 	}
-	if providerHosts["Microsoft"].MatchString(scope) {
+	if rhostGates["Microsoft"].MatchString(scope) {
 		status := fmt.Sprintf("%d.%d.%d", e.Class, e.Subject, e.Detail)
 		for _, m := range microsoftMessages {
 			exact := m.min == m.max && status == m.status
@@ -59,7 +59,7 @@ func providerMessage(code int, enhanced, reply, scope string) string {
 		}
 	}
 	for _, p := range providerPhrases {
-		if providerHosts[p.provider].MatchString(scope) {
+		if rhostGates[p.provider].MatchString(scope) {
 			for _, k := range p.lists {
 				if k.matches(lower) {
 					return k.reason
@@ -98,6 +98,13 @@ func command(text string) string {
 		last = strings.ToUpper(m[1])
 	}
 	return ""
+}
+
+// addressStatus reports an enhanced status about addressing, whose
+// X.1.x details name a bad or unknown address (RFC 3463 §3.2).
+func addressStatus(enhanced string) bool {
+	e, ok := ParseEnhanced(enhanced)
+	return ok && e.Subject == 1
 }
 
 // refusedByPolicy reports an enhanced status of a mailbox that refuses

@@ -10,7 +10,7 @@ func TestProviderMessages(t *testing.T) {
 		enhanced, reply string
 		scope, want     string
 	}{
-		{550, "5.7.26", "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM.", "mx.google.com", "authfailure"},
+		{550, "5.7.26", "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM.", "aspmx.l.google.com", "authfailure"},
 		// the 4xx form of the same message is the same message
 		{421, "4.7.26", "421-4.7.26 This mail has been rate limited because it is unauthenticated. Gmail requires all\n senders to authenticate with either SPF or DKIM.", "gmail-smtp-in.l.google.com", "authfailure"},
 		{550, "5.7.26", "550-5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM.", "mx.example.net", ""},

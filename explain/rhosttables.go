@@ -4,9 +4,23 @@
 // Google's "SMTP error reference" (support.google.com/a/answer/3726730)
 // and Microsoft's Exchange Online NDR documentation
 // (learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online).
-// They apply only when the receiver is the provider (providerHosts).
+// They apply only where Sisimai applies them (rhostGates).
 
 package explain
+
+import "regexp"
+
+// rhostGates are where Sisimai applies each provider's table
+// (lib/sisimai/rhost.rb RhostClass): the remote host ends with one of the
+// provider's host names, or the recipient's domain ends one of them (a
+// recipient at google.com, outlook.com, icloud.com, me.com, qq.com).
+var rhostGates = map[string]*regexp.Regexp{
+	"Google":    regexp.MustCompile(`(?i)\b(aspmx|gmail-smtp-in)\.l\.google\.com\b|@((aspmx|gmail-smtp-in)\.)?(l\.)?google\.com\b`),
+	"Microsoft": regexp.MustCompile(`(?i)\.(prod|protection)\.outlook\.com\b|@((prod|protection)\.)?outlook\.com\b`),
+	"YahooInc":  regexp.MustCompile(`(?i)\.yahoodns\.net\b`),
+	"Apple":     regexp.MustCompile(`(?i)\.(mail\.icloud|apple|me)\.com\b|@((mail\.)?icloud|apple|me)\.com\b`),
+	"Tencent":   regexp.MustCompile(`(?i)\.qq\.com\b|@qq\.com\b`),
+}
 
 // googleMessage is Google's: a reply code and an enhanced status, matched
 // as Sisimai matches them (the last two digits of the code and the
@@ -291,7 +305,7 @@ var providerPhrases = []struct {
 	provider string
 	lists    []known
 }{
-	{"Yahoo", []known{
+	{"YahooInc", []known{
 		{reason: "authfailure", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"yahoo requires all senders to authenticate with either spf or dkim"}},
 		{reason: "blocked", source: "Sisimai rhost/yahooinc.rb", phrases: []string{" because the ip is in spamhaus's list;", "not accepted from ip addresses on spamhaus xbl"}},
 		{reason: "norelaying", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"relaying denied for "}},
@@ -304,7 +318,7 @@ var providerPhrases = []struct {
 		{reason: "toomanyconn", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"max message per connection reached"}},
 		{reason: "userunknown", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"dd this user doesn't have a ", "mailbox not found"}},
 	}},
-	{"Apple iCloud", []known{
+	{"Apple", []known{
 		{reason: "authfailure", source: "Sisimai rhost/apple.rb", phrases: []string{"s dmarc policy", "blocked for failing both spf and dkim authentication checks"}},
 		{reason: "blocked", source: "Sisimai rhost/apple.rb", phrases: []string{"rejected due to having a domain present in the spamhaus", "rejected due to listing in spamhaus", "blocked - see https://support.proofpoint.com/dnsbl-lookup", "not accepting connections"}},
 		{reason: "hasmoved", source: "Sisimai rhost/apple.rb", phrases: []string{"recipient no longer on server"}},
