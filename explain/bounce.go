@@ -75,6 +75,7 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 				if plainEngine(msg.Header) != "" {
 					filteredByDefault(rs)
 				}
+				engineVerdict(msg.Header, rs)
 				b.Kind, b.Recipients = "dsn", rs
 				return b, nil
 			}
@@ -123,6 +124,7 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 	if plainEngine(msg.Header) != "" {
 		filteredByDefault(b.Recipients)
 	}
+	engineVerdict(msg.Header, b.Recipients)
 	if len(b.Recipients) == 1 && b.Recipients[0].Address == "" {
 		// The text names no one: the returned message says whom it was for.
 		if to := originalTo(parts); to != "" {

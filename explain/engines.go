@@ -23,8 +23,7 @@ var plainEngines = []engine{
 		return strings.HasPrefix(h.Get("Subject"), "Returned Mail: ") && strings.HasPrefix(h.Get("From"), `"Mail Deliver System" `)
 	}},
 	{"MailFoundry", func(h mail.Header) bool {
-		return h.Get("Subject") == "Message delivery has failed" &&
-			slices.ContainsFunc(h["Received"], func(r string) bool { return strings.Contains(r, "(MAILFOUNDRY) id ") })
+		return h.Get("Subject") == "Message delivery has failed" && received(h, "(MAILFOUNDRY) id ")
 	}},
 	{"MXLogic", func(h mail.Header) bool {
 		// its headers, or a report from MXLogic's own hosts
@@ -50,5 +49,143 @@ func filteredByDefault(rs []Recipient) {
 		if r.Reason == "userunknown" && command(r.Diagnostic) != "RCPT" && !addressStatus(r.Enhanced) {
 			rs[i].Reason = "filtered"
 		}
+	}
+}
+
+// engineVerdicts are the reasons Sisimai's MTA modules give their own
+// MTA's messages (lib/sisimai/lhost/<engine>.rb MessagesOf, which quote
+// the MTAs' sources and manuals), applied to a bounce that MTA wrote.
+var engineVerdicts = map[string][]known{
+	"DragonFly": {
+		{reason: "expired", source: "Sisimai lhost/dragonfly.rb", phrases: []string{"could not deliver for the last"}},
+		{reason: "hostunknown", source: "Sisimai lhost/dragonfly.rb", phrases: []string{"dns lookup failure: host"}},
+	},
+	"OpenSMTPD": {
+		{reason: "expired", source: "Sisimai lhost/opensmtpd.rb", phrases: []string{"envelope expired"}},
+		{reason: "hostunknown", source: "Sisimai lhost/opensmtpd.rb", phrases: []string{"invalid domain name", "domain does not exist"}},
+		{reason: "notaccept", source: "Sisimai lhost/opensmtpd.rb", phrases: []string{"destination seem to reject all mails", "no mx found for domain", "no mx found for destination"}},
+		{reason: "networkerror", source: "Sisimai lhost/opensmtpd.rb", phrases: []string{"address family mismatch on destination mxs", "all routes to destination blocked", "bad dns lookup error code", "could not retrieve source address", "loop detected", "network error on destination mxs", "no valid route to remote mx", "no valid route to destination", "temporary failure in mx lookup"}},
+		{reason: "securityerror", source: "Sisimai lhost/opensmtpd.rb", phrases: []string{"could not retrieve credentials"}},
+	},
+	"MessageLabs": {
+		{reason: "userunknown", source: "Sisimai lhost/messagelabs.rb", phrases: []string{"rejected", "no such user"}},
+		{reason: "securityerror", source: "Sisimai lhost/messagelabs.rb", phrases: []string{"please turn on smtp authentication in your mail client"}},
+	},
+	"AOL": {
+		{reason: "hostunknown", source: "Sisimai lhost/aol.rb", phrases: []string{"host or domain name not found"}},
+		{reason: "notaccept", source: "Sisimai lhost/aol.rb", phrases: []string{"type=mx: malformed or unexpected name server reply"}},
+	},
+	"Gmail": {
+		{reason: "expired", source: "Sisimai lhost/gmail.rb", phrases: []string{"dns error: could not contact dns servers", "delivery to the following recipient has been delayed", "the recipient server did not accept our requests to connect"}},
+		{reason: "hostunknown", source: "Sisimai lhost/gmail.rb", phrases: []string{"dns error: domain name not found", "dns error: dns server returned answer with no data"}},
+	},
+	"GSuite": {
+		{reason: "userunknown", source: "Sisimai lhost/gsuite.rb", phrases: []string{"because the address couldn't be found. check for typos or unnecessary spaces and try again."}},
+		{reason: "networkerror", source: "Sisimai lhost/gsuite.rb", phrases: []string{"had no relevant answers.", "responded with code nxdomain"}},
+	},
+	"Domino": {
+		{reason: "userunknown", source: "Sisimai lhost/domino.rb", phrases: []string{"not listed in domino directory", "not listed in public name & address book", "non répertorié dans l'annuaire domino", "no se encuentra en el directorio de domino", "domino ディレクトリには見つかりません"}},
+		{reason: "filtered", source: "Sisimai lhost/domino.rb", phrases: []string{"cannot route mail to user"}},
+		{reason: "systemerror", source: "Sisimai lhost/domino.rb", phrases: []string{"several matches found in domino directory"}},
+	},
+	"Notes": {
+		{reason: "userunknown", source: "Sisimai lhost/notes.rb", phrases: []string{"user not listed in public name & address book", "ディレクトリのリストにありません"}},
+		{reason: "networkerror", source: "Sisimai lhost/notes.rb", phrases: []string{"message has exceeded maximum hop count"}},
+	},
+	"Biglobe": {
+		{reason: "filtered", source: "Sisimai lhost/biglobe.rb", phrases: []string{"mail delivery failed... user unknown"}},
+		{reason: "mailboxfull", source: "Sisimai lhost/biglobe.rb", phrases: []string{"the number of messages in recipient's mailbox exceeded the local limit."}},
+	},
+	"Courier": {
+		{reason: "hostunknown", source: "Sisimai lhost/courier.rb", phrases: []string{"no such domain."}},
+		{reason: "systemerror", source: "Sisimai lhost/courier.rb", phrases: []string{"this domain's dns violates rfc 1035."}},
+		{reason: "networkerror", source: "Sisimai lhost/courier.rb", phrases: []string{"dns lookup failed."}},
+	},
+	"Amavis": {
+		{reason: "virusdetected", source: "Sisimai lhost/amavis.rb", phrases: []string{"- infected"}},
+		{reason: "contenterror", source: "Sisimai lhost/amavis.rb", phrases: []string{"- bad header:"}},
+		{reason: "exceedlimit", source: "Sisimai lhost/amavis.rb", phrases: []string{"- message size exceeds recipient"}},
+		{reason: "systemerror", source: "Sisimai lhost/amavis.rb", phrases: []string{"- temporary mta failure on relaying", "- rejected by next-hop mta on relaying", "- unable to relay message back to mta"}},
+	},
+	"ReceivingSES": {
+		{reason: "filtered", source: "Sisimai lhost/receivingses.rb", phrases: []string{"mailbox does not exist"}},
+		{reason: "mesgtoobig", source: "Sisimai lhost/receivingses.rb", phrases: []string{"message too large"}},
+		{reason: "mailboxfull", source: "Sisimai lhost/receivingses.rb", phrases: []string{"mailbox full"}},
+		{reason: "contenterror", source: "Sisimai lhost/receivingses.rb", phrases: []string{"message content rejected"}},
+	},
+	"KDDI": {
+		{reason: "mailboxfull", source: "Sisimai lhost/kddi.rb", phrases: []string{"as their mailbox is full"}},
+		{reason: "norelaying", source: "Sisimai lhost/kddi.rb", phrases: []string{"due to the following smtp relay error"}},
+		{reason: "hostunknown", source: "Sisimai lhost/kddi.rb", phrases: []string{"as the remote domain doesnt exist"}},
+	},
+}
+
+// verdictEngines recognise the MTAs of engineVerdicts by the headers
+// their Sisimai modules check first.
+var verdictEngines = []engine{
+	{"DragonFly", func(h mail.Header) bool {
+		return strings.HasPrefix(h.Get("Subject"), "Mail delivery failed") && received(h, " (DragonFly Mail Agent")
+	}},
+	{"OpenSMTPD", func(h mail.Header) bool {
+		return strings.HasPrefix(h.Get("Subject"), "Delivery status notification") && strings.HasPrefix(h.Get("From"), "Mailer Daemon <") &&
+			received(h, " (OpenSMTPD) with ")
+	}},
+	{"MessageLabs", func(h mail.Header) bool {
+		return h.Get("X-Msg-Ref") != "" && strings.Contains(h.Get("From"), "MAILER-DAEMON@messagelabs.com") &&
+			strings.HasPrefix(h.Get("Subject"), "Mail Delivery Failure")
+	}},
+	{"AOL", func(h mail.Header) bool { return h.Get("X-AOL-IP") != "" }},
+	{"GSuite", func(h mail.Header) bool {
+		return strings.HasSuffix(h.Get("From"), "<mailer-daemon@googlemail.com>") &&
+			strings.HasPrefix(h.Get("Subject"), "Delivery Status Notification") && h.Get("X-Gm-Message-State") != ""
+	}},
+	{"Gmail", func(h mail.Header) bool {
+		return strings.HasSuffix(h.Get("From"), "<mailer-daemon@googlemail.com>") && strings.HasPrefix(h.Get("Subject"), "Delivery Status Notification")
+	}},
+	{"Domino", func(h mail.Header) bool {
+		s := h.Get("Subject")
+		return strings.HasPrefix(s, "DELIVERY FAILURE:") || strings.HasPrefix(s, "DELIVERY_FAILURE:")
+	}},
+	{"Notes", func(h mail.Header) bool { return strings.HasPrefix(h.Get("Subject"), "Undeliverable message") }},
+	{"Biglobe", func(h mail.Header) bool {
+		f := h.Get("From")
+		return strings.Contains(f, "postmaster@") && strings.HasPrefix(h.Get("Subject"), "Returned mail:") &&
+			slices.ContainsFunc([]string{"biglobe", "inacatv", "tmtv", "ttv"}, func(d string) bool { return strings.Contains(f, "@"+d+".ne.jp") })
+	}},
+	{"Courier", func(h mail.Header) bool {
+		return strings.Contains(h.Get("From"), "Courier mail server at ") || strings.Contains(h.Get("Subject"), "NOTICE: mail delivery status.") ||
+			strings.Contains(h.Get("Subject"), "WARNING: delayed mail.") || strings.HasPrefix(h.Get("Message-Id"), "<courier.")
+	}},
+	{"Amavis", func(h mail.Header) bool { return strings.HasPrefix(h.Get("From"), `"Content-filter at `) }},
+	{"ReceivingSES", func(h mail.Header) bool { return h.Get("X-SES-Outgoing") != "" }},
+	{"KDDI", func(h mail.Header) bool {
+		return h.Get("Reply-To") == "no-reply@app.auone-net.jp" || received(h, "ezweb.ne.jp (") || received(h, ".au.com (")
+	}},
+}
+
+func received(h mail.Header, s string) bool {
+	return slices.ContainsFunc(h["Received"], func(r string) bool { return strings.Contains(r, s) })
+}
+
+// engineVerdict applies the verdicts of the MTA that wrote the bounce to
+// each recipient whose diagnostic holds one of its phrases.
+func engineVerdict(h mail.Header, rs []Recipient) {
+	for _, e := range verdictEngines {
+		if !e.marks(h) {
+			continue
+		}
+		for i, r := range rs {
+			if r.Reason == "userunknown" && addressStatus(r.Enhanced) {
+				continue // RFC 3463 X.1.x names the bad address itself
+			}
+			t := strings.ToLower(strings.Join(strings.Fields(r.Diagnostic), " "))
+			for _, k := range engineVerdicts[e.name] {
+				if k.matches(t) {
+					rs[i].Reason = k.reason
+					break
+				}
+			}
+		}
+		return
 	}
 }

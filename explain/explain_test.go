@@ -220,6 +220,9 @@ func TestProviderWordingNeedsTheProvider(t *testing.T) {
 // Every list of sourced wording says where it comes from, and reads.
 func TestKnowledgeIsSourced(t *testing.T) {
 	lists := slices.Concat(knowledge, sisimaiLists)
+	for _, vs := range engineVerdicts {
+		lists = append(lists, vs...)
+	}
 	for _, p := range providerPhrases {
 		if rhostGates[p.provider] == nil {
 			t.Errorf("%s: no rhostGates entry gates its wording", p.provider)

@@ -1,0 +1,45 @@
+package explain
+
+import (
+	"net/mail"
+	"testing"
+)
+
+// An MTA's own verdicts apply to the bounces it wrote, recognised by the
+// headers Sisimai's module for it checks; to anyone else's, they do not.
+func TestEngineVerdicts(t *testing.T) {
+	dragonfly := mail.Header{"Subject": {"Mail delivery failed"}, "Received": {"from x by mx.example (DragonFly Mail Agent v0.13); ..."}}
+	other := mail.Header{"Subject": {"Mail delivery failed"}, "Received": {"from x by mx.example (Postfix); ..."}}
+	for _, tc := range []struct {
+		h    mail.Header
+		want string
+	}{{dragonfly, "hostunknown"}, {other, "undefined"}} {
+		rs := []Recipient{{Diagnostic: "DNS lookup failure: host\n   mx.nowhere.example", Reason: "undefined"}}
+		engineVerdict(tc.h, rs)
+		if rs[0].Reason != tc.want {
+			t.Errorf("%v: %s, want %s", tc.h["Received"], rs[0].Reason, tc.want)
+		}
+	}
+	x1 := mail.Header{"Subject": {"Returned Mail: User unknown"}, "From": {`"Mail Deliver System" <MAILER-DAEMON@x.example>`}}
+	if plainEngine(x1) != "X1" || plainEngine(other) != "" {
+		t.Errorf("plain engines: %q %q", plainEngine(x1), plainEngine(other))
+	}
+	rs := []Recipient{{Diagnostic: "kijitora@example.jp [User unknown]", Reason: "userunknown"}, {Diagnostic: "550 5.1.1 User unknown", Enhanced: "5.1.1", Reason: "userunknown"}}
+	filteredByDefault(rs)
+	if rs[0].Reason != "filtered" || rs[1].Reason != "userunknown" {
+		t.Errorf("Sisimai's general rule: %s, %s", rs[0].Reason, rs[1].Reason)
+	}
+}
+
+// Every MTA with verdicts can be recognised.
+func TestEveryEngineIsRecognisable(t *testing.T) {
+	for name := range engineVerdicts {
+		found := false
+		for _, e := range verdictEngines {
+			found = found || e.name == name
+		}
+		if !found {
+			t.Errorf("%s has verdicts but no recogniser", name)
+		}
+	}
+}
