@@ -239,6 +239,11 @@ func TestKnowledgeIsSourced(t *testing.T) {
 			t.Errorf("Google %s %s: %s", m.code, m.status, m.reason)
 		}
 	}
+	for _, m := range mimecastMessages {
+		if !slices.Contains(Reasons, m.reason) {
+			t.Errorf("Mimecast %d: %s", m.code, m.reason)
+		}
+	}
 	for _, m := range microsoftMessages {
 		if !slices.Contains(Reasons, m.reason) {
 			t.Errorf("Microsoft %s: %s", m.status, m.reason)

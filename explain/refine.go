@@ -58,6 +58,13 @@ func providerMessage(code int, enhanced, reply, scope string) string {
 			}
 		}
 	}
+	if rhostGates["Mimecast"].MatchString(scope) {
+		for _, m := range mimecastMessages {
+			if code == m.code && strings.Contains(lower, m.phrase) {
+				return m.reason
+			}
+		}
+	}
 	for _, p := range providerPhrases {
 		if rhostGates[p.provider].MatchString(scope) {
 			for _, k := range p.lists {

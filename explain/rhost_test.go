@@ -20,6 +20,7 @@ func TestProviderMessages(t *testing.T) {
 		{553, "5.7.1", "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.25, because the ip is in Spamhaus's list; see http://postmaster.yahoo.com/550-bl23.html", "mta5.am0.yahoodns.net", "blocked"},
 		{553, "5.7.1", "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.25, because the ip is in Spamhaus's list", "mx.example.net", ""},
 		{550, "5.7.1", "550 5.7.1 Mail is rejected by recipients", "mx3.qq.com", "rejected"},
+		{550, "5.7.1", "550 Local CT IP Reputation - (reject) - https://community.mimecast.com/docs/DOC-1369#550", "us-smtp-inbound-1.mimecast.com", "badreputation"},
 	} {
 		if got := providerMessage(tc.code, tc.enhanced, tc.reply, tc.scope); got != tc.want {
 			t.Errorf("%d %s at %s: %q, want %q", tc.code, tc.enhanced, tc.scope, got, tc.want)
