@@ -1,5 +1,19 @@
 // Classification: a failure's reason (Sisimai's taxonomy) from the codes
 // and the words of the reply.
+//
+// The precedence, most specific first:
+//  1. a decisive enhanced status (decisive: X.2.2 mailbox full, X.7.26
+//     authentication…); X.4.7 lets the words name the problem first;
+//  2. the words: sourced sentences (knowledge.go), then the rules' phrases;
+//     a generic reason gives way to a specific one in a later text;
+//  3. Sisimai's per-reason lists (sisimailists.go), when the status names
+//     nothing Sisimai itself would keep;
+//  4. the status table (byStatus), then the reply code's class;
+//  5. refine: the SMTP command that was refused (refine.go);
+//  6. the receiver's own wording when the reply is theirs: the providers'
+//     documented messages (rhosttables.go), then receivers.go;
+//  7. the reporting MTA's own verdict, for an MTA recognised by its headers
+//     (engines.go), applied to the bounce's recipients last.
 
 package explain
 
