@@ -34,6 +34,17 @@ func (v *Validator) denial(ctx context.Context, msg *mdns.Msg, qname string, qty
 	var nsecs []*mdns.NSEC
 	var nsec3s []*mdns.NSEC3
 	vd := secure
+	proofs := 0
+	for _, rr := range msg.Ns {
+		if t := rr.Header().Rrtype; t == mdns.TypeNSEC || t == mdns.TypeNSEC3 {
+			proofs++
+		}
+	}
+	if proofs > maxProofRecords {
+		// A proof needs at most three (RFC 5155 §7.2.2): a hostile answer
+		// must not make each one cost a signature check and a hash.
+		return denied{verdict: bogus(ProblemDenial, mdns.CanonicalName(qname), 0, "the answer carries %d NSEC/NSEC3 records, more than any proof of absence needs (%d)", proofs, maxProofRecords)}
+	}
 	for _, rr := range msg.Ns {
 		switch t := rr.(type) {
 		case *mdns.NSEC:
@@ -168,6 +179,10 @@ func closestEncloser(qname, owner, next string) string {
 	return ce
 }
 
+// maxProofRecords is the most NSEC or NSEC3 records a response may offer
+// as proof.
+const maxProofRecords = 8
+
 // maxNSEC3Iterations is the most NSEC3 iterations a proof may use.
 const maxNSEC3Iterations = 150
 
@@ -176,7 +191,9 @@ func nsec3Denial(all []*mdns.NSEC3, zone, qname string, qtype uint16) denied {
 	what := qname + " " + mdns.TypeToString[qtype]
 	var n3s []*mdns.NSEC3
 	for _, n := range all {
-		if n.Hash == mdns.SHA1 { // RFC 5155 §8.1: ignore unknown hash algorithms
+		// RFC 5155 §8.1: ignore unknown hash algorithms; a zone's NSEC3
+		// records share their parameters (§7.3), so others are not its.
+		if n.Hash == mdns.SHA1 && (len(n3s) == 0 || n.Iterations == n3s[0].Iterations && strings.EqualFold(n.Salt, n3s[0].Salt)) {
 			n3s = append(n3s, n)
 		}
 	}
@@ -246,7 +263,7 @@ func (v *Validator) wildcardProven(ctx context.Context, msg *mdns.Msg, owner str
 		case *mdns.NSEC:
 			ok = nsecCovers(t, owner)
 		case *mdns.NSEC3:
-			ok = t.Cover(nextCloser)
+			ok = t.Iterations <= maxNSEC3Iterations && t.Cover(nextCloser)
 		}
 		if ok && v.rrset(ctx, []mdns.RR{rr}, sigs(msg.Ns, h.Name, h.Rrtype), msg).status == Secure {
 			return true
