@@ -55,7 +55,14 @@ func (v *Validator) denial(ctx context.Context, msg *mdns.Msg, qname string, qty
 			continue
 		}
 		h := rr.Header()
-		vd = worse(vd, v.rrset(ctx, []mdns.RR{rr}, sigs(msg.Ns, h.Name, h.Rrtype), msg))
+		ss := sigs(msg.Ns, h.Name, h.Rrtype)
+		if len(ss) == 0 {
+			// An unsigned record proves nothing: the proof is unsigned, and
+			// whether that is bogus is the caller's to tell (it knows the
+			// zone), not a walk of its own from here.
+			return denied{unsigned: true}
+		}
+		vd = worse(vd, v.rrset(ctx, []mdns.RR{rr}, ss, msg))
 	}
 	switch {
 	case len(nsecs) == 0 && len(nsec3s) == 0:

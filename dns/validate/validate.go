@@ -430,6 +430,12 @@ func (v *Validator) prefetch(ctx context.Context, domain string) {
 // loadingKey is the context key of the zones whose keys a path is loading.
 type loadingKey struct{}
 
+// walkDepth is the context key of how many zone-cut walks a path is in.
+type walkDepth struct{}
+
+// maxWalkDepth bounds them.
+const maxWalkDepth = 4
+
 // zoneKeys returns a zone's validated DNSKEYs, once per zone and run: its
 // DS records from the parent (or the trust anchors) and its DNSKEY RRset,
 // asked at once, and the DNSKEY RRset signed by a key a DS names
@@ -584,6 +590,13 @@ func parentOf(name string) string {
 // deepest zone when the chain of trust reaches name's zone, insecure with
 // the unsigned delegation where it ends, or the failure on the way.
 func (v *Validator) enclosingZone(ctx context.Context, name string) verdict {
+	// Only a hostile answer makes a walk start another walk, and another:
+	// a few deep is already more than any chain of trust needs.
+	depth, _ := ctx.Value(walkDepth{}).(int)
+	if depth >= maxWalkDepth {
+		return bogus(ProblemDenial, name, 0, "finding the zone of %s needs a chain of proofs deeper than any real one (%d)", name, maxWalkDepth)
+	}
+	ctx = context.WithValue(ctx, walkDepth{}, depth+1)
 	root := v.zoneKeys(ctx, ".")
 	if root.vd.status != Secure {
 		return root.vd
