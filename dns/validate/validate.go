@@ -436,6 +436,10 @@ type walkDepth struct{}
 // maxWalkDepth bounds them.
 const maxWalkDepth = 4
 
+// maxWalkLabels bounds the labels of a name whose zone cuts are walked
+// (an ip6.arpa name has 34).
+const maxWalkLabels = 40
+
 // zoneKeys returns a zone's validated DNSKEYs, once per zone and run: its
 // DS records from the parent (or the trust anchors) and its DNSKEY RRset,
 // asked at once, and the DNSKEY RRset signed by a key a DS names
@@ -603,6 +607,11 @@ func (v *Validator) enclosingZone(ctx context.Context, name string) verdict {
 	}
 	zone := "."
 	labels := mdns.SplitDomainName(name)
+	if len(labels) > maxWalkLabels {
+		// A DS question per label: a name this deep is a hostile one, and
+		// no verdict is reached for it.
+		return failed(fmt.Errorf("%s has %d labels, more than a zone-cut walk follows (%d)", name, len(labels), maxWalkLabels))
+	}
 	for i := len(labels) - 1; i >= 0; i-- {
 		cut := mdns.CanonicalName(strings.Join(labels[i:], "."))
 		msg, err := v.q.QueryDNSSEC(ctx, cut, mdns.TypeDS)
