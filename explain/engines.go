@@ -56,6 +56,16 @@ func filteredByDefault(rs []Recipient) {
 // MTA's messages (lib/sisimai/lhost/<engine>.rb MessagesOf, which quote
 // the MTAs' sources and manuals), applied to a bounce that MTA wrote.
 var engineVerdicts = map[string][]known{
+	"qmail": {
+		{reason: "userunknown", source: "Sisimai lhost/qmail.rb", phrases: []string{"no mailbox here by that name", "does not like recipient."}},
+		{reason: "mailboxfull", source: "Sisimai lhost/qmail.rb", phrases: []string{"disk quota exceeded"}},
+		{reason: "mesgtoobig", source: "Sisimai lhost/qmail.rb", phrases: []string{"message size exceeds fixed maximum message size:"}},
+		{reason: "hostunknown", source: "Sisimai lhost/qmail.rb", phrases: []string{"sorry, i couldn't find any host"}},
+		{reason: "systemfull", source: "Sisimai lhost/qmail.rb", phrases: []string{"requested action not taken: mailbox unavailable (not enough free space)"}},
+		{reason: "systemerror", source: "Sisimai lhost/qmail.rb", phrases: []string{"bad interpreter: no such file or directory", "system error", "unable to"}},
+		{reason: "notaccept", source: "Sisimai lhost/qmail.rb", phrases: []string{"sorry, i couldn't find a mail exchanger or ip address"}},
+		{reason: "networkerror", source: "Sisimai lhost/qmail.rb", phrases: []string{"sorry, i wasn't able to establish an smtp connection", "sorry. although i'm listed as a best-preference mx or a for that host"}},
+	},
 	"DragonFly": {
 		{reason: "expired", source: "Sisimai lhost/dragonfly.rb", phrases: []string{"could not deliver for the last"}},
 		{reason: "hostunknown", source: "Sisimai lhost/dragonfly.rb", phrases: []string{"dns lookup failure: host"}},
@@ -158,6 +168,14 @@ var verdictEngines = []engine{
 	}},
 	{"Amavis", func(h mail.Header) bool { return strings.HasPrefix(h.Get("From"), `"Content-filter at `) }},
 	{"ReceivingSES", func(h mail.Header) bool { return h.Get("X-SES-Outgoing") != "" }},
+	{"qmail", func(h mail.Header) bool {
+		// "Received: (qmail 12345 invoked for bounce)", or "... invoked
+		// from network", and qmail's own subject
+		return h.Get("Subject") == "failure notice" || slices.ContainsFunc(h["Received"], func(r string) bool {
+			i := strings.Index(r, "(qmail ")
+			return i >= 0 && (strings.Contains(r[i:], "invoked for bounce)") || strings.Contains(r[i:], "invoked from ") && strings.Contains(r[i:], "network)"))
+		})
+	}},
 	{"KDDI", func(h mail.Header) bool {
 		return h.Get("Reply-To") == "no-reply@app.auone-net.jp" || received(h, "ezweb.ne.jp (") || received(h, ".au.com (")
 	}},
@@ -180,10 +198,16 @@ func engineVerdict(h mail.Header, rs []Recipient) {
 			}
 			t := strings.ToLower(strings.Join(strings.Fields(r.Diagnostic), " "))
 			for _, k := range engineVerdicts[e.name] {
-				if k.matches(t) {
-					rs[i].Reason = k.reason
-					break
+				if !k.matches(t) {
+					continue
 				}
+				// Sisimai checks a verdict of its "retry" reasons against
+				// the words again (reason.rb): a specific reason found in
+				// them stands.
+				if !sisimaiRetried[k.reason] || generic[r.Reason] {
+					rs[i].Reason = k.reason
+				}
+				break
 			}
 		}
 		return

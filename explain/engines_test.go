@@ -20,11 +20,22 @@ func TestEngineVerdicts(t *testing.T) {
 			t.Errorf("%v: %s, want %s", tc.h["Received"], rs[0].Reason, tc.want)
 		}
 	}
+	// qmail's own words name the reason; a retried one yields to a
+	// specific reason already found (Sisimai reason.rb).
+	qmail := mail.Header{"Subject": {"failure notice"}}
+	rs := []Recipient{
+		{Diagnostic: "Sorry, no mailbox here by that name. (#5.1.1)", Reason: "onhold"},
+		{Diagnostic: "Unable to deliver: mailbox is full", Reason: "mailboxfull"},
+	}
+	engineVerdict(qmail, rs)
+	if rs[0].Reason != "userunknown" || rs[1].Reason != "mailboxfull" {
+		t.Errorf("qmail: %s, %s", rs[0].Reason, rs[1].Reason)
+	}
 	x1 := mail.Header{"Subject": {"Returned Mail: User unknown"}, "From": {`"Mail Deliver System" <MAILER-DAEMON@x.example>`}}
 	if plainEngine(x1) != "X1" || plainEngine(other) != "" {
 		t.Errorf("plain engines: %q %q", plainEngine(x1), plainEngine(other))
 	}
-	rs := []Recipient{{Diagnostic: "kijitora@example.jp [User unknown]", Reason: "userunknown"}, {Diagnostic: "550 5.1.1 User unknown", Enhanced: "5.1.1", Reason: "userunknown"}}
+	rs = []Recipient{{Diagnostic: "kijitora@example.jp [User unknown]", Reason: "userunknown"}, {Diagnostic: "550 5.1.1 User unknown", Enhanced: "5.1.1", Reason: "userunknown"}}
 	filteredByDefault(rs)
 	if rs[0].Reason != "filtered" || rs[1].Reason != "userunknown" {
 		t.Errorf("Sisimai's general rule: %s, %s", rs[0].Reason, rs[1].Reason)
