@@ -32,6 +32,16 @@ var plainEngines = []engine{
 	}},
 }
 
+// mtaVerdicts applies what the MTA that wrote the bounce says of its own
+// messages: one MTA, as Sisimai reads a bounce with one module.
+func mtaVerdicts(h mail.Header, rs []Recipient) {
+	if plainEngine(h) != "" {
+		filteredByDefault(rs)
+		return
+	}
+	engineVerdict(h, rs)
+}
+
 // plainEngine names the bounce's MTA when it is one of plainEngines.
 func plainEngine(h mail.Header) string {
 	for _, e := range plainEngines {
@@ -56,6 +66,15 @@ func filteredByDefault(rs []Recipient) {
 // MTA's messages (lib/sisimai/lhost/<engine>.rb MessagesOf, which quote
 // the MTAs' sources and manuals), applied to a bounce that MTA wrote.
 var engineVerdicts = map[string][]known{
+	"Exim": {
+		{reason: "userunknown", source: "Sisimai lhost/exim.rb", phrases: []string{"user not found"}},
+		{reason: "hostunknown", source: "Sisimai lhost/exim.rb", phrases: []string{"all host address lookups failed permanently", "all relevant mx records point to non-existent hosts", "unrouteable address"}},
+		{reason: "mailboxfull", source: "Sisimai lhost/exim.rb", phrases: []string{"mailbox is full", "error: quota exceed"}},
+		{reason: "notaccept", source: "Sisimai lhost/exim.rb", phrases: []string{"an mx or srv record indicated no smtp service", "no host found for existing smtp connection"}},
+		{reason: "syntaxerror", source: "Sisimai lhost/exim.rb", phrases: []string{"angle-brackets nested too deep", "expected word or \"<\"", "domain missing in source-routed address", "malformed address:"}},
+		{reason: "systemerror", source: "Sisimai lhost/exim.rb", phrases: []string{"delivery to file forbidden", "delivery to pipe forbidden", "local delivery failed", "lmtp error after"}},
+		{reason: "contenterror", source: "Sisimai lhost/exim.rb", phrases: []string{"too many \"received\" headers"}},
+	},
 	"qmail": {
 		{reason: "userunknown", source: "Sisimai lhost/qmail.rb", phrases: []string{"no mailbox here by that name", "does not like recipient."}},
 		{reason: "mailboxfull", source: "Sisimai lhost/qmail.rb", phrases: []string{"disk quota exceeded"}},
@@ -168,6 +187,26 @@ var verdictEngines = []engine{
 	}},
 	{"Amavis", func(h mail.Header) bool { return strings.HasPrefix(h.Get("From"), `"Content-filter at `) }},
 	{"ReceivingSES", func(h mail.Header) bool { return h.Get("X-SES-Outgoing") != "" }},
+	{"Exim", func(h mail.Header) bool {
+		// two of: its daemon's name, its Message-Id (<E1P1YNN-0003AD-Ga@…>),
+		// one of its subjects; not Mail.Ru's Exim, which has its own module
+		from, id, subject := h.Get("From"), h.Get("Message-Id"), h.Get("Subject")
+		if strings.Contains(from, ".mail.ru") {
+			return false
+		}
+		marks := 0
+		if strings.HasPrefix(strings.Trim(from, `"`), "Mail Delivery System") {
+			marks++
+		}
+		if strings.HasPrefix(id, "<") && strings.Index(id, "-") == 8 && strings.Index(id, "@") == 18 {
+			marks++
+		}
+		if slices.ContainsFunc([]string{"Mail delivery failed", "Mail failure", "Message frozen", "Warning: message ", "error(s) in forwarding or filtering"},
+			func(s string) bool { return strings.Contains(subject, s) }) {
+			marks++
+		}
+		return marks >= 2
+	}},
 	{"qmail", func(h mail.Header) bool {
 		// "Received: (qmail 12345 invoked for bounce)", or "... invoked
 		// from network", and qmail's own subject
