@@ -66,6 +66,20 @@ func filteredByDefault(rs []Recipient) {
 // MTA's messages (lib/sisimai/lhost/<engine>.rb MessagesOf, which quote
 // the MTAs' sources and manuals), applied to a bounce that MTA wrote.
 var engineVerdicts = map[string][]known{
+	"Outlook": {
+		{reason: "hostunknown", source: "Sisimai lhost/outlook.rb", phrases: []string{"the mail could not be delivered to the recipient because the domain is not reachable"}},
+		{reason: "userunknown", source: "Sisimai lhost/outlook.rb", phrases: []string{"requested action not taken: mailbox unavailable"}},
+	},
+	"MailRu": {
+		{reason: "expired", source: "Sisimai lhost/mailru.rb", phrases: []string{"retry timeout exceeded", "no action is required on your part"}},
+		{reason: "userunknown", source: "Sisimai lhost/mailru.rb", phrases: []string{"user not found"}},
+		{reason: "hostunknown", source: "Sisimai lhost/mailru.rb", phrases: []string{"all host address lookups failed permanently", "all relevant mx records point to non-existent hosts", "unrouteable address"}},
+		{reason: "mailboxfull", source: "Sisimai lhost/mailru.rb", phrases: []string{"mailbox is full", "error: quota exceed"}},
+		{reason: "notaccept", source: "Sisimai lhost/mailru.rb", phrases: []string{"an mx or srv record indicated no smtp service", "no host found for existing smtp connection"}},
+		{reason: "syntaxerror", source: "Sisimai lhost/mailru.rb", phrases: []string{"angle-brackets nested too deep", "expected word or \"<\"", "domain missing in source-routed address", "malformed address:"}},
+		{reason: "systemerror", source: "Sisimai lhost/mailru.rb", phrases: []string{"delivery to file forbidden", "delivery to pipe forbidden", "local delivery failed", "lmtp error after"}},
+		{reason: "contenterror", source: "Sisimai lhost/mailru.rb", phrases: []string{"too many \"received\" headers"}},
+	},
 	"Exim": {
 		{reason: "userunknown", source: "Sisimai lhost/exim.rb", phrases: []string{"user not found"}},
 		{reason: "hostunknown", source: "Sisimai lhost/exim.rb", phrases: []string{"all host address lookups failed permanently", "all relevant mx records point to non-existent hosts", "unrouteable address"}},
@@ -204,6 +218,23 @@ var verdictEngines = []engine{
 		if slices.ContainsFunc([]string{"Mail delivery failed", "Mail failure", "Message frozen", "Warning: message ", "error(s) in forwarding or filtering"},
 			func(s string) bool { return strings.Contains(subject, s) }) {
 			marks++
+		}
+		return marks >= 2
+	}},
+	{"MailRu", func(h mail.Header) bool {
+		from, id := strings.ToLower(h.Get("From")), strings.ToLower(h.Get("Message-Id"))
+		return strings.Contains(from, "mailer-daemon@") && strings.Contains(from, "mail.ru") ||
+			strings.HasSuffix(id, ".mail.ru>") || strings.HasSuffix(id, "smailru.net>")
+	}},
+	{"Outlook", func(h mail.Header) bool {
+		// two of: its subject, its X-Message-Delivery and X-Message-Info
+		// headers, a Received line from .hotmail.com
+		marks := 0
+		for _, ok := range []bool{strings.HasPrefix(h.Get("Subject"), "Delivery Status Notification"),
+			h.Get("X-Message-Delivery") != "", h.Get("X-Message-Info") != "", received(h, ".hotmail.com")} {
+			if ok {
+				marks++
+			}
 		}
 		return marks >= 2
 	}},
