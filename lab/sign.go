@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns/validate"
 )
 
 // The lab's DNSSEC: real keys and real signatures, made in-process with
@@ -337,31 +338,12 @@ func (z *Zone) chainOf(info *zoneInfo) *chain {
 		c.hashes = append(c.hashes, h)
 		c.byHash[h] = info.apex
 	}
-	slices.SortFunc(c.names, canonicalCompare)
+	slices.SortFunc(c.names, validate.CompareNames)
 	slices.Sort(c.hashes)
 	z.signMu.Lock()
 	z.chains[info.apex] = c
 	z.signMu.Unlock()
 	return c
-}
-
-// canonicalCompare orders names as RFC 4034 §6.1 does, label by label
-// from the root (the lab's names are plain ASCII).
-func canonicalCompare(a, b string) int {
-	la, lb := dns.SplitDomainName(a), dns.SplitDomainName(b)
-	for i, j := len(la)-1, len(lb)-1; ; i, j = i-1, j-1 {
-		switch {
-		case i < 0 && j < 0:
-			return 0
-		case i < 0:
-			return -1
-		case j < 0:
-			return 1
-		}
-		if c := strings.Compare(strings.ToLower(la[i]), strings.ToLower(lb[j])); c != 0 {
-			return c
-		}
-	}
 }
 
 // proof returns the NSEC or NSEC3 records, with their signatures, that
@@ -417,7 +399,7 @@ func (z *Zone) closestEncloser(info *zoneInfo, qname string) string {
 // nsecCovering returns the NSEC record owned by name or, when name has
 // none, the one whose span covers it.
 func (z *Zone) nsecCovering(info *zoneInfo, c *chain, name string) dns.RR {
-	i, found := slices.BinarySearchFunc(c.names, name, canonicalCompare)
+	i, found := slices.BinarySearchFunc(c.names, name, validate.CompareNames)
 	if !found {
 		i-- // the name before it; 0 is the apex, first in order
 	}

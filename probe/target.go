@@ -305,9 +305,7 @@ func matchDANE(ctx context.Context, r dns.Resolver, res *Result, o Options, mxIn
 		return
 	}
 	if h.Bogus() {
-		res.Findings = append(res.Findings, report.Finding{ID: "dane.tlsa-bogus", Severity: report.Error,
-			Message: fmt.Sprintf("the TLSA records at %s fail DNSSEC validation (%s): DANE senders will not deliver to %s, and defer the mail", h.Name, h.Validation.Reason, res.Host),
-			Fix:     fmt.Sprintf("re-sign the zone of %s, or fix what its validation names", res.Host), Ref: "RFC 7672 §2.2"})
+		res.Findings = append(res.Findings, dane.BogusFinding(h))
 		return
 	}
 	if !h.Authentic || !slices.ContainsFunc(h.Records, dane.TLSA.Usable) {

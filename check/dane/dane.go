@@ -143,7 +143,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Resu
 		}
 		if h.Bogus() {
 			found = append(found, h)
-			fs.Add(tlsaBogus(h))
+			fs.Add(BogusFinding(h))
 			with = append(with, h.Host)
 			continue
 		}
@@ -180,7 +180,9 @@ func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Resu
 	return &Result{Hosts: found}, fs
 }
 
-func tlsaBogus(h *Host) report.Finding {
+// BogusFinding is the finding of a host whose TLSA RRset fails DNSSEC
+// validation (Bogus): senders that use DANE defer its mail.
+func BogusFinding(h *Host) report.Finding {
 	return report.Finding{ID: "dane.tlsa-bogus", Severity: report.Error,
 		Message: fmt.Sprintf("the TLSA records at %s fail DNSSEC validation (%s): DANE senders will not deliver to %s, and defer the mail", h.Name, h.Validation.Reason, h.Host),
 		Fix:     fmt.Sprintf("re-sign the zone of %s, or fix what its validation names", h.Host), Ref: "RFC 7672 §2.2"}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	mdns "github.com/miekg/dns"
+	"github.com/smtptool/smtptool/dns"
 )
 
 // denied is what a proof of absence established.
@@ -117,10 +118,7 @@ func nsecDenial(nsecs []*mdns.NSEC, zone, qname string, qtype uint16) denied {
 	// The name does not exist; neither may a wildcard at its closest
 	// encloser, or it would have been expanded (RFC 4035 §5.4).
 	ce := closestEncloser(qname, mdns.CanonicalName(cover.Hdr.Name), mdns.CanonicalName(cover.NextDomain))
-	wildcard := "*." + strings.TrimPrefix(ce, ".")
-	if ce == "." {
-		wildcard = "*."
-	}
+	wildcard := wildcardAt(ce)
 	for _, n := range nsecs {
 		if strings.EqualFold(n.Hdr.Name, wildcard) {
 			return bitmapDenial(n.TypeBitMap, zone, qname, qtype, "NSEC") // a wildcard without the type
@@ -130,6 +128,15 @@ func nsecDenial(nsecs []*mdns.NSEC, zone, qname string, qtype uint16) denied {
 		}
 	}
 	return denied{verdict: bogus(ProblemDenial, zone, 0, "no NSEC record proves that there is no wildcard %s for %s (RFC 4035 §5.4)", wildcard, what)}
+}
+
+// wildcardAt is the wildcard name directly below a closest encloser
+// (RFC 4592 §2.1.1): "*.example." below "example.", "*." below the root.
+func wildcardAt(ce string) string {
+	if ce == "." {
+		return "*."
+	}
+	return "*." + ce
 }
 
 // bitmapDenial reads the type bitmap of the NSEC or NSEC3 record that
@@ -162,13 +169,13 @@ func bitmapDenial(types []uint16, zone, qname string, qtype uint16, kind string)
 // zone points back to the apex.
 func nsecCovers(n *mdns.NSEC, name string) bool {
 	owner, next := mdns.CanonicalName(n.Hdr.Name), mdns.CanonicalName(n.NextDomain)
-	if compareNames(owner, name) >= 0 {
+	if CompareNames(owner, name) >= 0 {
 		return false
 	}
-	if compareNames(next, owner) <= 0 { // the last record, wrapping to the apex
+	if CompareNames(next, owner) <= 0 { // the last record, wrapping to the apex
 		return mdns.IsSubDomain(next, name)
 	}
-	return compareNames(name, next) < 0
+	return CompareNames(name, next) < 0
 }
 
 // closestEncloser is the longest ancestor of qname that the covering
@@ -240,10 +247,7 @@ func nsec3Denial(all []*mdns.NSEC3, zone, qname string, qtype uint16) denied {
 			// delegation, so what lies below it is insecure.
 			return denied{verdict: secure, optOut: true, nextCloser: nextCloser}
 		}
-		wildcard := "*." + strings.TrimPrefix(ce, ".")
-		if ce == "." {
-			wildcard = "*."
-		}
+		wildcard := wildcardAt(ce)
 		for _, n := range n3s {
 			if n.Match(wildcard) {
 				return bitmapDenial(n.TypeBitMap, zone, qname, qtype, "NSEC3")
@@ -279,9 +283,10 @@ func (v *Validator) wildcardProven(ctx context.Context, msg *mdns.Msg, owner str
 	return false
 }
 
-// compareNames orders names canonically (RFC 4034 §6.1): by their labels
-// from the root down, each compared as lower-case octets.
-func compareNames(a, b string) int {
+// CompareNames orders names canonically (RFC 4034 §6.1): by their labels
+// from the root down, each compared as octets (escapes undone, by
+// dns.Unescape) with ASCII letters lower-cased.
+func CompareNames(a, b string) int {
 	la, lb := mdns.SplitDomainName(a), mdns.SplitDomainName(b)
 	for i, j := len(la)-1, len(lb)-1; i >= 0 || j >= 0; i, j = i-1, j-1 {
 		switch {
@@ -297,28 +302,14 @@ func compareNames(a, b string) int {
 	return 0
 }
 
-// labelOctets turns a label in presentation form into its lower-case
-// octets (RFC 4034 §6.1 compares those, \DDD and \X escapes undone).
+// labelOctets is a label in presentation form as the octets RFC 4034 §6.1
+// compares: escapes undone, ASCII upper case made lower.
 func labelOctets(l string) string {
-	if !strings.Contains(l, `\`) {
-		return strings.ToLower(l)
-	}
-	var b strings.Builder
-	for i := 0; i < len(l); i++ {
-		c := l[i]
-		if c == '\\' && i+3 < len(l) && isDigit(l[i+1]) && isDigit(l[i+2]) && isDigit(l[i+3]) {
-			c = byte((int(l[i+1]-'0')*100 + int(l[i+2]-'0')*10 + int(l[i+3]-'0')) & 0xff)
-			i += 3
-		} else if c == '\\' && i+1 < len(l) {
-			i++
-			c = l[i]
-		}
+	b := []byte(dns.Unescape(l))
+	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+			b[i] = c + 'a' - 'A'
 		}
-		b.WriteByte(c)
 	}
-	return b.String()
+	return string(b)
 }
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -11,7 +11,7 @@ func TestCanonicalOrderIsRFC4034s(t *testing.T) {
 		"z.example.", `\001.z.example.`, "*.z.example.", `\200.z.example.`}
 	got := slices.Clone(want)
 	slices.Reverse(got)
-	slices.SortFunc(got, compareNames)
+	slices.SortFunc(got, CompareNames)
 	if !slices.Equal(got, want) {
 		t.Errorf("canonical order:\n got %v\nwant %v", got, want)
 	}
