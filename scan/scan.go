@@ -78,8 +78,10 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 	}
 	var res results
 	var mxFindings []report.Finding
-	validated := make(chan *validate.Result, 1)
-	go func() { validated <- dnssec.Validate(ctx, o.Validator, domain) }()
+	// The MX answer's DNSSEC verdict, judged once for the dnssec and dane
+	// checks, begun beside the MX check.
+	validated := sync.OnceValue(func() *validate.Result { return dnssec.Validate(ctx, o.Validator, domain) })
+	go validated()
 	mxDone := make(chan struct{})
 	go func() {
 		defer close(mxDone)
@@ -173,7 +175,7 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 		bimiC = report.NewCheck(bimi.Name, b, bfs)
 	})
 	wg.Go(func() {
-		d, fs := dane.Check(ctx, r, domain, dane.Options{MXHosts: mxTargets, Validator: o.Validator})
+		d, fs := dane.Check(ctx, r, domain, dane.Options{MXHosts: mxTargets, Validator: o.Validator, MXValidated: validated})
 		daneC = report.NewCheck(dane.Name, d, fs)
 	})
 	wg.Go(func() {
@@ -199,7 +201,7 @@ func Domain(ctx context.Context, r dns.Resolver, domain string, o Options) *repo
 	<-mxDone
 	wg.Wait()
 
-	sec, secFindings := dnssec.Check(ctx, r, domain, dnssec.Options{MX: res.mx, Validated: <-validated})
+	sec, secFindings := dnssec.Check(ctx, r, domain, dnssec.Options{MX: res.mx, Validated: validated()})
 	rep := &report.Report{Command: "check", Target: domain}
 	rep.Checks = append(rep.Checks, report.NewCheck(mx.Name, res.mx, mxFindings), report.NewCheck(dnssec.Name, sec, secFindings),
 		spfC, dmarcC, dkimC, stsC, rptC, bimiC, daneC)

@@ -103,6 +103,9 @@ type Options struct {
 	// Validator, when set, validates the TLSA, MX and address answers
 	// itself; nil relies on the resolver's AD bit.
 	Validator *validate.Validator
+	// MXValidated, when set, gives the validator's verdict on the domain's
+	// MX answer that the dnssec check has too, so it is judged once.
+	MXValidated func() *validate.Result
 }
 
 // Check looks up the TLSA records of every MX host of the domain and
@@ -110,10 +113,10 @@ type Options struct {
 // when they, the MX RRset and the host's address records are all secure;
 // a bogus TLSA RRset makes senders defer the mail.
 func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Result, []report.Finding) {
-	var mxSecure chan *validate.Result
-	if o.Validator != nil {
-		mxSecure = make(chan *validate.Result, 1)
-		go func() { mxSecure <- o.Validator.Validate(ctx, domain, mdns.TypeMX) }()
+	mxValidated := o.MXValidated
+	if mxValidated == nil && o.Validator != nil {
+		mxValidated = sync.OnceValue(func() *validate.Result { return o.Validator.Validate(ctx, domain, mdns.TypeMX) })
+		go mxValidated() // beside the TLSA lookups
 	}
 	var mxHosts []string
 	if o.MXHosts != nil {
@@ -164,8 +167,8 @@ func Check(ctx context.Context, r dns.Resolver, domain string, o Options) (*Resu
 		}
 		fs.Add(usages(h)...)
 	}
-	if mxSecure != nil && len(with) > 0 {
-		if m := <-mxSecure; m.Status == validate.Insecure {
+	if mxValidated != nil && len(with) > 0 {
+		if m := mxValidated(); m != nil && m.Status == validate.Insecure {
 			fs.Add(report.Finding{ID: "dane.mx-insecure", Severity: report.Warning,
 				Message: fmt.Sprintf("%s publish signed TLSA records, but the MX answer of %s is not DNSSEC-secure (%s): senders do not use DANE for it", strings.Join(with, ", "), domain, m.Reason),
 				Fix:     fmt.Sprintf("sign %s (and publish its DS), or senders will not look up the MX hosts' TLSA records", domain),
