@@ -291,13 +291,16 @@ func wordsReason(t string) string {
 var sisimaiRetried = map[string]bool{"undefined": true, "onhold": true, "systemerror": true, "securityerror": true,
 	"expired": true, "suspend": true, "networkerror": true, "hostunknown": true, "userunknown": true}
 
+// folded is a text as the sourced lists are matched against it: lower
+// case, each run of white space one space (Sisimai::String.sweep), so a
+// reply folded over lines reads as one sentence.
+func folded(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
 // sisimaiWords is the reason of the first of Sisimai's lists that the
 // texts hold (sisimailists.go), "" when none does. As Sisimai does, the
-// lists are tried in their order over the whole text, its runs of white
-// space made one space (Sisimai::String.sweep): a reply folded over lines
-// still reads as one sentence.
+// lists are tried in their order over the whole text, folded.
 func sisimaiWords(texts []string) string {
-	t := strings.ToLower(strings.Join(strings.Fields(strings.Join(texts, " ")), " "))
+	t := folded(strings.Join(texts, " "))
 	for _, k := range sisimaiLists {
 		if k.matches(t) {
 			return k.reason

@@ -266,7 +266,7 @@ func engineVerdict(h mail.Header, rs []Recipient) {
 			if r.Reason == "userunknown" && addressStatus(r.Enhanced) {
 				continue // RFC 3463 X.1.x names the bad address itself
 			}
-			t := strings.ToLower(strings.Join(strings.Fields(r.Diagnostic), " "))
+			t := folded(r.Diagnostic)
 			for _, k := range engineVerdicts[e.name] {
 				if !k.matches(t) {
 					continue

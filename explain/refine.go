@@ -39,7 +39,7 @@ func providerMessage(code int, enhanced, reply, scope string) string {
 	if !ok || reply == "" {
 		return ""
 	}
-	lower := strings.ToLower(strings.Join(strings.Fields(reply), " "))
+	lower := folded(reply)
 	if rhostGates["Google"].MatchString(scope) && code >= 200 {
 		digits, sd := fmt.Sprint(code)[1:], fmt.Sprintf("%d.%d", e.Subject, e.Detail)
 		for _, m := range googleMessages {
