@@ -70,25 +70,10 @@ var engineVerdicts = map[string][]known{
 		{reason: "hostunknown", source: "Sisimai lhost/outlook.rb", phrases: []string{"the mail could not be delivered to the recipient because the domain is not reachable"}},
 		{reason: "userunknown", source: "Sisimai lhost/outlook.rb", phrases: []string{"requested action not taken: mailbox unavailable"}},
 	},
-	"MailRu": {
+	"Exim": eximVerdicts,
+	"MailRu": append([]known{
 		{reason: "expired", source: "Sisimai lhost/mailru.rb", phrases: []string{"retry timeout exceeded", "no action is required on your part"}},
-		{reason: "userunknown", source: "Sisimai lhost/mailru.rb", phrases: []string{"user not found"}},
-		{reason: "hostunknown", source: "Sisimai lhost/mailru.rb", phrases: []string{"all host address lookups failed permanently", "all relevant mx records point to non-existent hosts", "unrouteable address"}},
-		{reason: "mailboxfull", source: "Sisimai lhost/mailru.rb", phrases: []string{"mailbox is full", "error: quota exceed"}},
-		{reason: "notaccept", source: "Sisimai lhost/mailru.rb", phrases: []string{"an mx or srv record indicated no smtp service", "no host found for existing smtp connection"}},
-		{reason: "syntaxerror", source: "Sisimai lhost/mailru.rb", phrases: []string{"angle-brackets nested too deep", "expected word or \"<\"", "domain missing in source-routed address", "malformed address:"}},
-		{reason: "systemerror", source: "Sisimai lhost/mailru.rb", phrases: []string{"delivery to file forbidden", "delivery to pipe forbidden", "local delivery failed", "lmtp error after"}},
-		{reason: "contenterror", source: "Sisimai lhost/mailru.rb", phrases: []string{"too many \"received\" headers"}},
-	},
-	"Exim": {
-		{reason: "userunknown", source: "Sisimai lhost/exim.rb", phrases: []string{"user not found"}},
-		{reason: "hostunknown", source: "Sisimai lhost/exim.rb", phrases: []string{"all host address lookups failed permanently", "all relevant mx records point to non-existent hosts", "unrouteable address"}},
-		{reason: "mailboxfull", source: "Sisimai lhost/exim.rb", phrases: []string{"mailbox is full", "error: quota exceed"}},
-		{reason: "notaccept", source: "Sisimai lhost/exim.rb", phrases: []string{"an mx or srv record indicated no smtp service", "no host found for existing smtp connection"}},
-		{reason: "syntaxerror", source: "Sisimai lhost/exim.rb", phrases: []string{"angle-brackets nested too deep", "expected word or \"<\"", "domain missing in source-routed address", "malformed address:"}},
-		{reason: "systemerror", source: "Sisimai lhost/exim.rb", phrases: []string{"delivery to file forbidden", "delivery to pipe forbidden", "local delivery failed", "lmtp error after"}},
-		{reason: "contenterror", source: "Sisimai lhost/exim.rb", phrases: []string{"too many \"received\" headers"}},
-	},
+	}, eximVerdicts...), // Mail.Ru runs Exim
 	"qmail": {
 		{reason: "userunknown", source: "Sisimai lhost/qmail.rb", phrases: []string{"no mailbox here by that name", "does not like recipient."}},
 		{reason: "mailboxfull", source: "Sisimai lhost/qmail.rb", phrases: []string{"disk quota exceeded"}},
@@ -161,6 +146,18 @@ var engineVerdicts = map[string][]known{
 		{reason: "norelaying", source: "Sisimai lhost/kddi.rb", phrases: []string{"due to the following smtp relay error"}},
 		{reason: "hostunknown", source: "Sisimai lhost/kddi.rb", phrases: []string{"as the remote domain doesnt exist"}},
 	},
+}
+
+// eximVerdicts are Exim's own (lhost/exim.rb); Sisimai's Mail.Ru module
+// repeats them.
+var eximVerdicts = []known{
+	{reason: "userunknown", source: "Sisimai lhost/exim.rb", phrases: []string{"user not found"}},
+	{reason: "hostunknown", source: "Sisimai lhost/exim.rb", phrases: []string{"all host address lookups failed permanently", "all relevant mx records point to non-existent hosts", "unrouteable address"}},
+	{reason: "mailboxfull", source: "Sisimai lhost/exim.rb", phrases: []string{"mailbox is full", "error: quota exceed"}},
+	{reason: "notaccept", source: "Sisimai lhost/exim.rb", phrases: []string{"an mx or srv record indicated no smtp service", "no host found for existing smtp connection"}},
+	{reason: "syntaxerror", source: "Sisimai lhost/exim.rb", phrases: []string{"angle-brackets nested too deep", "expected word or \"<\"", "domain missing in source-routed address", "malformed address:"}},
+	{reason: "systemerror", source: "Sisimai lhost/exim.rb", phrases: []string{"delivery to file forbidden", "delivery to pipe forbidden", "local delivery failed", "lmtp error after"}},
+	{reason: "contenterror", source: "Sisimai lhost/exim.rb", phrases: []string{"too many \"received\" headers"}},
 }
 
 // verdictEngines recognise the MTAs of engineVerdicts by the headers
