@@ -46,91 +46,88 @@ func phrases(reason string, ps ...string) rule {
 // dnsFailure is a failed DNS lookup of the destination: a network error
 // that, unlike a refused or timed-out connection, names the actual problem
 // behind an expiry.
-var dnsFailure = phrases("networkerror", `dns error`, `temporary (dns|lookup) failure`, `host name lookup failure`, `name server (error|failure|timeout)`)
+var dnsFailure = phrases("networkerror", `temporary failure in name resolution`, `host name lookup failure`, `name server timeout`, `dns (mx )?lookup failed`)
 
 // rules are compiled when first used, not at start-up: most runs of the
 // tool never classify a bounce.
 var rules = sync.OnceValue(func() []rule {
 	return []rule{
-		phrases("expired", `delivery time expired`, `retry time (has been )?exceeded`, `retry timeout exceeded`, `message (has )?expired`,
-			`could not be delivered (with)?in`, `has not been delivered .*(for|within)`, `(too long|timed out) in (the )?queue`,
-			`maximum time (for delivery|in queue)`, `queue ?time ?(out|expired)`, `was not delivered within`,
-			`has been (undeliverable|delayed) for (more than )?\d`, `delivery attempts? (will continue|expired)`, `message timed out`,
-			`(retry|delivery) (period|time) (expired|exceeded)`, `did not reach the following recipient.*within`,
+		phrases("expired", `delivery time expired`, `retry timeout exceeded`, `message (has )?expired`,
+			`could not be delivered for`,
+			`was not delivered within`,
+			`delivery attempts? (will continue|expired)`, `message timed out`,
+			`(retry|delivery) (period|time) (expired|exceeded)`,
 			// IMail's report of a message it gave up retrying (Sisimai lhost/imailserver.rb).
 			`delivery failed \d+ attempts`,
-			`failing for a long time`, `did not accept our requests to connect`, `unable to deliver in \d+`, `could not deliver for the last`,
+			`failing for a long time`, `did not accept our requests to connect`, `could not deliver for the last`,
 			`envelope expired`, `deferred: connection timed out`),
 		phrases("mailboxfull", `mailbox (is )?(full|over|exceeded)`, `quota (has been |was )?exceeded`, `over (the )?quota`, `exceed(ed|s)? (the |its )?(mailbox |storage |disk )?quota`,
-			`mailbox size limit`, `(mailbox|mail ?box|inbox|mail ?folder) (is |has become )?(currently )?full`, `insufficient (storage|disk) for (this )?(mailbox|user)`,
-			`user.{0,30}(has )?(exceeded|over) .{0,20}(quota|storage|limit)`, `not enough (storage|space) (in|on) (the )?(mailbox|account)`,
-			`account is full`, `full mailbox`, `storage (allocation|quota)`, `too many messages in (this|the) mailbox`, `\b[45]\.2\.2\b`),
+			`mailbox size limit`, `(mailbox|mail ?box|inbox|mail ?folder) (is |has become )?(currently )?full`,
+			`user.{0,30}(has )?(exceeded|over) .{0,20}(quota|storage|limit)`,
+			`full mailbox`, `storage (allocation|quota)`, `\b[45]\.2\.2\b`),
 		phrases("mesgtoobig", `size limit exceeded`, `line limit exceeded`, `message (size |length )?(is )?too (big|large|long)`, `message (size |length )?exceeds`, `size (of the message )?exceeds`,
-			`message is larger than`, `exceeds? (the )?(maximum|max|fixed|size) (message )?(size|length)`, `mail (is )?too (big|large)`,
+			`size exceeds (fixed|maximum|my databytes)`, `exceeds maximum fixed size`, `mail too big`,
 			`too big for (the )?system`, `message size limit`, `\b[45]\.3\.4\b`),
 		phrases("exceedlimit", `exceed(s|ed)? (the )?(administrative|message) (size )?limit`),
-		phrases("hasmoved", `has moved`, `address (has )?changed`, `no longer (at|with) this`),
+		phrases("hasmoved", `has moved`),
 		phrases("suspend", `(account|mailbox|user|address) (is |has been )?(temporarily )?(disabled|deactivated|suspended|locked|inactive|frozen|blocked by the user)`,
-			`suspended (account|mailbox)`, `inactive (account|mailbox|user)`, `is not active`, `account (is )?(expired|closed)`, `mailbox (is )?unavailable.{0,20}disabled`,
-			`recipient.{0,20}(is )?(suspended|disabled|deactivated)`, `this account has been (disabled|suspended)`, `user (is )?(terminated|expired|disabled)`),
-		phrases("notaccept", `does(n'?t| not) receive e-?mail`, `couldn'?t find a mail exchanger`, `null mx`, `accepts no mail`,
+			`inactive (account|mailbox|user)`,
+			`this account has been (disabled|suspended)`, `user (is )?(terminated|expired|disabled)`),
+		phrases("notaccept", `couldn'?t find a mail exchanger`, `null mx`, `accepts no mail`,
 			`indicated no smtp service`, `no mx (records? )?found`),
 		dnsFailure,
 		phrases("networkerror", `network error`),
-		phrases("mailererror", `mailer error`, `command (died|failed|exited)`, `pipe to`, `procmail`, `local delivery failed`, `program (failed|exited)`, `exit (status|code) \d`),
+		phrases("mailererror", `mailer error`, `command (died|failed|exited)`, `pipe to`, `procmail`),
 		phrases("hostunknown", `unrouteable address`, `host (or domain name )?(unknown|not found)`, `unknown (host|domain)`, `domain (name )?(not found|does not exist|unknown)`,
-			`no such (host|domain)`, `unrouteable (mail )?domain`, `name or service not known`, `host .{0,40}(could not be found|not found)`, `nxdomain`,
-			`mx (record|lookup).{0,30}(failed|not found|does not exist)`, `dns lookup failed`, `domain is not reachable`, `domain .{0,40}(has no|without) (mx|dns)`),
+			`no such (host|domain)`, `name or service not known`, `host .{0,40}(could not be found|not found)`, `domain is not reachable`),
 		phrases("userunknown", `user unknown`, `unknown user`, `no such (user|mailbox|recipient|address|local user)`, `user (not found|doesn'?t exist|does not exist)`,
 			`(mailbox|recipient|address|account|user|destination).{0,40}(does not|doesn'?t|did not) exist`, `does not exist`, `recipient (address )?(unknown|not found|rejected: user)`,
 			`unknown (recipient|local[- ]part|address|mailbox|user name)`, `invalid (recipient|mailbox|address|user)`, `(mailbox|recipient) not found`,
 			`no (mailbox|account) (here|by that name|for)`, `not (a )?valid (recipient|mailbox|user)`, `recipient address rejected: access denied`, `(doesn'?t|does not) have an? .{0,40}account`, `bad (recipient|destination mailbox)`,
-			`address (is )?(unknown|invalid|not found)`, `is not a known user`, `user ?id .{0,20}(not found|unknown)`, `unknown or illegal alias`, `no valid recipients`,
+			`address (is )?(unknown|invalid|not found)`, `is not a known user`, `unknown or illegal alias`, `no valid recipients`,
 			`not listed in (the )?(domino )?directory`, `recipient .{0,40} (was )?not found`, `mailbox unavailable`, `undeliverable address`, `no such person`,
-			`(user|recipient|mailbox) (is )?unknown`, `account (does not exist|not found)`, `addressee unknown`, `invalid address`,
+			`(user|recipient|mailbox) (is )?unknown`, `account does not exist`, `addressee unknown`, `invalid address`,
 			// IMail's own wording (Sisimai lhost/imailserver.rb).
 			`invalid final delivery userid`),
-		phrases("norelaying", `\bno relaying\b`, `not configured to relay`, `relay(ing)? (access )?(denied|not (permitted|allowed))`, `not permitted to relay`, `we do not relay`, `unable to relay`,
-			`relay(ing)? (is )?prohibited`, `cannot relay`, `not (a )?(local|our) (domain|customer)`, `relay not allowed`, `relaying mail to .{0,40} is not allowed`),
-		phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your (reverse )?hostname`, `cannot resolve your (ip|address)`,
-			`hostname .{0,40}(does not|doesn'?t) (resolve|match)`, `client host .{0,40} (has no|without) (reverse|ptr)`),
+		phrases("norelaying", `\bno relaying\b`, `not configured to relay`, `relay(ing)? (access )?(denied|not (permitted|allowed))`, `not permitted to relay`, `unable to relay`,
+			`is not a local domain`, `relay not allowed`),
+		phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your (reverse )?hostname`,
+			`hostname .{0,40}(does not|doesn'?t) (resolve|match)`),
 		phrases("blocked", `client host (\S+ )?blocked`),
-		phrases("spamdetected", `spam classification`, `classified as spam`, `rejected (due to|as|for) spam`),
+		phrases("spamdetected", `classified as spam`, `rejected (due to|as|for) spam`),
 		// SPF, DKIM or DMARC named with a failure (RFC 7372 §3 gives the
 		// status codes; the words of a bare mention may be a link or a hint).
 		phrases("authfailure", `\b(spf|dkim|dmarc)\b.{0,40}(fail|reject|invalid|not (pass|allowed|permitted|aligned|designate))`,
-			`(fail(ed|s|ure)?|reject(ed|s)?|did not pass|not pass).{0,40}\b(spf|dkim|dmarc)\b`, `sender policy framework`, `authentication (check )?(failed|failure)`, `unauthenticated (email|mail|message)`,
-			`not (properly )?authenticated`),
-		phrases("failedstarttls", `(does not|doesn'?t) support (tls|starttls)`, `starttls (failed|negotiation)`, `tls (negotiation|handshake) failed`, `could not (start|establish) tls`, `must issue a starttls`, `tls is required`),
+			`sender policy framework`,
+		),
+		phrases("failedstarttls", `remote server does not support tls`, `starttls failed`, `tls handshake failed`, `must issue a starttls`, `tls is required`),
 		phrases("securityerror", `unauthenticated senders?`, `authentication (is )?required`, `(smtp )?auth(entication)? (failed|rejected|credentials invalid)`, `encryption required`),
 		// Reputation and RFC 5322 conformance are narrower than "spam", which
 		// their refusals often mention (Sisimai reason.rb tries them first too).
-		phrases("badreputation", `(poor|low|bad) reputation`, `reputation (is )?(too low|poor)`, `sender score`),
-		phrases("notcompliantrfc", `multiple .{0,30}addresses in (the )?from`, `rfc ?5322`, `rfc ?2822`, `rfc ?822 (compliant|complian|violation)`, `not (rfc|standards?) compliant`, `multiple (from|to|subject|date|message-id) headers`, `duplicate header`, `malformed header`),
-		phrases("virusdetected", `virus`, `malware`, `infected`, `trojan`, `worm\b`),
-		phrases("spamdetected", `blacklisted url`, `spam`, `junk mail`, `bulk mail`, `unsolicited`, `content filter`, `message content rejected`, `looks like (spam|junk)`, `suspicious`, `phish`),
+		phrases("badreputation", `(poor|low|bad) reputation`),
+		phrases("notcompliantrfc", `multiple .{0,30}addresses in (the )?from`, `rfc ?5322`, `not rfc compliant`),
+		phrases("virusdetected", `virus`, `malware`, `infected`),
+		phrases("spamdetected", `blacklisted url`, `spam`, `bulk mail`, `unsolicited`, `content filter`, `message content rejected`, `looks like (spam|junk)`),
 		// An address (not the client's IP) on a block list refuses the sender.
 		phrases("rejected", `address that (has been|is) (blacklisted|blocklisted|blocked)`),
 		// qmail-remote.c: "Connected to X but my name was rejected" is its
 		// report of a refused HELO.
-		phrases("blocked", `open relay`, `my name was rejected`, `not accepting connections`, `invalid ip for sending`, `blocked`, `block ?list`, `black ?list`, `listed (in|on|at)`, `spamhaus`, `spamcop`, `\brbl\b`, `dnsbl`, `barracuda`, `sorbs`,
-			`client host .{0,60}rejected`, `connection (refused|rejected) .{0,30}(policy|ip|host)`, `your ip`, `ip address .{0,40}(rejected|not allowed|banned)`, `banned`,
-			`not allowed to (send|connect)`, `dynamic (ip|address)`, `dial-?up`, `residential`, `refused to talk`),
+		phrases("blocked", `my name was rejected`, `not accepting connections`, `invalid ip for sending`, `blocked`, `block ?list`, `black ?list`, `listed (in|on|at)`, `spamhaus`, `spamcop`, `\brbl\b`, `dnsbl`, `barracuda`,
+			`client host .{0,60}rejected`, `your ip`, `ip address .{0,40}(rejected|not allowed|banned)`, `banned`,
+			`not allowed to (send|connect)`, `dynamic (ip|address)`, `refused to talk`),
 		// GoDaddy IB607: "This IP has sent too many to too many recipients
 		// this hour" (GoDaddy's bounce codes, as listed in Sisimai rhost/godaddy.rb).
-		phrases("speeding", `too many recipients (this|per|an?) (hour|minute|day)`, `has sent to too many`),
-		phrases("toomanyconn", `too many recipients`, `connection rate limit`, `too many (connections|concurrent|simultaneous|sessions)`, `connection limit`, `maximum (number of )?connections`),
-		phrases("speeding", `rate limit`, `too many (messages|emails|mails|recipients per)`, `sending rate`, `throttl`, `slow down`, `too fast`, `try again later.{0,20}(rate|volume)`),
-		phrases("contenterror", `content (type|error|rejected)`, `(invalid|illegal|bad) (header|mime|character|content)`, `header .{0,30}(too long|invalid)`),
-		phrases("policyviolation", `header error`, `polic(y|ies)`, `violat`, `prohibited`, `not authori[sz]ed`, `attachment .{0,30}(not allowed|blocked|rejected)`, `executable`),
-		phrases("rejected", `sender (address )?(rejected|denied|refused|blocked|unknown|verify failed|domain)`, `domain of sender`, `mail from .{0,40}rejected`,
-			`envelope (sender|from)`, `return path`, `sender .{0,40}(does not|doesn'?t) exist`, `sender (is )?not (allowed|permitted)`, `your (address|domain) .{0,30}(rejected|not allowed)`,
-			`not (allowed|permitted) to post`, `not a member`, `members? (only|of the group)`, `(do not|don'?t|not) have permission to post`, `permission to post`),
-		phrases("filtered", `filtered`, `refused by (the )?recipient`, `rejected by (the )?(recipient|user|filter)`, `recipient (has )?(refused|rejected|blocked)`, `does not accept (mail|messages?) from`,
-			`user has (chosen|blocked)`, `will not accept`),
-		phrases("notaccept", `does not accept (mail|e-?mail)`, `not accepting (mail|messages)`, `null mx`, `no mail(box)? (service|accepted)`, `accepts no mail`),
-		phrases("syntaxerror", `malformed address`, `parameter not implemented`, `syntax error`, `command (not )?(unrecognized|recognized|implemented)`, `bad sequence`, `invalid command`, `unknown command`),
-		phrases("systemfull", `insufficient system storage`, `(disk|file ?system|spool) (is )?full`, `out of (disk|storage)`, `no space left`, `\b[45]\.3\.1\b`),
+		phrases("speeding", `too many recipients (this|per|an?) (hour|minute|day)`),
+		phrases("toomanyconn", `too many recipients`, `connection rate limit`, `too many (connections|concurrent|simultaneous|sessions)`, `connection limit`),
+		phrases("speeding", `rate limit`),
+		phrases("contenterror", `content (type|error|rejected)`, `(invalid|illegal|bad) (header|mime|character|content)`, `header line is too long`),
+		phrases("policyviolation", `header error`, `polic(y|ies)`, `violat`),
+		phrases("rejected", `sender (address )?(rejected|denied|refused|blocked|unknown|verify failed|domain)`, `domain of sender`,
+			`envelope (sender|from)`, `sender (is )?not (allowed|permitted)`,
+			`not (allowed|permitted) to post`, `not a member`, `permission to post`),
+		phrases("notaccept", `does not accept (mail|e-?mail)`, `null mx`, `accepts no mail`),
+		phrases("syntaxerror", `malformed address`, `parameter not implemented`, `syntax error`, `command (not )?(unrecognized|recognized|implemented)`, `bad sequence`),
+		phrases("systemfull", `insufficient system storage`, `disk (is )?full`, `out of disk`, `\b[45]\.3\.1\b`),
 		phrases("expired", `in the queue too long`),
 		phrases("networkerror", `connection (refused|timed out|reset|lost|closed)`, `no route to host`, `network (is )?unreachable`, `lost connection`, `dns (error|failure|lookup)`,
 			`host (is )?(not responding|unreachable|down)`, `could not connect`, `unable to connect`, `timed out`, `routing loop`, `mail loop`, `too many hops`, `\b[45]\.4\.[0-6]\b`),
@@ -192,6 +189,11 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 			return "expired", false
 		}
 	}
+	// Sisimai's lists apply unless the status code names a reason Sisimai
+	// itself would keep (lib/sisimai/reason.rb: only a missing status, or
+	// one of its "retry" reasons, goes on to the words).
+	sr, ok := byStatus[subjectDetail(e)]
+	listsApply := !known || e.Subject == 0 && e.Detail == 0 || !ok || sisimaiRetried[sr]
 	// A generic reason ("service unavailable") in one text gives way to a
 	// specific one in the next.
 	fallback := ""
@@ -225,10 +227,8 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 		}
 	}
 	// No rule knew the words, or only a generic reason: Sisimai's lists
-	// may, unless the status code names a reason Sisimai itself would keep
-	// (lib/sisimai/reason.rb: only a missing status, or one of its "retry"
-	// reasons, goes on to the words).
-	if r, ok := byStatus[subjectDetail(e)]; !known || e.Subject == 0 && e.Detail == 0 || !ok || sisimaiRetried[r] {
+	// may know the texts read as one.
+	if listsApply {
 		if r := sisimaiWords(texts); r != "" && !generic[r] {
 			return r, true
 		}

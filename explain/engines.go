@@ -268,15 +268,46 @@ func engineVerdict(h mail.Header, rs []Recipient) {
 				if !k.matches(t) {
 					continue
 				}
-				// Sisimai checks a verdict of its "retry" reasons against
-				// the words again (reason.rb): a specific reason found in
-				// them stands.
-				if !sisimaiRetried[k.reason] || generic[r.Reason] {
-					rs[i].Reason = k.reason
+				rs[i].Reason = k.reason
+				if sisimaiRetried[k.reason] {
+					rs[i].Reason = sisimaiRecheck(k.reason, r.Enhanced, t)
 				}
 				break
 			}
 		}
 		return
 	}
+}
+
+// sisimaiFirstOrder is the order in which Sisimai checks a verdict of one
+// of its "retry" reasons again (lib/sisimai/reason.rb ClassOrder[0], each
+// reason's true()).
+var sisimaiFirstOrder = []string{"mailboxfull", "mesgtoobig", "exceedlimit", "suspend", "hasmoved", "norelaying",
+	"authfailure", "userunknown", "filtered", "requireptr", "notcompliantrfc", "badreputation", "rejected",
+	"hostunknown", "spamdetected", "speeding", "toomanyconn", "blocked"}
+
+// sisimaiRecheck is an MTA's verdict of a "retry" reason checked again as
+// Sisimai does (reason.rb get, then anotherone): the first reason of
+// sisimaiFirstOrder that the status code names or whose sourced lists
+// (sisimailists.go, knowledge.go) hold the folded diagnostic; the
+// verdict itself when none does.
+func sisimaiRecheck(verdict, enhanced, lower string) string {
+	e, ok := ParseEnhanced(enhanced)
+	status := ""
+	if ok {
+		status = byStatus[subjectDetail(e)]
+	}
+	for _, reason := range sisimaiFirstOrder {
+		if status == reason {
+			return reason
+		}
+		for _, lists := range [][]known{sisimaiLists, knowledge} {
+			for _, k := range lists {
+				if k.reason == reason && k.matches(lower) {
+					return reason
+				}
+			}
+		}
+	}
+	return verdict
 }

@@ -34,8 +34,8 @@ recipients. This is a permanent error. The following address(es) failed:
 		{"sendmail: each recipient with its own session", string(bounce(daemon, `   ----- Transcript of session follows -----
 While talking to mx.one.example:
 >>> MAIL From:<sender@example.org>
-<<< 501 <sender@example.org>... no access from mail server [192.0.2.55] which is an open relay.
-554 <a@one.example>... Remote protocol error
+<<< 554 5.7.1 Service unavailable; Client host [192.0.2.55] blocked using zen.example
+554 <a@one.example>... Service unavailable
 While talking to mx.two.example:
 >>> RCPT To:<b@two.example>
 <<< 550 <b@two.example>... User unknown
