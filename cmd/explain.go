@@ -97,7 +97,7 @@ func (e explainText) WriteText(p *report.Printer) {
 			if !r.Permanent {
 				style = report.Warn
 			}
-			rows = append(rows, []report.Cell{report.C(r.Address, report.Bold), report.C(r.Reason, style), report.C(code, report.Plain), report.C(shorten(r.Diagnostic, 90), report.Dim)})
+			rows = append(rows, []report.Cell{report.C(r.Address, report.Bold), report.C(r.Reason, style), report.C(code, report.Plain), report.C(r.Command, report.Plain), report.C(shorten(r.Diagnostic, 90), report.Dim)})
 		}
 		p.Table(2, rows)
 		p.Line(0, "")

@@ -17,12 +17,15 @@ var ErrNotABounce = errors.New("not a bounce, a delivery status notification or 
 
 // Recipient is one failed (or reported) recipient of a bounce.
 type Recipient struct {
-	Address    string `json:"address"`
-	Action     string `json:"action,omitempty"` // failed, delayed, delivered... (RFC 3464 §2.3.3)
-	Code       int    `json:"code,omitempty"`
-	Enhanced   string `json:"enhanced,omitempty"`
-	Permanent  bool   `json:"permanent"`
-	RemoteMTA  string `json:"remote_mta,omitempty"`
+	Address   string `json:"address"`
+	Action    string `json:"action,omitempty"` // failed, delayed, delivered... (RFC 3464 §2.3.3)
+	Code      int    `json:"code,omitempty"`
+	Enhanced  string `json:"enhanced,omitempty"`
+	Permanent bool   `json:"permanent"`
+	RemoteMTA string `json:"remote_mta,omitempty"`
+	// Command is the SMTP command the failing reply answered (CONN for
+	// the greeting), when the bounce says: see command.
+	Command    string `json:"command,omitempty"`
 	Diagnostic string `json:"diagnostic,omitempty"`
 	Reason     string `json:"reason"`
 }

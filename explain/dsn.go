@@ -58,7 +58,7 @@ func dsnRecipients(text, human string) []Recipient {
 			v = dsnVerdict(r.Action, diagType, status, diag, r.Diagnostic, human, who)
 			verdicts[key] = v
 		}
-		r.Code, r.Enhanced, r.Permanent, r.Reason = v.code, v.enhanced, v.permanent, v.reason
+		r.Code, r.Enhanced, r.Permanent, r.Reason, r.Command = v.code, v.enhanced, v.permanent, v.reason, v.command
 		out = append(out, r)
 	}
 	return out
@@ -76,6 +76,7 @@ type verdict struct {
 	enhanced  string
 	permanent bool
 	reason    string
+	command   string
 }
 
 // dsnVerdict classifies one DSN recipient from its fields: action, the
@@ -104,7 +105,8 @@ func dsnVerdict(action, diagType, status, diag, diagnostic, human, who string) v
 			texts = append([]string{reply}, texts...)
 		}
 		reason, fromWords := classify(v.code, v.enhanced, texts...)
-		v.reason = refine(reason, v.enhanced, diag+"\n"+human)
+		v.command = command(diag + "\n" + human)
+		v.reason = refine(reason, v.enhanced, v.command, diag+"\n"+human)
 		vague := generic[v.reason] || !fromWords
 		switch {
 		case strings.EqualFold(strings.TrimSpace(diagType), "x-unix") && vague:

@@ -56,7 +56,7 @@ func plainEngine(h mail.Header) string {
 // plainEngine's bounce: userunknown only at RCPT or with an X.1.x status.
 func filteredByDefault(rs []Recipient) {
 	for i, r := range rs {
-		if r.Reason == "userunknown" && command(r.Diagnostic) != "RCPT" && !addressStatus(r.Enhanced) {
+		if r.Reason == "userunknown" && r.Command != "RCPT" && !addressStatus(r.Enhanced) {
 			rs[i].Reason = "filtered"
 		}
 	}

@@ -81,21 +81,58 @@ func providerMessage(code int, enhanced, reply, scope string) string {
 var generic = map[string]bool{"systemerror": true, "onhold": true, "undefined": true}
 
 var (
-	inReplyTo = regexp.MustCompile(`(?i)(?:in reply to|after|smtp command:?)\s+(?:end of )?(rcpt|mail|data|helo|ehlo|starttls|auth|initial connection)\b|\[(rcpt|mail|data)_to\]`)
+	// Postfix: "(in reply to RCPT TO command)" (smtp_proto.c); Exim: "SMTP
+	// error from remote mail server after [pipelined ]RCPT TO:<a>:",
+	// "after end of data", "after initial connection" (transports/smtp.c).
+	inReplyTo = regexp.MustCompile(`(?i)(?:in reply to|in response to|after|smtp command:?)\s+(?:pipelined\s+)?(?:end of )?(rcpt|mail|data|helo|ehlo|starttls|auth|initial connection)\b|\[(rcpt|mail|data)_to\]`)
 	// A greeting that turns into a refusal: "220-mx.example 421 ...".
 	greetingRefusal = regexp.MustCompile(`^\s*220[ -]\S*\s+[45]\d\d[ -]`)
 	transcript      = regexp.MustCompile(`(?im)^\s*>>> (\w+)|^\s*<<< [45]\d\d`)
+	// Gmail's "(state 14)" after the remote server's reply, the step of
+	// its session that failed (Sisimai lhost/gmail.rb StateTable).
+	gmailState = regexp.MustCompile(`\(state (\d+)\)`)
 )
 
-// command finds the SMTP command the failing reply answered: Postfix's
-// "in reply to X command", or the last ">>> X" before the first "<<< 5yz"
-// of a Sendmail transcript. "" when the bounce does not say.
+// qmailSteps are qmail-remote's reports of the step a remote server
+// refused (qmail-remote.c: quit("ZConnected to "," but greeting failed")
+// and the like).
+var qmailSteps = []struct{ words, command string }{
+	{" but greeting failed", "CONN"},
+	{" but my name was rejected", "HELO"},
+	{" but sender was rejected", "MAIL"},
+	{" does not like recipient", "RCPT"},
+	{" failed on data command", "DATA"},
+	{" failed after i sent the message", "DATA"},
+}
+
+// gmailStates are the SMTP commands of Gmail's session states, as
+// Sisimai lhost/gmail.rb StateTable reads them.
+var gmailStates = map[string]string{"6": "MAIL", "8": "AUTH", "9": "AUTH", "12": "AUTH", "13": "EHLO", "14": "RCPT",
+	"15": "DATA", "17": "DATA", "18": "DATA"}
+
+// command finds the SMTP command the failing reply answered (CONN, as
+// Sisimai calls it, for the greeting): Postfix's "in reply to X command",
+// Exim's "after X", qmail-remote's and Gmail's own reports, or the last
+// ">>> X" before the first "<<< 5yz" of a Sendmail or Courier transcript.
+// "" when the bounce does not say.
 func command(text string) string {
 	if greetingRefusal.MatchString(text) {
-		return "INITIAL CONNECTION"
+		return "CONN"
 	}
 	if m := inReplyTo.FindStringSubmatch(text); m != nil {
-		return strings.ToUpper(m[1] + m[2]) // one of the two is empty
+		if c := strings.ToUpper(m[1] + m[2]); c != "INITIAL CONNECTION" { // one of the two is empty
+			return c
+		}
+		return "CONN"
+	}
+	lower := strings.ToLower(text)
+	for _, s := range qmailSteps {
+		if strings.Contains(lower, s.words) {
+			return s.command
+		}
+	}
+	if m := gmailState.FindStringSubmatch(text); m != nil && gmailStates[m[1]] != "" {
+		return gmailStates[m[1]]
 	}
 	last := ""
 	for _, m := range transcript.FindAllStringSubmatch(text, -1) {
@@ -123,8 +160,8 @@ func refusedByPolicy(enhanced string) bool {
 
 // refine adjusts a reason by the SMTP command that was refused: an unknown
 // user reported at DATA, not at RCPT, was refused by a content filter.
-func refine(reason, enhanced, text string) string {
-	switch cmd := command(text); {
+func refine(reason, enhanced, cmd, text string) string {
+	switch {
 	case reason == "userunknown" && cmd == "DATA" && !strings.HasPrefix(enhanced[min(2, len(enhanced)):], "1."):
 		return "filtered"
 	case reason == "userunknown" && cmd != "RCPT" && refusedByPolicy(enhanced):
@@ -132,7 +169,7 @@ func refine(reason, enhanced, text string) string {
 		// takes no mail (RFC 3463 X.2.0, X.2.1) or that policy refused the
 		// message (X.7.x): a filter speaking, not a missing mailbox.
 		return "filtered"
-	case (cmd == "INITIAL CONNECTION" || cmd == "HELO" || cmd == "EHLO") && (reason == "blocked" || knownReason(strings.ToLower(text)) != reason):
+	case (cmd == "CONN" || cmd == "HELO" || cmd == "EHLO") && (reason == "blocked" || knownReason(strings.ToLower(text)) != reason):
 		// Refused before any address was given: the client was blocked
 		// (Sisimai reason.rb reads a refusal at HELO/EHLO so), unless a
 		// source's own sentence said why (knowledge.go).

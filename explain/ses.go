@@ -60,9 +60,10 @@ func sesRecipients(body string) []Recipient {
 			if _, ok := ParseEnhanced(b.Status); ok {
 				enh = b.Status
 			}
-			reason := refine(Classify(code, enh, diag), enh, diag)
+			cmd := command(diag)
+			reason := refine(Classify(code, enh, diag), enh, cmd, diag)
 			out = append(out, Recipient{Address: strings.ToLower(b.EmailAddress), Action: b.Action, Code: code, Enhanced: enh,
-				Permanent: n.Bounce.BounceType == "Permanent", RemoteMTA: afterSemicolon(n.Bounce.ReportingMTA), Diagnostic: diag, Reason: reason})
+				Permanent: n.Bounce.BounceType == "Permanent", RemoteMTA: afterSemicolon(n.Bounce.ReportingMTA), Command: cmd, Diagnostic: diag, Reason: reason})
 		}
 	case "Complaint":
 		for _, c := range n.Complaint.ComplainedRecipients {
