@@ -78,15 +78,15 @@ var engineVerdicts = map[string][]known{
 		{reason: "userunknown", source: "Sisimai lhost/qmail.rb", phrases: []string{"no mailbox here by that name", "does not like recipient."}},
 		{reason: "mailboxfull", source: "Sisimai lhost/qmail.rb", phrases: []string{"disk quota exceeded"}},
 		{reason: "mesgtoobig", source: "Sisimai lhost/qmail.rb", phrases: []string{"message size exceeds fixed maximum message size:"}},
-		{reason: "hostunknown", source: "Sisimai lhost/qmail.rb", phrases: []string{"sorry, i couldn't find any host"}},
+		{reason: "hostunknown", source: "Sisimai lhost/qmail.rb", phrases: []string{"sorry, i couldn't find any host "}},
 		{reason: "systemfull", source: "Sisimai lhost/qmail.rb", phrases: []string{"requested action not taken: mailbox unavailable (not enough free space)"}},
 		{reason: "systemerror", source: "Sisimai lhost/qmail.rb", phrases: []string{"bad interpreter: no such file or directory", "system error", "unable to"}},
 		{reason: "notaccept", source: "Sisimai lhost/qmail.rb", phrases: []string{"sorry, i couldn't find a mail exchanger or ip address"}},
 		{reason: "networkerror", source: "Sisimai lhost/qmail.rb", phrases: []string{"sorry, i wasn't able to establish an smtp connection", "sorry. although i'm listed as a best-preference mx or a for that host"}},
 	},
 	"DragonFly": {
-		{reason: "expired", source: "Sisimai lhost/dragonfly.rb", phrases: []string{"could not deliver for the last"}},
-		{reason: "hostunknown", source: "Sisimai lhost/dragonfly.rb", phrases: []string{"dns lookup failure: host"}},
+		{reason: "expired", source: "Sisimai lhost/dragonfly.rb", phrases: []string{"could not deliver for the last "}},
+		{reason: "hostunknown", source: "Sisimai lhost/dragonfly.rb", phrases: []string{"dns lookup failure: host "}},
 	},
 	"OpenSMTPD": {
 		{reason: "expired", source: "Sisimai lhost/opensmtpd.rb", phrases: []string{"envelope expired"}},
@@ -96,7 +96,7 @@ var engineVerdicts = map[string][]known{
 		{reason: "securityerror", source: "Sisimai lhost/opensmtpd.rb", phrases: []string{"could not retrieve credentials"}},
 	},
 	"MessageLabs": {
-		{reason: "userunknown", source: "Sisimai lhost/messagelabs.rb", phrases: []string{"rejected", "no such user"}},
+		{reason: "userunknown", source: "Sisimai lhost/messagelabs.rb", phrases: []string{" rejected", "no such user"}},
 		{reason: "securityerror", source: "Sisimai lhost/messagelabs.rb", phrases: []string{"please turn on smtp authentication in your mail client"}},
 	},
 	"AOL": {
@@ -109,7 +109,7 @@ var engineVerdicts = map[string][]known{
 	},
 	"GSuite": {
 		{reason: "userunknown", source: "Sisimai lhost/gsuite.rb", phrases: []string{"because the address couldn't be found. check for typos or unnecessary spaces and try again."}},
-		{reason: "networkerror", source: "Sisimai lhost/gsuite.rb", phrases: []string{"had no relevant answers.", "responded with code nxdomain"}},
+		{reason: "networkerror", source: "Sisimai lhost/gsuite.rb", phrases: []string{" had no relevant answers.", " responded with code nxdomain"}},
 	},
 	"Domino": {
 		{reason: "userunknown", source: "Sisimai lhost/domino.rb", phrases: []string{"not listed in domino directory", "not listed in public name & address book", "non répertorié dans l'annuaire domino", "no se encuentra en el directorio de domino", "domino ディレクトリには見つかりません"}},
@@ -130,10 +130,10 @@ var engineVerdicts = map[string][]known{
 		{reason: "networkerror", source: "Sisimai lhost/courier.rb", phrases: []string{"dns lookup failed."}},
 	},
 	"Amavis": {
-		{reason: "virusdetected", source: "Sisimai lhost/amavis.rb", phrases: []string{"- infected"}},
-		{reason: "contenterror", source: "Sisimai lhost/amavis.rb", phrases: []string{"- bad header:"}},
-		{reason: "exceedlimit", source: "Sisimai lhost/amavis.rb", phrases: []string{"- message size exceeds recipient"}},
-		{reason: "systemerror", source: "Sisimai lhost/amavis.rb", phrases: []string{"- temporary mta failure on relaying", "- rejected by next-hop mta on relaying", "- unable to relay message back to mta"}},
+		{reason: "virusdetected", source: "Sisimai lhost/amavis.rb", phrases: []string{" - infected"}},
+		{reason: "contenterror", source: "Sisimai lhost/amavis.rb", phrases: []string{" - bad header:"}},
+		{reason: "exceedlimit", source: "Sisimai lhost/amavis.rb", phrases: []string{" - message size exceeds recipient"}},
+		{reason: "systemerror", source: "Sisimai lhost/amavis.rb", phrases: []string{" - temporary mta failure on relaying", " - rejected by next-hop mta on relaying", " - unable to relay message back to mta"}},
 	},
 	"ReceivingSES": {
 		{reason: "filtered", source: "Sisimai lhost/receivingses.rb", phrases: []string{"mailbox does not exist"}},
@@ -156,7 +156,7 @@ var eximVerdicts = []known{
 	{reason: "mailboxfull", source: "Sisimai lhost/exim.rb", phrases: []string{"mailbox is full", "error: quota exceed"}},
 	{reason: "notaccept", source: "Sisimai lhost/exim.rb", phrases: []string{"an mx or srv record indicated no smtp service", "no host found for existing smtp connection"}},
 	{reason: "syntaxerror", source: "Sisimai lhost/exim.rb", phrases: []string{"angle-brackets nested too deep", "expected word or \"<\"", "domain missing in source-routed address", "malformed address:"}},
-	{reason: "systemerror", source: "Sisimai lhost/exim.rb", phrases: []string{"delivery to file forbidden", "delivery to pipe forbidden", "local delivery failed", "lmtp error after"}},
+	{reason: "systemerror", source: "Sisimai lhost/exim.rb", phrases: []string{"delivery to file forbidden", "delivery to pipe forbidden", "local delivery failed", "lmtp error after "}},
 	{reason: "contenterror", source: "Sisimai lhost/exim.rb", phrases: []string{"too many \"received\" headers"}},
 }
 

@@ -233,20 +233,35 @@ func TestKnowledgeIsSourced(t *testing.T) {
 		if k.source == "" || !slices.Contains(Reasons, k.reason) {
 			t.Errorf("%s: source %q", k.reason, k.source)
 		}
+		// The lists are matched against folded (lower case) text.
+		for _, p := range slices.Concat(k.phrases, slices.Concat(pairWords(k.pairs)...)) {
+			if p != strings.ToLower(p) {
+				t.Errorf("%s (%s): %q can never match: the text it is matched against is lower case", k.reason, k.source, p)
+			}
+		}
 	}
 	for _, m := range googleMessages {
 		if !slices.Contains(Reasons, m.reason) {
 			t.Errorf("Google %s %s: %s", m.code, m.status, m.reason)
+		}
+		if m.phrase != strings.ToLower(m.phrase) {
+			t.Errorf("%q can never match: the reply is matched in lower case", m.phrase)
 		}
 	}
 	for _, m := range mimecastMessages {
 		if !slices.Contains(Reasons, m.reason) {
 			t.Errorf("Mimecast %d: %s", m.code, m.reason)
 		}
+		if m.phrase != strings.ToLower(m.phrase) {
+			t.Errorf("%q can never match: the reply is matched in lower case", m.phrase)
+		}
 	}
 	for _, m := range microsoftMessages {
 		if !slices.Contains(Reasons, m.reason) {
 			t.Errorf("Microsoft %s: %s", m.status, m.reason)
+		}
+		if m.phrase != strings.ToLower(m.phrase) {
+			t.Errorf("%q can never match: the reply is matched in lower case", m.phrase)
 		}
 	}
 	for in, want := range map[string]string{
@@ -259,4 +274,12 @@ func TestKnowledgeIsSourced(t *testing.T) {
 			t.Errorf("%q: %s, want %s", in, got, want)
 		}
 	}
+}
+
+func pairWords(pairs [][2]string) [][]string {
+	var out [][]string
+	for _, p := range pairs {
+		out = append(out, p[:])
+	}
+	return out
 }

@@ -320,7 +320,7 @@ var providerPhrases = []struct {
 		{reason: "userunknown", source: "Sisimai rhost/yahooinc.rb", phrases: []string{"dd this user doesn't have a ", "mailbox not found"}},
 	}},
 	{"Apple", []known{
-		{reason: "authfailure", source: "Sisimai rhost/apple.rb", phrases: []string{"s dmarc policy", "blocked for failing both spf and dkim authentication checks"}},
+		{reason: "authfailure", source: "Sisimai rhost/apple.rb", phrases: []string{"s dmarc policy", "blocked for failing both spf and dkim authentication checks"}}, // Apple's wording (apple.rb quotes it; its list spells "autentication")
 		{reason: "blocked", source: "Sisimai rhost/apple.rb", phrases: []string{"rejected due to having a domain present in the spamhaus", "rejected due to listing in spamhaus", "blocked - see https://support.proofpoint.com/dnsbl-lookup", "not accepting connections"}},
 		{reason: "hasmoved", source: "Sisimai rhost/apple.rb", phrases: []string{"recipient no longer on server"}},
 		{reason: "mailboxfull", source: "Sisimai rhost/apple.rb", phrases: []string{"user is over quota"}},

@@ -441,7 +441,7 @@ var sisimaiLists = []known{
 	{
 		reason: "speeding", source: "Sisimai reason/speeding.rb",
 		phrases: []string{
-			"mail sent from your IP address has been temporarily rate limited",
+			"mail sent from your ip address has been temporarily rate limited",
 			"please try again slower",
 			"receiving mail at a rate that prevents additional messages from being delivered",
 		},
