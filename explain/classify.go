@@ -57,8 +57,6 @@ var rules = sync.OnceValue(func() []rule {
 			`was not delivered within`,
 			`delivery attempts? (will continue|expired)`, `message timed out`,
 			`(retry|delivery) (period|time) (expired|exceeded)`,
-			// IMail's report of a message it gave up retrying (Sisimai lhost/imailserver.rb).
-			`delivery failed \d+ attempts`,
 			`failing for a long time`, `did not accept our requests to connect`, `could not deliver for the last`,
 			`envelope expired`, `deferred: connection timed out`),
 		phrases("mailboxfull", `mailbox (is )?(full|over|exceeded)`, `quota (has been |was )?exceeded`, `over (the )?quota`, `exceed(ed|s)? (the |its )?(mailbox |storage |disk )?quota`,
@@ -86,9 +84,7 @@ var rules = sync.OnceValue(func() []rule {
 			`no (mailbox|account) (here|by that name|for)`, `not (a )?valid (recipient|mailbox|user)`, `recipient address rejected: access denied`, `(doesn'?t|does not) have an? .{0,40}account`, `bad (recipient|destination mailbox)`,
 			`address (is )?(unknown|invalid|not found)`, `is not a known user`, `unknown or illegal alias`, `no valid recipients`,
 			`not listed in (the )?(domino )?directory`, `recipient .{0,40} (was )?not found`, `mailbox unavailable`, `undeliverable address`, `no such person`,
-			`(user|recipient|mailbox) (is )?unknown`, `account does not exist`, `addressee unknown`, `invalid address`,
-			// IMail's own wording (Sisimai lhost/imailserver.rb).
-			`invalid final delivery userid`),
+			`(user|recipient|mailbox) (is )?unknown`, `account does not exist`, `addressee unknown`, `invalid address`),
 		phrases("norelaying", `\bno relaying\b`, `not configured to relay`, `relay(ing)? (access )?(denied|not (permitted|allowed))`, `not permitted to relay`, `unable to relay`,
 			`is not a local domain`, `relay not allowed`),
 		phrases("requireptr", `reverse (dns|lookup|name)`, `no ptr`, `ptr record`, `rdns`, `cannot find your (reverse )?hostname`,

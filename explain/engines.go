@@ -146,6 +146,43 @@ var engineVerdicts = map[string][]known{
 		{reason: "norelaying", source: "Sisimai lhost/kddi.rb", phrases: []string{"due to the following smtp relay error"}},
 		{reason: "hostunknown", source: "Sisimai lhost/kddi.rb", phrases: []string{"as the remote domain doesnt exist"}},
 	},
+	"EZweb": {
+		{reason: "mailboxfull", source: "Sisimai lhost/ezweb.rb", phrases: []string{"the user(s) account is temporarily over quota"}},
+		{reason: "suspend", source: "Sisimai lhost/ezweb.rb", phrases: []string{"the user(s) account is disabled.", "the user(s) account is temporarily limited."}},
+		{reason: "expired", source: "Sisimai lhost/ezweb.rb", phrases: []string{"your message was not delivered within "}},
+		{reason: "onhold", source: "Sisimai lhost/ezweb.rb", phrases: []string{"each of the following recipients was rejected by a remote mail server"}},
+	},
+	"EinsUndEins": {
+		{reason: "mesgtoobig", source: "Sisimai lhost/einsundeins.rb", phrases: []string{"mail size limit exceeded"}},
+	},
+	"GMX": {
+		{reason: "expired", source: "Sisimai lhost/gmx.rb", phrases: []string{"delivery retry timeout exceeded"}},
+	},
+	"IMail": {
+		{reason: "hostunknown", source: "Sisimai lhost/imailserver.rb", phrases: []string{"unknown host"}},
+		{reason: "userunknown", source: "Sisimai lhost/imailserver.rb", phrases: []string{"unknown user", "invalid final delivery userid"}},
+		{reason: "mailboxfull", source: "Sisimai lhost/imailserver.rb", phrases: []string{"user mailbox exceeds allowed size"}},
+		{reason: "virusdetected", source: "Sisimai lhost/imailserver.rb", phrases: []string{"requested action not taken: virus detected"}},
+		{reason: "undefined", source: "Sisimai lhost/imailserver.rb", phrases: []string{"undeliverable to"}},
+		{reason: "expired", source: "Sisimai lhost/imailserver.rb", phrases: []string{"delivery failed "}},
+	},
+	"MessagingServer": {
+		{reason: "hostunknown", source: "Sisimai lhost/messagingserver.rb", phrases: []string{"illegal host/domain name found"}},
+	},
+	"Zoho": {
+		{reason: "expired", source: "Sisimai lhost/zoho.rb", phrases: []string{"host not reachable"}},
+	},
+	// Exchange 2000/2003's internal error codes (Sisimai
+	// lhost/exchange2003.rb ErrorCodes).
+	"Exchange2003": {
+		{reason: "onhold", source: "Sisimai lhost/exchange2003.rb", phrases: []string{"000b099c", "000b09aa", "000b09b6"}},
+		{reason: "userunknown", source: "Sisimai lhost/exchange2003.rb", phrases: []string{"000c05a6"}},
+		{reason: "systemerror", source: "Sisimai lhost/exchange2003.rb", phrases: []string{"00010256", "000d06b5"}},
+		{reason: "networkerror", source: "Sisimai lhost/exchange2003.rb", phrases: []string{"00120270"}},
+		{reason: "contenterror", source: "Sisimai lhost/exchange2003.rb", phrases: []string{"00050311", "000502cc"}},
+		{reason: "securityerror", source: "Sisimai lhost/exchange2003.rb", phrases: []string{"000b0981"}},
+		{reason: "filtered", source: "Sisimai lhost/exchange2003.rb", phrases: []string{"000c0595"}},
+	},
 }
 
 // eximVerdicts are Exim's own (lhost/exim.rb); Sisimai's Mail.Ru module
@@ -198,6 +235,27 @@ var verdictEngines = []engine{
 	}},
 	{"Amavis", func(h mail.Header) bool { return strings.HasPrefix(h.Get("From"), `"Content-filter at `) }},
 	{"ReceivingSES", func(h mail.Header) bool { return h.Get("X-SES-Outgoing") != "" }},
+	{"EinsUndEins", func(h mail.Header) bool {
+		// 1&1 runs Exim, under its own daemon name (Sisimai lhost/einsundeins.rb)
+		return strings.HasPrefix(h.Get("From"), `"Mail Delivery System"`) && h.Get("Subject") == "Mail delivery failed: returning message to sender"
+	}},
+	{"GMX", func(h mail.Header) bool { return h.Get("X-GMX-Antispam") != "" }},
+	{"Zoho", func(h mail.Header) bool { return h.Get("X-ZohoMail") != "" }},
+	{"IMail", func(h mail.Header) bool {
+		return strings.HasPrefix(h.Get("Subject"), "Undeliverable Mail ") || strings.HasPrefix(h.Get("X-Mailer"), "<SMTP32 v")
+	}},
+	{"MessagingServer", func(h mail.Header) bool {
+		// Oracle (Sun) Communications Messaging Server
+		return strings.Contains(h.Get("Content-Type"), "Boundary_(ID_") || strings.HasPrefix(h.Get("Subject"), "Delivery Notification: ")
+	}},
+	{"Exchange2003", func(h mail.Header) bool {
+		// X-MS-Embedded-Report, its Internet Mail Service or connector in
+		// X-Mailer or Received, or X-MimeOLE
+		x := h.Get("X-Mailer")
+		return h["X-Ms-Embedded-Report"] != nil || strings.HasPrefix(x, "Internet Mail Service (") ||
+			strings.HasPrefix(x, "Microsoft Exchange Server Internet Mail Connector") ||
+			strings.HasPrefix(h.Get("X-MimeOLE"), "Produced By Microsoft Exchange") || received(h, " with Internet Mail Service (")
+	}},
 	{"Exim", func(h mail.Header) bool {
 		// two of: its daemon's name, its Message-Id (<E1P1YNN-0003AD-Ga@…>),
 		// one of its subjects; not Mail.Ru's Exim, which has its own module
@@ -243,6 +301,20 @@ var verdictEngines = []engine{
 			return i >= 0 && (strings.Contains(r[i:], "invoked for bounce)") || strings.Contains(r[i:], "invoked from ") && strings.Contains(r[i:], "network)"))
 		})
 	}},
+	{"EZweb", func(h mail.Header) bool {
+		// two of: its postmaster, its subject, its Received lines, its
+		// Message-Id (Sisimai lhost/ezweb.rb)
+		from, id := h.Get("From"), h.Get("Message-Id")
+		marks := 0
+		for _, ok := range []bool{strings.Contains(from, "Postmaster@ezweb.ne.jp"), strings.Contains(from, "Postmaster@au.com"),
+			h.Get("Subject") == "Mail System Error - Returned Mail", received(h, "ezweb.ne.jp (EZweb Mail) with"), received(h, ".au.com ("),
+			strings.HasSuffix(id, ".ezweb.ne.jp>") || strings.HasSuffix(id, ".au.com>")} {
+			if ok {
+				marks++
+			}
+		}
+		return marks >= 2
+	}},
 	{"KDDI", func(h mail.Header) bool {
 		return h.Get("Reply-To") == "no-reply@app.auone-net.jp" || received(h, "ezweb.ne.jp (") || received(h, ".au.com (")
 	}},
@@ -252,12 +324,31 @@ func received(h mail.Header, s string) bool {
 	return slices.ContainsFunc(h["Received"], func(r string) bool { return strings.Contains(r, s) })
 }
 
+// headerVerdicts are an MTA's verdicts for a whole bounce, read from its
+// headers.
+var headerVerdicts = map[string]func(mail.Header) string{
+	// au's spam filter marks what it refused "X-SPASIGN: NG" (Sisimai
+	// lhost/ezweb.rb).
+	"EZweb": func(h mail.Header) string {
+		if h.Get("X-SPASIGN") == "NG" {
+			return "filtered"
+		}
+		return ""
+	},
+}
+
 // engineVerdict applies the verdicts of the MTA that wrote the bounce to
 // each recipient whose diagnostic holds one of its phrases.
 func engineVerdict(h mail.Header, rs []Recipient) {
 	for _, e := range verdictEngines {
 		if !e.marks(h) {
 			continue
+		}
+		if r := headerVerdicts[e.name]; r != nil && r(h) != "" {
+			for i := range rs {
+				rs[i].Reason = r(h)
+			}
+			return
 		}
 		for i, r := range rs {
 			if r.Reason == "userunknown" && addressStatus(r.Enhanced) {

@@ -54,3 +54,40 @@ func TestEveryEngineIsRecognisable(t *testing.T) {
 		}
 	}
 }
+
+// A verdict of one of Sisimai's "retry" reasons is checked again as
+// Sisimai's reason.rb does: by the status code's reason and the sourced
+// lists, not by the classifier's own rules.
+func TestRetriedVerdictsAreCheckedAgain(t *testing.T) {
+	gsuite := mail.Header{"From": {"Mail Delivery Subsystem <mailer-daemon@googlemail.com>"},
+		"Subject": {"Delivery Status Notification (Failure)"}, "X-Gm-Message-State": {"x"}}
+	rs := []Recipient{
+		// the words' rule read "domain name not found" as hostunknown
+		{Diagnostic: "DNS Error: 1234 DNS type 'mx' lookup of example.jp responded with code NXDOMAIN Domain name not found: example.jp", Enhanced: "4.0.0", Reason: "hostunknown"},
+		// the status names a reason Sisimai tries first
+		{Diagnostic: "DNS Error: lookup of example.jp responded with code NXDOMAIN", Enhanced: "5.2.2", Reason: "hostunknown"},
+	}
+	engineVerdict(gsuite, rs)
+	if rs[0].Reason != "networkerror" || rs[1].Reason != "mailboxfull" {
+		t.Errorf("GSuite: %s, %s", rs[0].Reason, rs[1].Reason)
+	}
+
+	imail := mail.Header{"Subject": {"Undeliverable Mail "}, "X-Mailer": {"<SMTP32 v8.22>"}}
+	rs = []Recipient{{Diagnostic: "Invalid final delivery userid: kijitora", Reason: "onhold"}}
+	engineVerdict(imail, rs)
+	if rs[0].Reason != "userunknown" {
+		t.Errorf("IMail: %s", rs[0].Reason)
+	}
+	rs = []Recipient{{Diagnostic: "Invalid final delivery userid: kijitora", Reason: "onhold"}}
+	engineVerdict(mail.Header{"Subject": {"Undelivered Mail Returned to Sender"}}, rs)
+	if rs[0].Reason != "onhold" {
+		t.Errorf("IMail's words applied to another MTA's bounce: %s", rs[0].Reason)
+	}
+
+	ezweb := mail.Header{"From": {"Postmaster@ezweb.ne.jp"}, "Subject": {"Mail System Error - Returned Mail"}, "X-Spasign": {"NG"}}
+	rs = []Recipient{{Diagnostic: "550 refused", Reason: "userunknown"}}
+	engineVerdict(ezweb, rs)
+	if rs[0].Reason != "filtered" {
+		t.Errorf("EZweb X-SPASIGN: NG: %s", rs[0].Reason)
+	}
+}

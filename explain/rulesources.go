@@ -70,8 +70,6 @@ var ruleSources = map[string]string{
 	// Providers' and MTAs' messages as Sisimai's modules quote them, for
 	// the reason those modules give.
 	`was not delivered within`:                             "au/EZweb's expiry notice (Sisimai lhost/ezweb.rb)",
-	`invalid final delivery userid`:                        "IMail's own message (Sisimai lhost/imailserver.rb)",
-	`delivery failed \d+ attempts`:                         "IMail's own message (Sisimai lhost/imailserver.rb)",
 	`unknown or illegal alias`:                             "iCloud (Sisimai rhost/apple.rb, userunknown)",
 	`account does not exist`:                               "GoDaddy (Sisimai rhost/godaddy.rb, userunknown)",
 	`relay not allowed`:                                    "Mimecast (\"open relay not allowed\", Sisimai rhost/mimecast.rb, norelaying)",
