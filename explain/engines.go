@@ -379,9 +379,9 @@ var sisimaiFirstOrder = []string{"mailboxfull", "mesgtoobig", "exceedlimit", "su
 
 // sisimaiRecheck is an MTA's verdict of a "retry" reason checked again as
 // Sisimai does (reason.rb get, then anotherone): the first reason of
-// sisimaiFirstOrder that the status code names or whose sourced lists
-// (sisimailists.go, knowledge.go) hold the folded diagnostic; the
-// verdict itself when none does.
+// sisimaiFirstOrder that is the verdict, that the status code names or
+// whose sourced lists (sisimailists.go, knowledge.go) hold the folded
+// diagnostic; the verdict itself when none does.
 func sisimaiRecheck(verdict, enhanced, lower string) string {
 	e, ok := ParseEnhanced(enhanced)
 	status := ""
@@ -389,7 +389,8 @@ func sisimaiRecheck(verdict, enhanced, lower string) string {
 		status = byStatus[subjectDetail(e)]
 	}
 	for _, reason := range sisimaiFirstOrder {
-		if status == reason {
+		// each reason's true() accepts the verdict itself first
+		if status == reason || verdict == reason {
 			return reason
 		}
 		for _, lists := range [][]known{sisimaiLists, knowledge} {
