@@ -129,7 +129,7 @@ func dsnVerdict(action, diagType, status, diag, diagnostic, human, who string) v
 		}
 		// Without a Diagnostic-Code, the notification's words are the
 		// receiver's own.
-		v.reason = receiverReason(v.reason, v.code, v.enhanced, cmp.Or(diagnostic, human), diag+"\n"+human, who)
+		v.reason = receiverReason(v.reason, v.code, v.enhanced, v.command, cmp.Or(diagnostic, human), diag+"\n"+human, who)
 	}
 	return v
 }

@@ -219,7 +219,7 @@ func TestProviderWordingNeedsTheProvider(t *testing.T) {
 
 // Every list of sourced wording says where it comes from, and reads.
 func TestKnowledgeIsSourced(t *testing.T) {
-	lists := slices.Concat(knowledge, sisimaiLists)
+	lists := slices.Concat(knowledge, sisimaiLists, coxMessages, godaddyMessages, docomoMessages)
 	for _, vs := range engineVerdicts {
 		lists = append(lists, vs...)
 	}

@@ -14,9 +14,12 @@ import (
 // elsewhere in the bounce it only fills in a generic reason. who names
 // the hosts and addresses the text may not (a DSN's recipient and remote
 // MTA).
-func receiverReason(reason string, code int, enhanced, reply, text, who string) string {
+func receiverReason(reason string, code int, enhanced, cmd, reply, text, who string) string {
 	scope := text + "\n" + who
 	if r := providerMessage(code, enhanced, reply, scope); r != "" {
+		return r
+	}
+	if r := providerCode(enhanced, cmd, reply, scope); r != "" {
 		return r
 	}
 	if rc, ok := recognize(reply, scope); ok {

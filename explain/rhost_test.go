@@ -27,3 +27,26 @@ func TestProviderMessages(t *testing.T) {
 		}
 	}
 }
+
+// The receivers that put codes of their own in their replies: the code
+// names the reason, at their hosts only (Sisimai rhost/cox.rb, godaddy.rb,
+// spectrum.rb, iua.rb, nttdocomo.rb).
+func TestProviderCodes(t *testing.T) {
+	for _, tc := range []struct {
+		enhanced, cmd, reply, scope, want string
+	}{
+		{"5.7.1", "", "554 5.7.1 192.0.2.1 rejected - see https://www.cox.com/aup AUP#CXBL", "cdptpa-smtpin01.mail.cox.net", "blocked"},
+		{"5.7.1", "", "554 5.7.1 192.0.2.1 rejected - see https://www.cox.com/aup AUP#CXBL", "mx.example.net", ""},
+		{"", "", "550 recipient rejected", "@cox.net", "userunknown"},
+		{"", "", "550 This IP has sent too many to too many recipients this hour. IB607", "p3plibsmtp01.mailstore1.secureserver.net", "speeding"},
+		{"", "", "554 5.7.1 ... AUP#In-1225 blocked", "mx.charter.net", "blocked"},
+		{"", "", "550 5.7.1 Mailbox unavailable. http://mail.i.ua/err/2/", "mx.email.ua", "userunknown"},
+		{"5.0.0", "RCPT", "550 Unknown user", "mfsmax.docomo.ne.jp", "userunknown"},
+		{"5.0.0", "DATA", "550 refused", "@docomo.ne.jp", "rejected"},
+		{"5.0.0", "DATA", "550 refused", "mx.example.jp", ""},
+	} {
+		if got := providerCode(tc.enhanced, tc.cmd, tc.reply, tc.scope); got != tc.want {
+			t.Errorf("%q at %s: %q, want %q", tc.reply, tc.scope, got, tc.want)
+		}
+	}
+}

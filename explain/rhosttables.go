@@ -21,6 +21,11 @@ var rhostGates = map[string]*regexp.Regexp{
 	"Apple":     regexp.MustCompile(`(?i)\.(mail\.icloud|apple|me)\.com\b|@((mail\.)?icloud|apple|me)\.com\b`),
 	"Tencent":   regexp.MustCompile(`(?i)\.qq\.com\b|@qq\.com\b`),
 	"Mimecast":  regexp.MustCompile(`(?i)\.mimecast\.com\b|@mimecast\.com\b`),
+	"Cox":       regexp.MustCompile(`(?i)\bcox\.net\b`),
+	"GoDaddy":   regexp.MustCompile(`(?i)\b(smtp|mailstore1)\.secureserver\.net\b|@((smtp|mailstore1)\.)?secureserver\.net\b`),
+	"Spectrum":  regexp.MustCompile(`(?i)\bcharter\.net\b`),
+	"IUA":       regexp.MustCompile(`(?i)\.email\.ua\b|@email\.ua\b`),
+	"NTTDOCOMO": regexp.MustCompile(`(?i)\bmfsmax\.docomo\.ne\.jp\b|@(mfsmax\.)?docomo\.ne\.jp\b`),
 }
 
 // googleMessage is Google's: a reply code and an enhanced status, matched

@@ -171,7 +171,7 @@ func textRecipient(addr, ctx, text string, only bool) Recipient {
 		// and no stated reason).
 		r.Reason = "expired"
 	}
-	r.Reason = receiverReason(r.Reason, r.Code, r.Enhanced, reply, ctx+"\n"+text, r.Address)
+	r.Reason = receiverReason(r.Reason, r.Code, r.Enhanced, r.Command, reply, ctx+"\n"+text, r.Address)
 	r.Permanent = r.Code >= 500 || strings.HasPrefix(r.Enhanced, "5")
 	return r
 }
