@@ -75,7 +75,7 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 	for _, p := range parts {
 		if p.ctype == "message/delivery-status" || p.ctype == "message/global-delivery-status" {
 			if rs := dsnRecipients(p.text, text); len(rs) > 0 {
-				mtaVerdicts(msg.Header, rs)
+				mtaVerdicts(msg.Header, text, rs)
 				b.Kind, b.Recipients = "dsn", rs
 				return b, nil
 			}
@@ -121,7 +121,7 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 	}
 	b.Kind = "text"
 	b.Recipients = textRecipients(text, append(addresses(msg.Header.Get("From")), addresses(msg.Header.Get("To"))...))
-	mtaVerdicts(msg.Header, b.Recipients)
+	mtaVerdicts(msg.Header, text, b.Recipients)
 	if len(b.Recipients) == 1 && b.Recipients[0].Address == "" {
 		// The text names no one: the returned message says whom it was for.
 		if to := originalTo(parts); to != "" {

@@ -105,8 +105,9 @@ func dsnVerdict(action, diagType, status, diag, diagnostic, human, who string) v
 			texts = append([]string{reply}, texts...)
 		}
 		reason, fromWords := classify(v.code, v.enhanced, texts...)
-		v.command = command(diag + "\n" + human)
-		v.reason = refine(reason, v.enhanced, v.command, diag+"\n"+human)
+		stated := command(diag + "\n" + human)
+		v.command = cmp.Or(stated, commandNamed(diag))
+		v.reason = refine(reason, v.enhanced, v.command, stated != "", diag+"\n"+human)
 		vague := generic[v.reason] || !fromWords
 		switch {
 		case strings.EqualFold(strings.TrimSpace(diagType), "x-unix") && vague:

@@ -33,13 +33,20 @@ var plainEngines = []engine{
 }
 
 // mtaVerdicts applies what the MTA that wrote the bounce says of its own
-// messages: one MTA, as Sisimai reads a bounce with one module.
-func mtaVerdicts(h mail.Header, rs []Recipient) {
+// messages (one MTA, as Sisimai reads a bounce with one module), then
+// what a local delivery agent quoted in its text says (mda.go), which
+// Sisimai puts in place of the MTA's reading.
+func mtaVerdicts(h mail.Header, text string, rs []Recipient) {
 	if plainEngine(h) != "" {
 		filteredByDefault(rs)
-		return
+	} else {
+		engineVerdict(h, rs)
 	}
-	engineVerdict(h, rs)
+	if r, _ := mdaVerdict(h, text); r != "" {
+		for i := range rs {
+			rs[i].Reason = r
+		}
+	}
 }
 
 // plainEngine names the bounce's MTA when it is one of plainEngines.

@@ -176,6 +176,10 @@ var receivers = sync.OnceValue(func() []Receiver {
 		receiver("au (KDDI)", `[45]\d\d:? : user unknown`, "filtered",
 			"the au (ezweb.ne.jp / au.com) recipient's reception settings refuse mail from this sender or domain",
 			"ask the recipient to allow your address or domain in their au mail filter settings"),
+		// With the address before "user unknown" it is the mailbox that is
+		// missing (Sisimai rhost/kddi.rb).
+		receiver("au (KDDI)", `>: user unknown`, "userunknown",
+			"the au (ezweb.ne.jp / au.com) address does not exist", "check the address; remove it from the list"),
 		receiver("au (KDDI)", `the user\(s\) account is disabled`, "suspend",
 			"the au (ezweb.ne.jp) account is suspended or cancelled", "stop sending to it; reach the person another way"),
 		receiver("au (KDDI)", `each of the following recipients was rejected by a remote mail server`, "filtered",

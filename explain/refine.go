@@ -147,6 +147,31 @@ func command(text string) string {
 	return ""
 }
 
+// commandWords are the SMTP commands as a diagnostic may name them, in
+// the order of a session (Sisimai lib/sisimai/smtp/command.rb
+// Detectable).
+var commandWords = []struct{ word, command string }{
+	{"HELO", "HELO"}, {"EHLO", "EHLO"}, {"STARTTLS", "STARTTLS"}, {"AUTH PLAIN", "AUTH"}, {"AUTH LOGIN", "AUTH"},
+	{"AUTH CRAM-", "AUTH"}, {"AUTH DIGEST-", "AUTH"}, {"MAIL F", "MAIL"}, {"RCPT", "RCPT"}, {"DATA", "DATA"},
+	{"QUIT", "QUIT"}, {"XFORWARD", "XFORWARD"},
+}
+
+// commandNamed is the command a recipient's diagnostic names when no
+// MTA's own wording says which one failed: the latest in session order
+// of those it names in that order ("SMTP:RCPT host ...: 553 ...", "RCPT
+// TO generated following response"), as Sisimai's SMTP::Command.find
+// reads the diagnostic of a report it has no other reading for.
+func commandNamed(diag string) string {
+	found, from := "", 0
+	for _, w := range commandWords {
+		if i := strings.Index(diag[from:], w.word); i >= 0 {
+			from += i
+			found = w.command
+		}
+	}
+	return found
+}
+
 // addressStatus reports an enhanced status about addressing, whose
 // X.1.x details name a bad or unknown address (RFC 3463 §3.2).
 func addressStatus(enhanced string) bool {
@@ -161,21 +186,27 @@ func refusedByPolicy(enhanced string) bool {
 	return ok && (e.Subject == 2 && (e.Detail == 0 || e.Detail == 1) || e.Subject == 7)
 }
 
-// refine adjusts a reason by the SMTP command that was refused: an unknown
-// user reported at DATA, not at RCPT, was refused by a content filter.
-func refine(reason, enhanced, cmd, text string) string {
+// refine adjusts a reason by the SMTP command that was refused; stated
+// tells that an MTA's own wording named it (command), not a command word
+// in the diagnostic (commandNamed).
+func refine(reason, enhanced, cmd string, stated bool, text string) string {
 	switch {
-	case reason == "userunknown" && cmd == "DATA" && !strings.HasPrefix(enhanced[min(2, len(enhanced)):], "1."):
+	case reason == "userunknown" && (cmd == "DATA" || cmd == "") && !addressStatus(enhanced):
+		// "User unknown" not in answer to RCPT (at DATA, or at a step the
+		// bounce does not name) with no X.1.x status naming the address:
+		// a filter speaking (Sisimai reason/userunknown.rb and
+		// filtered.rb, true()).
 		return "filtered"
 	case reason == "userunknown" && cmd != "RCPT" && refusedByPolicy(enhanced):
 		// "User unknown" with a status that says the mailbox exists but
 		// takes no mail (RFC 3463 X.2.0, X.2.1) or that policy refused the
 		// message (X.7.x): a filter speaking, not a missing mailbox.
 		return "filtered"
-	case (cmd == "CONN" || cmd == "HELO" || cmd == "EHLO") && (reason == "blocked" || knownReason(strings.ToLower(text)) != reason):
+	case (cmd == "CONN" || cmd == "HELO" || cmd == "EHLO") && (generic[reason] || stated && (reason == "blocked" || knownReason(strings.ToLower(text)) != reason)):
 		// Refused before any address was given: the client was blocked
-		// (Sisimai reason.rb reads a refusal at HELO/EHLO so), unless a
-		// source's own sentence said why (knowledge.go).
+		// (Sisimai reads a refusal at HELO/EHLO so: lhost/exim.rb for
+		// Exim's own report, reason.rb anotherone when nothing else
+		// says), unless a source's own sentence said why (knowledge.go).
 		return "blocked"
 	case cmd == "MAIL" && (reason == "userunknown" || reason == "hostunknown" || generic[reason]):
 		// A reply to MAIL FROM refuses the sender (or its domain), not a

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"cmp"
 	"encoding/json"
 	"strings"
 )
@@ -60,8 +61,9 @@ func sesRecipients(body string) []Recipient {
 			if _, ok := ParseEnhanced(b.Status); ok {
 				enh = b.Status
 			}
-			cmd := command(diag)
-			reason := refine(Classify(code, enh, diag), enh, cmd, diag)
+			stated := command(diag)
+			cmd := cmp.Or(stated, commandNamed(diag))
+			reason := refine(Classify(code, enh, diag), enh, cmd, stated != "", diag)
 			out = append(out, Recipient{Address: strings.ToLower(b.EmailAddress), Action: b.Action, Code: code, Enhanced: enh,
 				Permanent: n.Bounce.BounceType == "Permanent", RemoteMTA: afterSemicolon(n.Bounce.ReportingMTA), Command: cmd, Diagnostic: diag, Reason: reason})
 		}

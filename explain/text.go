@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strings"
@@ -163,8 +164,9 @@ func textRecipient(addr, ctx, text string, only bool) Recipient {
 	if only {
 		scope += "\n" + text
 	}
-	r.Command = command(scope)
-	r.Reason = refine(Classify(r.Code, r.Enhanced, texts...), r.Enhanced, r.Command, scope)
+	stated := command(scope)
+	r.Command = cmp.Or(stated, commandNamed(ctx+"\n"+r.Diagnostic))
+	r.Reason = refine(Classify(r.Code, r.Enhanced, texts...), r.Enhanced, r.Command, stated != "", scope)
 	if generic[r.Reason] && r.Code/100 == 4 && r.Enhanced == "" && !stillTrying.MatchString(text) {
 		// A bare transient reply in a final report: the MTA gave up
 		// retrying (as for a DSN's failed recipient with a 4.x.x status
