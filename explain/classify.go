@@ -46,7 +46,7 @@ func phrases(reason string, ps ...string) rule {
 // dnsFailure is a failed DNS lookup of the destination: a network error
 // that, unlike a refused or timed-out connection, names the actual problem
 // behind an expiry.
-var dnsFailure = phrases("networkerror", `temporary failure in name resolution`, `host name lookup failure`, `name server timeout`, `dns (mx )?lookup failed`)
+var dnsFailure = phrases("networkerror", `temporary failure in name resolution`, `host name lookup failure`, `name server timeout`, `dns (mx )?lookup failed`, `host not found, try again`)
 
 // rules are compiled when first used, not at start-up: most runs of the
 // tool never classify a bounce.
@@ -75,7 +75,7 @@ var rules = sync.OnceValue(func() []rule {
 			`indicated no smtp service`, `no mx (records? )?found`),
 		dnsFailure,
 		phrases("networkerror", `network error`),
-		phrases("mailererror", `mailer error`, `command (died|failed|exited)`, `pipe to`, `procmail`),
+		phrases("mailererror", `mailer error`, `command output:`, `command (died|failed|exited)`, `pipe to`, `procmail`),
 		phrases("hostunknown", `unrouteable address`, `host (or domain name )?(unknown|not found)`, `unknown (host|domain)`, `domain (name )?(not found|does not exist|unknown)`,
 			`no such (host|domain)`, `name or service not known`, `host .{0,40}(could not be found|not found)`, `domain is not reachable`),
 		phrases("userunknown", `user unknown`, `unknown user`, `no such (user|mailbox|recipient|address|local user)`, `user (not found|doesn'?t exist|does not exist)`,
@@ -265,7 +265,7 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 
 // wordsReason is the reason of the first rule whose phrases a text holds.
 func wordsReason(t string) string {
-	t = strings.ToLower(t)
+	t = folded(t) // a reply folded over lines is one sentence
 	// Gmail's preamble before any reason: not a reason itself.
 	t = strings.ReplaceAll(t, "rejected by the recipient domain", "")
 	if strings.TrimSpace(t) == "" {
@@ -310,7 +310,7 @@ func sisimaiWords(texts []string) string {
 // (a connection that failed is what an expiry usually means).
 func specificWords(texts []string) string {
 	for _, t := range texts {
-		t = strings.ToLower(t)
+		t = folded(t)
 		if r := knownReason(t); r != "" {
 			return r
 		}

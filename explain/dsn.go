@@ -41,6 +41,12 @@ func dsnRecipients(text, human string) []Recipient {
 		if fs := strings.Fields(stripComments(f["status"])); len(fs) > 0 {
 			status = fs[0]
 		}
+		if _, ok := ParseEnhanced(status); !ok && r.Diagnostic == "" {
+			// RFC 3464 §2.3.4 wants a status code here; an MTA that
+			// writes its words instead ("553 Exceeded maximum inbound
+			// message size") gives its diagnostic.
+			r.Diagnostic = strings.TrimSpace(f["status"])
+		}
 		diag := r.Diagnostic
 		if diag == "" {
 			diag = said[r.Address]

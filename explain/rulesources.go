@@ -47,6 +47,7 @@ var ruleSources = map[string]string{
 	`exceeds maximum fixed size`:     "Sendmail (\"552 Message exceeds maximum fixed size (%ld)\")",
 	`mail too big`:                   "Exim receive.c (\"mail too big\")",
 	`has moved`:                      "Postfix trivial-rewrite resolve.c (relocated_maps: \"5.1.6 User has moved to %s\")",
+	`host not found, try again`:      "Postfix dns_strerror.c (TRY_AGAIN: \"Host not found, try again\", a DNS failure that may pass)",
 	`name server timeout`:            "Sendmail (\"851 %s: Name server timeout\")",
 	`deferred: connection timed out`: "Sendmail (\"Deferred: %s\" with the system's error, as Sisimai lhost/v5sendmail.rb reads it)",
 	`addressee unknown`:              "Sendmail (\"550 5.1.1 Addressee unknown\")",
