@@ -106,14 +106,16 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 		return b, nil
 	}
 	if autoReply(msg.Header, b.Subject) && !fromDaemon(msg.Header) {
+		// The mailbox that answered is the recipient the reply is about:
+		// its From, else its Return-Path (RFC 3834 §3.2.1 has the
+		// responder send from its own address; Sisimai rfc3834.rb reads
+		// the same two fields).
 		b.Kind = "autoreply"
-		to := addresses(msg.Header.Get("To"))
-		if len(to) == 0 {
-			to = []string{""}
+		who := addresses(msg.Header.Get("From"))
+		if len(who) == 0 {
+			who = append(addresses(msg.Header.Get("Return-Path")), "")
 		}
-		for _, a := range to {
-			b.Recipients = append(b.Recipients, Recipient{Address: a, Reason: "vacation"})
-		}
+		b.Recipients = []Recipient{{Address: who[0], Reason: "vacation"}}
 		return b, nil
 	}
 	if !looksLikeBounce(msg.Header, b.Subject, text) {

@@ -39,3 +39,37 @@ func TestRecipientsCarryTheCommand(t *testing.T) {
 		t.Fatalf("dsn: %+v, %v", b, err)
 	}
 }
+
+// The recipient a bounce is about, as the reader finds it.
+func TestRecipientAddresses(t *testing.T) {
+	for _, c := range []struct{ line, want string }{
+		{"The following message, addressed to 'userx@example.uk',", "userx@example.uk"},
+		{"it's o'brien@example.ie here", "o'brien@example.ie"},
+		{"c=US;a= ;p=IKON;o=Nexus2;dda:SMTP=userx@example.com; on Fri", "userx@example.com"},
+	} {
+		loc := addrPattern.FindStringIndex(c.line)
+		if got := bareAddress(c.line, loc); got != c.want {
+			t.Errorf("%q: %q, want %q", c.line, got, c.want)
+		}
+	}
+	// RFC 3464 §2.3.2: the sender's address when the final one is not an
+	// Internet address.
+	dsn := func(final string) string {
+		return "From: postmaster@example.org\r\nSubject: Delivery Report (failure)\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\nOriginal-Recipient: rfc822; a@example.net\r\nFinal-Recipient: " + final + "\r\nAction: failed\r\nStatus: 5.1.1\r\n--b--\r\n"
+	}
+	for final, want := range map[string]string{
+		"x400; /S=a/OU=example/PRMD=NET/ADMD= /C=GB/": "a@example.net",
+		"rfc822;a@sims-ms-daemon":                     "a@example.net",
+		"rfc822; A@mail.example.net":                  "a@mail.example.net",
+	} {
+		b, err := ParseBounce([]byte(dsn(final)))
+		if err != nil || len(b.Recipients) != 1 || b.Recipients[0].Address != want {
+			t.Errorf("Final-Recipient: %s: %+v, %v; want %s", final, b, err, want)
+		}
+	}
+	// RFC 3834: the mailbox that answered is the one the reply is about.
+	auto := "From: Kiji Tora <kijitora@example.jp>\r\nTo: sender@example.org\r\nSubject: Auto: out of office\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n"
+	if b, err := ParseBounce([]byte(auto)); err != nil || b.Kind != "autoreply" || b.Recipients[0].Address != "kijitora@example.jp" {
+		t.Errorf("auto-reply: %+v, %v", b, err)
+	}
+}

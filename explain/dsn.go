@@ -24,7 +24,10 @@ func dsnRecipients(text, human string) []Recipient {
 	for _, block := range dsnBlocks(text) {
 		f := fields(block)
 		addr := f["final-recipient"]
-		if addr == "" {
+		if !internetAddress(addr) && internetAddress(f["original-recipient"]) || addr == "" {
+			// RFC 3464 §2.3.1, §2.3.2: the address the sender gave, when
+			// the final one is not an Internet address (an X.400 address,
+			// a delivery channel's name such as PMDF's "sims-ms-daemon").
 			addr = f["original-recipient"]
 		}
 		if addr == "" {
@@ -201,6 +204,17 @@ func afterSemicolon(s string) string {
 }
 
 var addrPattern = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)
+
+// internetAddress reports a recipient field's address of type rfc822 (RFC
+// 3464 §2.3.2) whose domain is a domain name.
+func internetAddress(field string) bool {
+	typ, a, ok := strings.Cut(field, ";")
+	if !ok || !strings.EqualFold(strings.TrimSpace(typ), "rfc822") {
+		return false
+	}
+	_, domain, ok := strings.Cut(cleanAddress(a), "@")
+	return ok && strings.Contains(domain, ".")
+}
 
 func cleanAddress(s string) string {
 	if m := addrPattern.FindString(s); m != "" {

@@ -65,7 +65,7 @@ func listedRecipients(text string, ignore []string) []listed {
 			if m == nil {
 				continue
 			}
-			if a := strings.ToLower(m[1]); !daemon(a) && (keepIgnored || !skip(a)) {
+			if a := bareAddress(m[1], []int{0, len(m[1])}); !daemon(a) && (keepIgnored || !skip(a)) {
 				leads = append(leads, lead{i, a})
 			}
 		}
@@ -80,7 +80,7 @@ func listedRecipients(text string, ignore []string) []listed {
 				continue
 			}
 			for _, loc := range addrPattern.FindAllStringIndex(line, -1) {
-				a := strings.ToLower(line[loc[0]:loc[1]])
+				a := bareAddress(line, loc)
 				if !skip(a) && !notRecipient.MatchString(line[:loc[0]]) {
 					leads = append(leads, lead{i, a})
 				}
@@ -207,3 +207,20 @@ func serverReply(ctx string) string {
 var stillTrying = regexp.MustCompile(`(?i)will (keep|continue) trying|warning message only|not yet (been )?delivered|delivery (is )?delayed|do not need to resend`)
 
 var multiline = regexp.MustCompile(`^[45]\d\d-`)
+
+// bareAddress is the address found at loc in line, lower case, without
+// what the address pattern takes in but is not part of it: the opening
+// quote of 'a@example.net' (an apostrophe may begin a local part, RFC
+// 5322 §3.2.3, but not when one also closes the address), and the
+// "SMTP=" of Exchange's X.400 form "dda:SMTP=a@example.net" (RFC 2156
+// domain-defined attributes).
+func bareAddress(line string, loc []int) string {
+	a := line[loc[0]:loc[1]]
+	if strings.HasPrefix(a, "'") && loc[1] < len(line) && line[loc[1]] == '\'' {
+		a = a[1:]
+	}
+	if len(a) > 5 && strings.EqualFold(a[:5], "smtp=") && strings.Contains(a[5:], "@") {
+		a = a[5:]
+	}
+	return strings.ToLower(a)
+}
