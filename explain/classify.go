@@ -163,13 +163,18 @@ func subjectDetail(e Enhanced) string { return fmt.Sprintf("%d.%d", e.Subject, e
 // enhanced code, then the words of the receivers, which are the most
 // specific, then the enhanced code, then the reply code's class.
 func Classify(code int, enhanced string, texts ...string) string {
-	reason, _ := classify(code, enhanced, texts...)
+	reason, _ := classify(code, enhanced, nil, texts...)
 	return reason
 }
 
 // classify is Classify that also tells whether the texts' words named the
-// reason, rather than the codes alone.
-func classify(code int, enhanced string, texts ...string) (reason string, fromWords bool) {
+// reason, rather than the codes alone; the words of w, when given, are the
+// last text, read once per bounce.
+func classify(code int, enhanced string, w *wide, own ...string) (reason string, fromWords bool) {
+	texts := own
+	if w != nil && w.text != "" {
+		texts = append(own[:len(own):len(own)], w.text)
+	}
 	e, known := ParseEnhanced(enhanced)
 	if known && e.Class != 2 {
 		if r, ok := decisive[subjectDetail(e)]; ok {
@@ -179,8 +184,11 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 			// RFC 3463 X.4.7: the message expired, but "the code for the
 			// actual problem found when delivery was attempted should be
 			// returned rather than this code": the words may name it.
-			if r := specificWords(texts); r != "" {
+			if r := specificWords(own); r != "" {
 				return r, true
+			}
+			if w != nil && w.specific != "" {
+				return w.specific, true
 			}
 			return "expired", false
 		}
@@ -201,7 +209,12 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 				return r, false
 			}
 		}
-		r := wordsReason(t)
+		var r string
+		if i == len(own) {
+			r = w.words
+		} else {
+			r = wordsReason(t)
+		}
 		if r == "" {
 			continue
 		}
@@ -225,7 +238,7 @@ func classify(code int, enhanced string, texts ...string) (reason string, fromWo
 	// No rule knew the words, or only a generic reason: Sisimai's lists
 	// may know the texts read as one.
 	if listsApply {
-		if r := sisimaiWords(texts); r != "" && !generic[r] {
+		if r := sisimaiWords(own, w); r != "" && !generic[r] {
 			return r, true
 		}
 	}
@@ -293,12 +306,12 @@ var sisimaiRetried = map[string]bool{"undefined": true, "onhold": true, "systeme
 func folded(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
 // sisimaiWords is the reason of the first of Sisimai's lists that the
-// texts hold (sisimailists.go), "" when none does. As Sisimai does, the
-// lists are tried in their order over the whole text, folded.
-func sisimaiWords(texts []string) string {
+// texts (and w's) hold (sisimailists.go), "" when none does. As Sisimai
+// does, the lists are tried in their order over the whole text, folded.
+func sisimaiWords(texts []string, w *wide) string {
 	t := folded(strings.Join(texts, " "))
-	for _, k := range sisimaiLists {
-		if k.matches(t) {
+	for i, k := range sisimaiLists {
+		if k.matches(t) || w != nil && w.lists != nil && w.lists[i] {
 			return k.reason
 		}
 	}

@@ -21,6 +21,9 @@ func dsnRecipients(text, human string) []Recipient {
 	}
 	var out []Recipient
 	verdicts := map[verdictKey]verdict{}
+	// The notification's words speak of every recipient: each distinct
+	// diagnostic is read with at most wideLimit bytes of them.
+	w := readWide(bounded(human))
 	for _, block := range dsnBlocks(text) {
 		f := fields(block)
 		addr := f["final-recipient"]
@@ -55,7 +58,7 @@ func dsnRecipients(text, human string) []Recipient {
 			diag = said[r.Address]
 		}
 		if diag == "" {
-			diag = human
+			diag = w.text
 		}
 		// A large DSN repeats the same few diagnostics: each distinct one is
 		// classified once.
@@ -64,7 +67,7 @@ func dsnRecipients(text, human string) []Recipient {
 		key := verdictKey{r.Action, diagType, status, diag, providersNamed(who), r.Diagnostic != ""}
 		v, ok := verdicts[key]
 		if !ok {
-			v = dsnVerdict(r.Action, diagType, status, diag, r.Diagnostic, human, who)
+			v = dsnVerdict(r.Action, diagType, status, diag, r.Diagnostic, w, who)
 			verdicts[key] = v
 		}
 		r.Code, r.Enhanced, r.Permanent, r.Reason, r.Command = v.code, v.enhanced, v.permanent, v.reason, v.command
@@ -93,7 +96,7 @@ type verdict struct {
 // notification's words about it, or the notification's text) and whether
 // it had a Diagnostic-Code of its own; who is the recipient and the
 // remote MTA.
-func dsnVerdict(action, diagType, status, diag, diagnostic, human, who string) verdict {
+func dsnVerdict(action, diagType, status, diag, diagnostic string, w *wide, who string) verdict {
 	var v verdict
 	v.code, v.enhanced = codes(diag)
 	// RFC 3464 §2.3.4, §2.3.6: Status is the reporting MTA's summary;
@@ -109,14 +112,14 @@ func dsnVerdict(action, diagType, status, diag, diagnostic, human, who string) v
 		// The remote server's own reply first: a relay may put its own
 		// reading before it ("5.1.0 - Unknown address error 550-'5.7.1
 		// ... Access denied'").
-		texts := []string{diag, human}
+		texts := []string{diag}
 		if reply := serverReply(diag); reply != "" && reply != diag {
 			texts = append([]string{reply}, texts...)
 		}
-		reason, fromWords := classify(v.code, v.enhanced, texts...)
-		stated := command(diag + "\n" + human)
+		reason, fromWords := classify(v.code, v.enhanced, w, texts...)
+		stated := cmp.Or(command(diag), w.command)
 		v.command = cmp.Or(stated, commandNamed(diag))
-		v.reason = refine(reason, v.enhanced, v.command, stated != "", diag+"\n"+human)
+		v.reason = refine(reason, v.enhanced, v.command, stated != "", cmp.Or(knownReason(folded(diag)), w.known))
 		vague := generic[v.reason] || !fromWords
 		switch {
 		case strings.EqualFold(strings.TrimSpace(diagType), "x-unix") && vague:
@@ -139,7 +142,7 @@ func dsnVerdict(action, diagType, status, diag, diagnostic, human, who string) v
 		}
 		// Without a Diagnostic-Code, the notification's words are the
 		// receiver's own.
-		v.reason = receiverReason(v.reason, v.code, v.enhanced, v.command, cmp.Or(diagnostic, human), diag+"\n"+human, who)
+		v.reason = receiverReason(v.reason, v.code, v.enhanced, v.command, cmp.Or(diagnostic, w.text), diag, w, who)
 	}
 	return v
 }

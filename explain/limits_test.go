@@ -107,3 +107,58 @@ func TestBounceWithoutCodeIsNoSuccess(t *testing.T) {
 		t.Errorf("kind %q meaning %q", r.Kind(), r.Meaning)
 	}
 }
+
+// textBounceWith is a non-standard bounce listing n recipients, each with
+// a distinct reply, after a long preamble.
+func textBounceWith(n int, preamble string) string {
+	var b strings.Builder
+	b.WriteString("From: MAILER-DAEMON@mx.example.test\nSubject: Undelivered Mail Returned to Sender\n\n" + preamble +
+		"The following addresses had permanent fatal errors:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "<user%d@c.test>\n    550 5.1.1 no mailbox numbered %d here\n", i, i)
+	}
+	return b.String()
+}
+
+// A recipient of a bounce that lists many is read from its own lines and
+// the words before the list, at most wideLimit of them: not from the other
+// recipients' lines (that made reading n recipients cost n times the
+// bounce, and let one recipient's words name another's reason).
+func TestManyRecipientsAreReadFromTheirOwnLines(t *testing.T) {
+	in := textBounceWith(3, "") + "<last@c.test>\n    552 mailbox is full\n"
+	b, err := ParseBounce([]byte(in))
+	if err != nil || len(b.Recipients) != 4 {
+		t.Fatalf("%+v %v", b, err)
+	}
+	for _, r := range b.Recipients[:3] {
+		if r.Reason != "userunknown" {
+			t.Errorf("%s: %s, read from another recipient's words", r.Address, r.Reason)
+		}
+	}
+	if r := b.Recipients[3]; r.Reason != "mailboxfull" {
+		t.Errorf("%s: %s", r.Address, r.Reason)
+	}
+	long := strings.Repeat("This report is about the message you sent.\n", 2*wideLimit/43)
+	if w := bounded(long); len(w) > wideLimit || !strings.HasSuffix(w, "sent.") {
+		t.Errorf("bounded: %d bytes, ends %q", len(w), w[max(0, len(w)-10):])
+	}
+}
+
+// BenchmarkTextBounceRecipients: time per recipient stays flat as the
+// bounce lists more of them, each with its own reply, after a 64 KB
+// preamble.
+func BenchmarkTextBounceRecipients(b *testing.B) {
+	preamble := strings.Repeat("Your message could not be delivered to the recipients below.\n", 64<<10/61)
+	for _, n := range []int{100, 1000, 10000} {
+		in := textBounceWith(n, preamble)
+		b.Run(fmt.Sprintf("%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if _, err := Analyze(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/recipient")
+		})
+	}
+}

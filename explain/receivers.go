@@ -233,15 +233,23 @@ func providersNamed(s string) string {
 
 // RecognizeReceiver finds a big receiver's wording in a reply given on
 // its own, without the bounce that would say who sent it.
-func RecognizeReceiver(text string) (Receiver, bool) { return recognize(text, "") }
-
-// recognize finds a big receiver's wording in text. Within a bounce
-// (scope: the whole report, its hosts and addresses), a provider's own
-// wording counts only when the report names that provider.
-func recognize(text, scope string) (Receiver, bool) {
+func RecognizeReceiver(text string) (Receiver, bool) {
 	t := strings.ToLower(text)
 	for _, r := range receivers() {
-		if r.re.MatchString(t) && (r.at == nil || scope == "" || r.at.MatchString(scope)) {
+		if r.re.MatchString(t) {
+			return r, true
+		}
+	}
+	return Receiver{}, false
+}
+
+// recognize finds a big receiver's wording in text within a bounce: a
+// provider's own wording counts only when the bounce names that provider
+// (n).
+func recognize(text string, n named) (Receiver, bool) {
+	t := strings.ToLower(text)
+	for _, r := range receivers() {
+		if r.re.MatchString(t) && (r.at == nil || n.receiver[r.Name]) {
 			return r, true
 		}
 	}

@@ -11,22 +11,25 @@ import (
 
 // receiverReason applies a big receiver's own wording: found in the
 // server's reply it says more than the words of the standards; found
-// elsewhere in the bounce it only fills in a generic reason. who names
-// the hosts and addresses the text may not (a DSN's recipient and remote
-// MTA).
-func receiverReason(reason string, code int, enhanced, cmd, reply, text, who string) string {
-	scope := text + "\n" + who
-	if r := providerMessage(code, enhanced, reply, scope); r != "" {
+// elsewhere in the bounce (own, the recipient's words, and w's) it only
+// fills in a generic reason. who names the hosts and addresses the text
+// may not (a DSN's recipient and remote MTA).
+func receiverReason(reason string, code int, enhanced, cmd, reply, own string, w *wide, who string) string {
+	n := namedIn(own + "\n" + who).or(w.named)
+	if r := providerMessage(code, enhanced, reply, n); r != "" {
 		return r
 	}
-	if r := providerCode(enhanced, cmd, reply, scope); r != "" {
+	if r := providerCode(enhanced, cmd, reply, n); r != "" {
 		return r
 	}
-	if rc, ok := recognize(reply, scope); ok {
+	if rc, ok := recognize(reply, n); ok {
 		return rc.Reason
 	}
 	if generic[reason] {
-		if rc, ok := recognize(text, scope); ok {
+		if rc, ok := recognize(own, n); ok {
+			return rc.Reason
+		}
+		if rc, ok := w.recognized(n); ok {
 			return rc.Reason
 		}
 	}
@@ -37,13 +40,13 @@ func receiverReason(reason string, code int, enhanced, cmd, reply, text, who str
 // (rhosttables.go), when the reply is theirs: the scope names their hosts
 // as Sisimai's gates do (rhostGates); Google's and Microsoft's messages
 // carry the code and status they document too.
-func providerMessage(code int, enhanced, reply, scope string) string {
+func providerMessage(code int, enhanced, reply string, n named) string {
 	e, ok := ParseEnhanced(enhanced)
 	if !ok || reply == "" {
 		return ""
 	}
 	lower := folded(reply)
-	if rhostGates["Google"].MatchString(scope) && code >= 200 {
+	if n.rhost["Google"] && code >= 200 {
 		digits, sd := fmt.Sprint(code)[1:], fmt.Sprintf("%d.%d", e.Subject, e.Detail)
 		for _, m := range googleMessages {
 			if strings.HasSuffix(m.code, digits) && strings.HasSuffix(m.status, sd) && strings.Contains(lower, m.phrase) {
@@ -51,7 +54,7 @@ func providerMessage(code int, enhanced, reply, scope string) string {
 			}
 		}
 	}
-	if rhostGates["Microsoft"].MatchString(scope) {
+	if n.rhost["Microsoft"] {
 		status := fmt.Sprintf("%d.%d.%d", e.Class, e.Subject, e.Detail)
 		for _, m := range microsoftMessages {
 			exact := m.min == m.max && status == m.status
@@ -61,7 +64,7 @@ func providerMessage(code int, enhanced, reply, scope string) string {
 			}
 		}
 	}
-	if rhostGates["Mimecast"].MatchString(scope) {
+	if n.rhost["Mimecast"] {
 		for _, m := range mimecastMessages {
 			if code == m.code && strings.Contains(lower, m.phrase) {
 				return m.reason
@@ -69,7 +72,7 @@ func providerMessage(code int, enhanced, reply, scope string) string {
 		}
 	}
 	for _, p := range providerPhrases {
-		if rhostGates[p.provider].MatchString(scope) {
+		if n.rhost[p.provider] {
 			for _, k := range p.lists {
 				if k.matches(lower) {
 					return k.reason
@@ -188,8 +191,9 @@ func refusedByPolicy(enhanced string) bool {
 
 // refine adjusts a reason by the SMTP command that was refused; stated
 // tells that an MTA's own wording named it (command), not a command word
-// in the diagnostic (commandNamed).
-func refine(reason, enhanced, cmd string, stated bool, text string) string {
+// in the diagnostic (commandNamed); known is the reason a sourced
+// sentence of the bounce names (knownReason), if any.
+func refine(reason, enhanced, cmd string, stated bool, known string) string {
 	switch {
 	case reason == "userunknown" && (cmd == "DATA" || cmd == "") && !addressStatus(enhanced):
 		// "User unknown" not in answer to RCPT (at DATA, or at a step the
@@ -202,7 +206,7 @@ func refine(reason, enhanced, cmd string, stated bool, text string) string {
 		// takes no mail (RFC 3463 X.2.0, X.2.1) or that policy refused the
 		// message (X.7.x): a filter speaking, not a missing mailbox.
 		return "filtered"
-	case (cmd == "CONN" || cmd == "HELO" || cmd == "EHLO") && (generic[reason] || stated && (reason == "blocked" || knownReason(strings.ToLower(text)) != reason)):
+	case (cmd == "CONN" || cmd == "HELO" || cmd == "EHLO") && (generic[reason] || stated && (reason == "blocked" || known != reason)):
 		// Refused before any address was given: the client was blocked
 		// (Sisimai reads a refusal at HELO/EHLO so: lhost/exim.rb for
 		// Exim's own report, reason.rb anotherone when nothing else

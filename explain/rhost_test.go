@@ -22,7 +22,7 @@ func TestProviderMessages(t *testing.T) {
 		{550, "5.7.1", "550 5.7.1 Mail is rejected by recipients", "mx3.qq.com", "rejected"},
 		{550, "5.7.1", "550 Local CT IP Reputation - (reject) - https://community.mimecast.com/docs/DOC-1369#550", "us-smtp-inbound-1.mimecast.com", "badreputation"},
 	} {
-		if got := providerMessage(tc.code, tc.enhanced, tc.reply, tc.scope); got != tc.want {
+		if got := providerMessage(tc.code, tc.enhanced, tc.reply, namedIn(tc.scope)); got != tc.want {
 			t.Errorf("%d %s at %s: %q, want %q", tc.code, tc.enhanced, tc.scope, got, tc.want)
 		}
 	}
@@ -45,7 +45,7 @@ func TestProviderCodes(t *testing.T) {
 		{"5.0.0", "DATA", "550 refused", "@docomo.ne.jp", "rejected"},
 		{"5.0.0", "DATA", "550 refused", "mx.example.jp", ""},
 	} {
-		if got := providerCode(tc.enhanced, tc.cmd, tc.reply, tc.scope); got != tc.want {
+		if got := providerCode(tc.enhanced, tc.cmd, tc.reply, namedIn(tc.scope)); got != tc.want {
 			t.Errorf("%q at %s: %q, want %q", tc.reply, tc.scope, got, tc.want)
 		}
 	}

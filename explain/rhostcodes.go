@@ -88,8 +88,9 @@ var docomoMessages = []known{
 }
 
 // providerCode is the reason a receiver's own code or message gives, for
-// the receivers of this file, when the scope names them; "" otherwise.
-func providerCode(enhanced, cmd, reply, scope string) string {
+// the receivers of this file, when the bounce names them (n); ""
+// otherwise.
+func providerCode(enhanced, cmd, reply string, n named) string {
 	lower := folded(reply)
 	first := func(lists []known) string {
 		for _, k := range lists {
@@ -100,17 +101,17 @@ func providerCode(enhanced, cmd, reply, scope string) string {
 		return ""
 	}
 	switch {
-	case rhostGates["Cox"].MatchString(scope):
+	case n.rhost["Cox"]:
 		if m := coxCode.FindStringSubmatch(reply); m != nil && coxCodes[m[1]] != "" {
 			return coxCodes[m[1]]
 		}
 		return first(coxMessages)
-	case rhostGates["GoDaddy"].MatchString(scope):
+	case n.rhost["GoDaddy"]:
 		if m := godaddyCode.FindStringSubmatch(reply); m != nil && godaddyCodes[m[1]] != "" {
 			return godaddyCodes[m[1]]
 		}
 		return first(godaddyMessages)
-	case rhostGates["Spectrum"].MatchString(scope):
+	case n.rhost["Spectrum"]:
 		if m := spectrumCode.FindStringSubmatch(reply); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			for _, c := range spectrumCodes {
@@ -119,11 +120,11 @@ func providerCode(enhanced, cmd, reply, scope string) string {
 				}
 			}
 		}
-	case rhostGates["IUA"].MatchString(scope):
+	case n.rhost["IUA"]:
 		if m := iuaCode.FindStringSubmatch(strings.ToLower(reply)); m != nil {
 			return iuaCodes[m[1]]
 		}
-	case rhostGates["NTTDOCOMO"].MatchString(scope):
+	case n.rhost["NTTDOCOMO"]:
 		// Sisimai rhost/nttdocomo.rb: the status first, then the
 		// messages, then the command a 5.0.0 answered.
 		switch e, _ := ParseEnhanced(enhanced); {

@@ -63,7 +63,7 @@ func sesRecipients(body string) []Recipient {
 			}
 			stated := command(diag)
 			cmd := cmp.Or(stated, commandNamed(diag))
-			reason := refine(Classify(code, enh, diag), enh, cmd, stated != "", diag)
+			reason := refine(Classify(code, enh, diag), enh, cmd, stated != "", knownReason(folded(diag)))
 			out = append(out, Recipient{Address: strings.ToLower(b.EmailAddress), Action: b.Action, Code: code, Enhanced: enh,
 				Permanent: n.Bounce.BounceType == "Permanent", RemoteMTA: afterSemicolon(n.Bounce.ReportingMTA), Command: cmd, Diagnostic: diag, Reason: reason})
 		}

@@ -65,6 +65,9 @@ func listedRecipients(text string, ignore []string) []listed {
 			if m == nil {
 				continue
 			}
+			if sentBy(lines, i) {
+				continue
+			}
 			if a := bareAddress(m[1], []int{0, len(m[1])}); !daemon(a) && (keepIgnored || !skip(a)) {
 				leads = append(leads, lead{i, a})
 			}
@@ -125,55 +128,65 @@ func listedRecipients(text string, ignore []string) []listed {
 // with the words the bounce says about it.
 func textRecipients(text string, ignore []string) []Recipient {
 	list := listedRecipients(text, ignore)
-	var out []Recipient
-	for _, l := range list {
-		out = append(out, textRecipient(l.addr, l.lines, text, len(list) == 1))
-	}
-	if len(out) == 0 {
-		r := textRecipient("", "", text, true)
+	switch len(list) {
+	case 0:
+		r := textRecipient("", "", readWide(text), true)
 		if r.Reason == "onhold" {
 			r.Reason = "undefined" // neither a recipient nor a reason: nothing to go on
 		}
-		out = append(out, r)
+		return []Recipient{r}
+	case 1:
+		return []Recipient{textRecipient(list[0].addr, list[0].lines, readWide(text), true)}
+	}
+	// With several recipients, the words before the first one's speak of
+	// them all; what follows is each one's own, or the returned message.
+	before := ""
+	if i := strings.Index(text, list[0].lines); i > 0 {
+		before = bounded(text[:i])
+	}
+	w := readWide(before)
+	var out []Recipient
+	for _, l := range list {
+		out = append(out, textRecipient(l.addr, l.lines, w, false))
 	}
 	return out
 }
 
 // textRecipient classifies one recipient of a non-standard bounce from the
-// remote server's reply, its own lines, then the whole bounce. The SMTP
-// command refused is read from its own lines, and from the whole bounce
-// when it is the only recipient.
-func textRecipient(addr, ctx, text string, only bool) Recipient {
+// remote server's reply, its own lines, then the words of w. The SMTP
+// command refused is read from its own lines, and from w's when it is
+// the only recipient.
+func textRecipient(addr, ctx string, w *wide, only bool) Recipient {
 	r := Recipient{Address: addr, Diagnostic: ctx}
 	reply := serverReply(ctx)
 	r.Code, r.Enhanced = codes(reply + "\n" + ctx)
 	if r.Code == 0 && r.Enhanced == "" {
-		r.Code, r.Enhanced = codes(text)
+		r.Code, r.Enhanced = w.code, w.enhanced
 	}
 	if reply != "" {
 		r.Diagnostic = reply
 	}
 	if ctx == "" {
-		r.Diagnostic = strings.TrimSpace(text)
+		r.Diagnostic = strings.TrimSpace(w.text)
 	}
-	texts := []string{reply, ctx, text}
+	texts := []string{reply, ctx}
 	if reply == "" {
 		texts = texts[1:]
 	}
-	scope := ctx
+	stated, known := command(ctx), knownReason(folded(ctx))
 	if only {
-		scope += "\n" + text
+		stated, known = cmp.Or(stated, w.command), cmp.Or(known, w.known)
 	}
-	stated := command(scope)
 	r.Command = cmp.Or(stated, commandNamed(ctx+"\n"+r.Diagnostic))
-	r.Reason = refine(Classify(r.Code, r.Enhanced, texts...), r.Enhanced, r.Command, stated != "", scope)
-	if generic[r.Reason] && r.Code/100 == 4 && r.Enhanced == "" && !stillTrying.MatchString(text) {
+	reason, _ := classify(r.Code, r.Enhanced, w, texts...)
+	r.Reason = refine(reason, r.Enhanced, r.Command, stated != "", known)
+	if generic[r.Reason] && r.Code/100 == 4 && r.Enhanced == "" && !w.stillTrying {
 		// A bare transient reply in a final report: the MTA gave up
 		// retrying (as for a DSN's failed recipient with a 4.x.x status
 		// and no stated reason).
 		r.Reason = "expired"
 	}
-	r.Reason = receiverReason(r.Reason, r.Code, r.Enhanced, r.Command, reply, ctx+"\n"+text, r.Address)
+	r.Reason = receiverReason(r.Reason, r.Code, r.Enhanced, r.Command, reply, ctx, w, r.Address)
 	r.Permanent = r.Code >= 500 || strings.HasPrefix(r.Enhanced, "5")
 	return r
 }
@@ -223,4 +236,32 @@ func bareAddress(line string, loc []int) string {
 		a = a[5:]
 	}
 	return strings.ToLower(a)
+}
+
+// wideLimit bounds the words of a bounce that are read for every one of
+// its recipients, so that reading a bounce of many recipients costs its
+// length, not its length times theirs.
+const wideLimit = 8 << 10
+
+// bounded is s cut, at a line's end, to at most wideLimit bytes.
+func bounded(s string) string {
+	if len(s) <= wideLimit {
+		return s
+	}
+	if i := strings.LastIndexByte(s[:wideLimit], '\n'); i > 0 {
+		return s[:i]
+	}
+	return s[:wideLimit]
+}
+
+// sentBy reports line i of an Exim bounce naming the sender, not a
+// recipient: Exim's deliver.c writes "A message sent by\n\n  <%s>\n\n
+// could not be delivered to one or more of its recipients".
+func sentBy(lines []string, i int) bool {
+	for j := i - 1; j >= 0 && j >= i-2; j-- {
+		if l := strings.TrimSpace(lines[j]); l != "" {
+			return l == "A message sent by"
+		}
+	}
+	return false
 }
