@@ -118,7 +118,8 @@ var receivers = sync.OnceValue(func() []Receiver {
 			"iCloud Mail refused the message by its local policy (CS codes: reputation, authentication or content)",
 			"authenticate with SPF, DKIM and DMARC and check the sending IP's reputation; iCloud's postmaster page (support.apple.com/HT204137) lists the CS codes"),
 
-		// Proofpoint
+		// Proofpoint (its refusals link its own ipcheck.proofpoint.com and
+		// support.proofpoint.com/dnsbl-lookup, as Sisimai rhost/apple.rb quotes)
 		receiver("Proofpoint", `ipcheck\.proofpoint\.com|support\.proofpoint\.com/dnsbl-lookup|proofpoint dynamic reputation`, "blocked",
 			"Proofpoint's reputation service blocks the sending IP",
 			"check and request removal at https://ipcheck.proofpoint.com"),
@@ -147,12 +148,14 @@ var receivers = sync.OnceValue(func() []Receiver {
 		receiver("Mimecast", `maximum email size exceeded`, "mesgtoobig",
 			"the message is larger than the recipient's Mimecast size policy allows", "send a smaller message, or share large files by link"),
 
-		// Barracuda
+		// Barracuda (its refusals name its reputation service,
+		// barracudacentral.org)
 		receiver("Barracuda", `barracuda reputation|barracudanetworks\.com/reputation|barracudacentral`, "blocked",
 			"the Barracuda Reputation Block List lists the sending IP",
 			"request removal at https://www.barracudacentral.org/rbl/removal-request after fixing the cause"),
 
-		// Spamhaus, through any receiver's DNSBL check
+		// Spamhaus, through any receiver's DNSBL check (a listing's refusal
+		// names it and links spamhaus.org, e.g. Postfix's default rbl_reply)
 		receiver("Spamhaus", `spamhaus`, "blocked",
 			"the receiver refused the sending IP because Spamhaus lists it (ZEN: SBL, XBL, PBL, CSS)",
 			"look the IP up and follow the removal steps at https://check.spamhaus.org; a PBL listing means the IP should send through your provider's relay"),
@@ -207,7 +210,8 @@ var receivers = sync.OnceValue(func() []Receiver {
 			"Amazon SES will not send from an address or domain that is not verified in the region (sandbox or unverified identity)",
 			"verify the sending address or domain in that SES region, or send from a verified identity"),
 
-		// Exim defaults
+		// Exim defaults (acl.c: "Sender verify failed"; smtp_in.c:
+		// "Verification failed for <%s>")
 		receiver("Exim", `sender verify failed|verification failed for <`, "rejected",
 			"Exim's sender verification could not confirm the sender address (its domain or a callout failed)",
 			"use a sender address that exists and accepts mail (bounces come back to it)"),
