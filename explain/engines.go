@@ -37,10 +37,12 @@ var plainEngines = []engine{
 // what a local delivery agent quoted in its text says (mda.go), which
 // Sisimai puts in place of the MTA's reading.
 func mtaVerdicts(h mail.Header, text string, rs []Recipient) {
-	if plainEngine(h) != "" {
+	switch name := reportingMTA(h); {
+	case name == "":
+	case slices.ContainsFunc(plainEngines, func(e engine) bool { return e.name == name }):
 		filteredByDefault(rs)
-	} else {
-		engineVerdict(h, rs)
+	default:
+		engineVerdict(name, h, rs)
 	}
 	if r, _ := mdaVerdict(h, text); r != "" {
 		for i := range rs {
@@ -49,11 +51,65 @@ func mtaVerdicts(h mail.Header, text string, rs []Recipient) {
 	}
 }
 
-// plainEngine names the bounce's MTA when it is one of plainEngines.
-func plainEngine(h mail.Header) string {
-	for _, e := range plainEngines {
-		if e.marks(h) {
-			return e.name
+// sisimaiOrder is the order in which Sisimai tries its MTA modules on a
+// bounce (lib/sisimai/order.rb): those its Subject's first words suggest,
+// then OrderE0, then OrderE1; here only the modules with a recogniser
+// (plainEngines, verdictEngines).
+var sisimaiOrder = struct {
+	subject map[string][]string
+	rest    []string
+}{
+	subject: map[string][]string{
+		"delivery-failure":      {"Domino"},
+		"delivery-notification": {"MessagingServer"},
+		"delivery-status":       {"GSuite", "Outlook", "OpenSMTPD", "ReceivingSES", "Gmail"},
+		"failure-notice":        {"Qmail"},
+		"mail-delivery":         {"Exim", "DragonFly", "MailRu", "GMX", "EinsUndEins", "Zoho", "MessageLabs", "MXLogic"},
+		"mail-failure":          {"Exim"},
+		"mail-system":           {"EZweb"},
+		"message-delivery":      {"MailFoundry"},
+		"message-frozen":        {"Exim"},
+		"notice":                {"Courier"},
+		"returned-mail":         {"Aol", "Biglobe", "X1"},
+		"undeliverable":         {"Aol", "Exchange2003"},
+		"undeliverable-mail":    {"Amavis", "IMailServer"},
+		"undeliverable-message": {"Notes"},
+		"warning":               {"Exim"},
+	},
+	rest: []string{"MailRu", "Exim", "Aol", "Exchange2003", "KDDI", // OrderE0
+		"GSuite", "Outlook", "GMX", "MessagingServer", "EinsUndEins", "Domino", "Notes", "Qmail", "Courier", "OpenSMTPD", "Zoho",
+		"MessageLabs", "MXLogic", "MailFoundry", "ReceivingSES", "Amavis", "Gmail", "EZweb", "IMailServer", "Biglobe", "X1"}, // OrderE1
+}
+
+// subjectKey is the first words of a Subject as Sisimai's Order.make
+// reads them: lower case, "_[] " as spaces, the part before a colon or
+// the first two words joined by "-".
+func subjectKey(subject string) string {
+	s := strings.ToLower(subject)
+	s = strings.NewReplacer("_", " ", "[", " ", "]", " ").Replace(s)
+	words := strings.Fields(s)
+	if len(words) == 0 {
+		return ""
+	}
+	var first string
+	if strings.Contains(words[0], ":") {
+		first, _, _ = strings.Cut(strings.Join(words, " "), ":")
+	} else {
+		first = strings.Join(words[:min(2, len(words))], "-")
+	}
+	return strings.NewReplacer(":", "", `"`, "", ",", "", "*", "").Replace(first)
+}
+
+// reportingMTA names the MTA that wrote the bounce, the first of
+// Sisimai's order whose marks its headers bear; "" when none does.
+func reportingMTA(h mail.Header) string {
+	marks := map[string]func(mail.Header) bool{}
+	for _, e := range slices.Concat(plainEngines, verdictEngines) {
+		marks[e.name] = e.marks
+	}
+	for _, name := range slices.Concat(sisimaiOrder.subject[subjectKey(h.Get("Subject"))], sisimaiOrder.rest) {
+		if m := marks[name]; m != nil && m(h) {
+			return name
 		}
 	}
 	return ""
@@ -81,7 +137,7 @@ var engineVerdicts = map[string][]known{
 	"MailRu": append([]known{
 		{reason: "expired", source: "Sisimai lhost/mailru.rb", phrases: []string{"retry timeout exceeded", "no action is required on your part"}},
 	}, eximVerdicts...), // Mail.Ru runs Exim
-	"qmail": {
+	"Qmail": {
 		{reason: "userunknown", source: "Sisimai lhost/qmail.rb", phrases: []string{"no mailbox here by that name", "does not like recipient."}},
 		{reason: "mailboxfull", source: "Sisimai lhost/qmail.rb", phrases: []string{"disk quota exceeded"}},
 		{reason: "mesgtoobig", source: "Sisimai lhost/qmail.rb", phrases: []string{"message size exceeds fixed maximum message size:"}},
@@ -106,7 +162,7 @@ var engineVerdicts = map[string][]known{
 		{reason: "userunknown", source: "Sisimai lhost/messagelabs.rb", phrases: []string{" rejected", "no such user"}},
 		{reason: "securityerror", source: "Sisimai lhost/messagelabs.rb", phrases: []string{"please turn on smtp authentication in your mail client"}},
 	},
-	"AOL": {
+	"Aol": {
 		{reason: "hostunknown", source: "Sisimai lhost/aol.rb", phrases: []string{"host or domain name not found"}},
 		{reason: "notaccept", source: "Sisimai lhost/aol.rb", phrases: []string{"type=mx: malformed or unexpected name server reply"}},
 	},
@@ -165,7 +221,7 @@ var engineVerdicts = map[string][]known{
 	"GMX": {
 		{reason: "expired", source: "Sisimai lhost/gmx.rb", phrases: []string{"delivery retry timeout exceeded"}},
 	},
-	"IMail": {
+	"IMailServer": {
 		{reason: "hostunknown", source: "Sisimai lhost/imailserver.rb", phrases: []string{"unknown host"}},
 		{reason: "userunknown", source: "Sisimai lhost/imailserver.rb", phrases: []string{"unknown user", "invalid final delivery userid"}},
 		{reason: "mailboxfull", source: "Sisimai lhost/imailserver.rb", phrases: []string{"user mailbox exceeds allowed size"}},
@@ -218,7 +274,7 @@ var verdictEngines = []engine{
 		return h.Get("X-Msg-Ref") != "" && strings.Contains(h.Get("From"), "MAILER-DAEMON@messagelabs.com") &&
 			strings.HasPrefix(h.Get("Subject"), "Mail Delivery Failure")
 	}},
-	{"AOL", func(h mail.Header) bool { return h.Get("X-AOL-IP") != "" }},
+	{"Aol", func(h mail.Header) bool { return h.Get("X-AOL-IP") != "" }},
 	{"GSuite", func(h mail.Header) bool {
 		return strings.HasSuffix(h.Get("From"), "<mailer-daemon@googlemail.com>") &&
 			strings.HasPrefix(h.Get("Subject"), "Delivery Status Notification") && h.Get("X-Gm-Message-State") != ""
@@ -248,7 +304,7 @@ var verdictEngines = []engine{
 	}},
 	{"GMX", func(h mail.Header) bool { return h.Get("X-GMX-Antispam") != "" }},
 	{"Zoho", func(h mail.Header) bool { return h.Get("X-ZohoMail") != "" }},
-	{"IMail", func(h mail.Header) bool {
+	{"IMailServer", func(h mail.Header) bool {
 		return strings.HasPrefix(h.Get("Subject"), "Undeliverable Mail ") || strings.HasPrefix(h.Get("X-Mailer"), "<SMTP32 v")
 	}},
 	{"MessagingServer", func(h mail.Header) bool {
@@ -300,7 +356,7 @@ var verdictEngines = []engine{
 		}
 		return marks >= 2
 	}},
-	{"qmail", func(h mail.Header) bool {
+	{"Qmail", func(h mail.Header) bool {
 		// "Received: (qmail 12345 invoked for bounce)", or "... invoked
 		// from network", and qmail's own subject
 		return h.Get("Subject") == "failure notice" || slices.ContainsFunc(h["Received"], func(r string) bool {
@@ -344,36 +400,30 @@ var headerVerdicts = map[string]func(mail.Header) string{
 	},
 }
 
-// engineVerdict applies the verdicts of the MTA that wrote the bounce to
-// each recipient whose diagnostic holds one of its phrases.
-func engineVerdict(h mail.Header, rs []Recipient) {
-	for _, e := range verdictEngines {
-		if !e.marks(h) {
-			continue
-		}
-		if r := headerVerdicts[e.name]; r != nil && r(h) != "" {
-			for i := range rs {
-				rs[i].Reason = r(h)
-			}
-			return
-		}
-		for i, r := range rs {
-			if r.Reason == "userunknown" && addressStatus(r.Enhanced) {
-				continue // RFC 3463 X.1.x names the bad address itself
-			}
-			t := folded(r.Diagnostic)
-			for _, k := range engineVerdicts[e.name] {
-				if !k.matches(t) {
-					continue
-				}
-				rs[i].Reason = k.reason
-				if sisimaiRetried[k.reason] {
-					rs[i].Reason = sisimaiRecheck(k.reason, r.Enhanced, t)
-				}
-				break
-			}
+// engineVerdict applies the verdicts of the MTA that wrote the bounce
+// (name) to each recipient whose diagnostic holds one of its phrases.
+func engineVerdict(name string, h mail.Header, rs []Recipient) {
+	if r := headerVerdicts[name]; r != nil && r(h) != "" {
+		for i := range rs {
+			rs[i].Reason = r(h)
 		}
 		return
+	}
+	for i, r := range rs {
+		if r.Reason == "userunknown" && addressStatus(r.Enhanced) {
+			continue // RFC 3463 X.1.x names the bad address itself
+		}
+		t := folded(r.Diagnostic)
+		for _, k := range engineVerdicts[name] {
+			if !k.matches(t) {
+				continue
+			}
+			rs[i].Reason = k.reason
+			if sisimaiRetried[k.reason] {
+				rs[i].Reason = sisimaiRecheck(k.reason, r.Enhanced, t)
+			}
+			break
+		}
 	}
 }
 

@@ -1,7 +1,9 @@
 package explain
 
 import (
+	"maps"
 	"net/mail"
+	"slices"
 	"testing"
 )
 
@@ -15,7 +17,7 @@ func TestEngineVerdicts(t *testing.T) {
 		want string
 	}{{dragonfly, "hostunknown"}, {other, "undefined"}} {
 		rs := []Recipient{{Diagnostic: "DNS lookup failure: host\n   mx.nowhere.example", Reason: "undefined"}}
-		engineVerdict(tc.h, rs)
+		engineVerdict(reportingMTA(tc.h), tc.h, rs)
 		if rs[0].Reason != tc.want {
 			t.Errorf("%v: %s, want %s", tc.h["Received"], rs[0].Reason, tc.want)
 		}
@@ -27,13 +29,13 @@ func TestEngineVerdicts(t *testing.T) {
 		{Diagnostic: "Sorry, no mailbox here by that name. (#5.1.1)", Reason: "onhold"},
 		{Diagnostic: "Unable to deliver: mailbox is full", Reason: "mailboxfull"},
 	}
-	engineVerdict(qmail, rs)
+	engineVerdict(reportingMTA(qmail), qmail, rs)
 	if rs[0].Reason != "userunknown" || rs[1].Reason != "mailboxfull" {
 		t.Errorf("qmail: %s, %s", rs[0].Reason, rs[1].Reason)
 	}
 	x1 := mail.Header{"Subject": {"Returned Mail: User unknown"}, "From": {`"Mail Deliver System" <MAILER-DAEMON@x.example>`}}
-	if plainEngine(x1) != "X1" || plainEngine(other) != "" {
-		t.Errorf("plain engines: %q %q", plainEngine(x1), plainEngine(other))
+	if reportingMTA(x1) != "X1" || reportingMTA(other) != "" {
+		t.Errorf("plain engines: %q %q", reportingMTA(x1), reportingMTA(other))
 	}
 	rs = []Recipient{{Diagnostic: "kijitora@example.jp [User unknown]", Reason: "userunknown"}, {Diagnostic: "550 5.1.1 User unknown", Enhanced: "5.1.1", Reason: "userunknown"}}
 	filteredByDefault(rs)
@@ -53,6 +55,24 @@ func TestEveryEngineIsRecognisable(t *testing.T) {
 			t.Errorf("%s has verdicts but no recogniser", name)
 		}
 	}
+	// and every recogniser has its place in Sisimai's order
+	for _, e := range slices.Concat(plainEngines, verdictEngines) {
+		if !slices.Contains(sisimaiOrder.rest, e.name) && !slices.ContainsFunc(slices.Collect(maps.Values(sisimaiOrder.subject)), func(names []string) bool { return slices.Contains(names, e.name) }) {
+			t.Errorf("%s is in no place of Sisimai's order", e.name)
+		}
+	}
+	for key, want := range map[string]string{
+		"Mail delivery failed: returning message to sender": "mail-delivery",
+		"Undelivered Mail Returned to Sender":                "undelivered-mail",
+		"Returned mail: see transcript for details":          "returned-mail",
+		"failure notice":                                     "failure-notice",
+		"Undeliverable: RE: Waiver":                          "undeliverable",
+		"[Spam] Delivery Status Notification (Failure)":      "spam-delivery",
+	} {
+		if got := subjectKey(key); got != want {
+			t.Errorf("subjectKey(%q) = %q, want %q", key, got, want)
+		}
+	}
 }
 
 // A verdict of one of Sisimai's "retry" reasons is checked again as
@@ -67,26 +87,27 @@ func TestRetriedVerdictsAreCheckedAgain(t *testing.T) {
 		// the status names a reason Sisimai tries first
 		{Diagnostic: "DNS Error: lookup of example.jp responded with code NXDOMAIN", Enhanced: "5.2.2", Reason: "hostunknown"},
 	}
-	engineVerdict(gsuite, rs)
+	engineVerdict(reportingMTA(gsuite), gsuite, rs)
 	if rs[0].Reason != "networkerror" || rs[1].Reason != "mailboxfull" {
 		t.Errorf("GSuite: %s, %s", rs[0].Reason, rs[1].Reason)
 	}
 
 	imail := mail.Header{"Subject": {"Undeliverable Mail "}, "X-Mailer": {"<SMTP32 v8.22>"}}
 	rs = []Recipient{{Diagnostic: "Invalid final delivery userid: kijitora", Reason: "onhold"}}
-	engineVerdict(imail, rs)
+	engineVerdict(reportingMTA(imail), imail, rs)
 	if rs[0].Reason != "userunknown" {
 		t.Errorf("IMail: %s", rs[0].Reason)
 	}
 	rs = []Recipient{{Diagnostic: "Invalid final delivery userid: kijitora", Reason: "onhold"}}
-	engineVerdict(mail.Header{"Subject": {"Undelivered Mail Returned to Sender"}}, rs)
+	postfix := mail.Header{"Subject": {"Undelivered Mail Returned to Sender"}}
+	engineVerdict(reportingMTA(postfix), postfix, rs)
 	if rs[0].Reason != "onhold" {
 		t.Errorf("IMail's words applied to another MTA's bounce: %s", rs[0].Reason)
 	}
 
 	ezweb := mail.Header{"From": {"Postmaster@ezweb.ne.jp"}, "Subject": {"Mail System Error - Returned Mail"}, "X-Spasign": {"NG"}}
 	rs = []Recipient{{Diagnostic: "550 refused", Reason: "userunknown"}}
-	engineVerdict(ezweb, rs)
+	engineVerdict(reportingMTA(ezweb), ezweb, rs)
 	if rs[0].Reason != "filtered" {
 		t.Errorf("EZweb X-SPASIGN: NG: %s", rs[0].Reason)
 	}
