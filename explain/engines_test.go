@@ -63,11 +63,11 @@ func TestEveryEngineIsRecognisable(t *testing.T) {
 	}
 	for key, want := range map[string]string{
 		"Mail delivery failed: returning message to sender": "mail-delivery",
-		"Undelivered Mail Returned to Sender":                "undelivered-mail",
-		"Returned mail: see transcript for details":          "returned-mail",
-		"failure notice":                                     "failure-notice",
-		"Undeliverable: RE: Waiver":                          "undeliverable",
-		"[Spam] Delivery Status Notification (Failure)":      "spam-delivery",
+		"Undelivered Mail Returned to Sender":               "undelivered-mail",
+		"Returned mail: see transcript for details":         "returned-mail",
+		"failure notice":                                "failure-notice",
+		"Undeliverable: RE: Waiver":                     "undeliverable",
+		"[Spam] Delivery Status Notification (Failure)": "spam-delivery",
 	} {
 		if got := subjectKey(key); got != want {
 			t.Errorf("subjectKey(%q) = %q, want %q", key, got, want)
