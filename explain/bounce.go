@@ -83,7 +83,17 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 	}
 	if depth < 2 {
 		// A notice that forwards the bounce it received (OCN, mailing
-		// lists): the forwarded bounce says what failed.
+		// lists, a postmaster passing a report on as an attachment): the
+		// forwarded bounce says what failed. An attached report is read
+		// when it is a DSN (RFC 3464), so that a text bounce's returned
+		// message is not taken for the report.
+		for _, p := range parts {
+			if p.ctype == "message/rfc822" || p.ctype == "message/global" {
+				if inner, err := parseBounce(p.text, depth+1); err == nil && inner.Kind == "dsn" {
+					return inner, nil
+				}
+			}
+		}
 		for _, p := range parts {
 			if loc := forwardedBounce.FindStringIndex(p.text); loc != nil && strings.HasPrefix(p.ctype, "text/") {
 				if inner, err := parseBounce(p.text[loc[1]:], depth+1); err == nil && len(inner.Recipients) > 0 && inner.Recipients[0].Address != "" {

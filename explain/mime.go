@@ -110,7 +110,7 @@ func walk(h textproto.MIMEHeader, body io.Reader, depth int) []part {
 		// start of it while the parts are looked for.
 		seen := &capture{r: br, limit: textLimit}
 		var out []part
-		mr := multipart.NewReader(seen, params["boundary"])
+		mr := multipart.NewReader(&unindented{r: bufio.NewReader(seen), delimiter: "--" + params["boundary"]}, params["boundary"])
 		for {
 			p, err := mr.NextRawPart()
 			if err != nil {
@@ -249,4 +249,36 @@ func htmlToText(s string) string {
 		s = strings.ReplaceAll(s, e[0], e[1])
 	}
 	return s
+}
+
+// unindented passes a multipart body through with its delimiter lines
+// moved to the start of the line: RFC 2046 §5.1.1 puts them there, but
+// some MTAs indent the whole body, delimiters too.
+type unindented struct {
+	r         *bufio.Reader
+	delimiter string
+	pending   []byte
+}
+
+func (u *unindented) Read(p []byte) (int, error) {
+	for len(u.pending) == 0 {
+		line, err := u.r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			u.pending = line // a long line: no delimiter, pass it on
+			break
+		}
+		if trimmed := bytes.TrimLeft(line, " \t"); len(trimmed) < len(line) && bytes.HasPrefix(trimmed, []byte(u.delimiter)) {
+			line = trimmed
+		}
+		u.pending = line
+		if err != nil {
+			if len(line) == 0 {
+				return 0, err
+			}
+			break
+		}
+	}
+	n := copy(p, u.pending)
+	u.pending = u.pending[n:]
+	return n, nil
 }

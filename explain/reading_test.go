@@ -230,3 +230,21 @@ X-Apple-Unsubscribe: true`, "Apple Mail sent this email to unsubscribe.\n"))
 		t.Fatalf("%+v %v", b, err)
 	}
 }
+
+// A DSN whose MIME delimiters are indented, and one that a postmaster
+// forwarded as an attachment, are read as DSNs.
+func TestReadingWrappedReports(t *testing.T) {
+	dsn := func(indent string) string {
+		return "From: MAILER-DAEMON@example.org\r\nSubject: Undelivered Mail\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n" +
+			indent + "--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n" + indent + "--b\r\nContent-Type: message/delivery-status\r\n\r\n" +
+			"Reporting-MTA: dns; mx.example.org\r\n\r\nFinal-Recipient: rfc822; a@example.net\r\nAction: failed\r\nStatus: 5.2.2\r\n" + indent + "--b--\r\n"
+	}
+	forwarded := "From: postmaster@example.com\r\nSubject: Fwd: Undelivered Mail\r\nContent-Type: multipart/mixed; boundary=\"o\"\r\n\r\n--o\r\n" +
+		"Content-Type: text/plain\r\n\r\nsee attached\r\n--o\r\nContent-Type: message/rfc822\r\n\r\n" + dsn("") + "\r\n--o--\r\n"
+	for name, in := range map[string]string{"indented delimiters": dsn("  "), "tab-indented": dsn("\t"), "forwarded as an attachment": forwarded} {
+		b, err := ParseBounce([]byte(in))
+		if err != nil || b.Kind != "dsn" || len(b.Recipients) != 1 || b.Recipients[0].Address != "a@example.net" || b.Recipients[0].Reason != "mailboxfull" {
+			t.Errorf("%s: %+v, %v", name, b, err)
+		}
+	}
+}
