@@ -62,7 +62,7 @@ var rules = sync.OnceValue(func() []rule {
 		phrases("mailboxfull", `mailbox (is )?(full|over|exceeded)`, `quota (has been |was )?exceeded`, `over (the )?quota`, `exceed(ed|s)? (the |its )?(mailbox |storage |disk )?quota`,
 			`mailbox size limit`, `(mailbox|mail ?box|inbox|mail ?folder) (is |has become )?(currently )?full`,
 			`user.{0,30}(has )?(exceeded|over) .{0,20}(quota|storage|limit)`,
-			`full mailbox`, `storage (allocation|quota)`, `\b[45]\.2\.2\b`),
+			`full mailbox`, `quota violation`, `storage (allocation|quota)`, `\b[45]\.2\.2\b`),
 		phrases("mesgtoobig", `size limit exceeded`, `line limit exceeded`, `message (size |length )?(is )?too (big|large|long)`, `message (size |length )?exceeds`, `size (of the message )?exceeds`,
 			`size exceeds (fixed|maximum|my databytes)`, `exceeds maximum fixed size`, `mail too big`,
 			`too big for (the )?system`, `message size limit`, `\b[45]\.3\.4\b`),
