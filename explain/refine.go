@@ -37,7 +37,7 @@ func receiverReason(reason string, code int, enhanced, cmd, reply, own string, w
 }
 
 // providerMessage is the reason a big receiver's own message gives
-// (rhosttables.go), when the reply is theirs: the scope names their hosts
+// (rhosttables.go), when the reply is theirs: the bounce names their hosts
 // as Sisimai's gates do (rhostGates); Google's and Microsoft's messages
 // carry the code and status they document too.
 func providerMessage(code int, enhanced, reply string, n named) string {
