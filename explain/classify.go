@@ -20,6 +20,7 @@ package explain
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -171,6 +172,10 @@ func Classify(code int, enhanced string, texts ...string) string {
 // reason, rather than the codes alone; the words of w, when given, are the
 // last text, read once per bounce.
 func classify(code int, enhanced string, w *wide, own ...string) (reason string, fromWords bool) {
+	own = slices.Clone(own)
+	for i := range own {
+		own[i] = bounded(own[i])
+	}
 	texts := own
 	if w != nil && w.text != "" {
 		texts = append(own[:len(own):len(own)], w.text)

@@ -97,6 +97,7 @@ type verdict struct {
 // it had a Diagnostic-Code of its own; who is the recipient and the
 // remote MTA.
 func dsnVerdict(action, diagType, status, diag, diagnostic string, w *wide, who string) verdict {
+	diag, diagnostic = bounded(diag), bounded(diagnostic)
 	var v verdict
 	v.code, v.enhanced = codes(diag)
 	// RFC 3464 §2.3.4, §2.3.6: Status is the reporting MTA's summary;

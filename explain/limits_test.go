@@ -162,3 +162,28 @@ func BenchmarkTextBounceRecipients(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLongWords: a text bounce of 8 MB of prose, one 8 MB line, and
+// a DSN whose Diagnostic-Code is 40 MB; each text the rules read is at
+// most wideLimit long, so the time is the time to read the input (it was
+// 46 s for the 8 MB text, and more for the others).
+func BenchmarkLongWords(b *testing.B) {
+	prose := strings.Repeat("lorem ipsum dolor sit amet consectetur adipiscing elit\n", 8<<20/55)
+	for name, in := range map[string]string{
+		"8MB-text": "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail Returned to Sender\n\n<a@example.net>: 550 refused\n" + prose,
+		"8MB-line": "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail Returned to Sender\n\n<a@example.net>: 550 refused " +
+			strings.ReplaceAll(prose, "\n", " ") + "\n",
+		"40MB-diagnostic": "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n" +
+			"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\nFinal-Recipient: rfc822; a@example.net\nAction: failed\nStatus: 5.0.0\n" +
+			"Diagnostic-Code: smtp; 550 " + strings.Repeat(strings.ReplaceAll(prose, "\n", " "), 5) + "\n--b--\n",
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if _, err := Analyze(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

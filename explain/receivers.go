@@ -238,7 +238,7 @@ func providersNamed(s string) string {
 // RecognizeReceiver finds a big receiver's wording in a reply given on
 // its own, without the bounce that would say who sent it.
 func RecognizeReceiver(text string) (Receiver, bool) {
-	t := strings.ToLower(text)
+	t := strings.ToLower(bounded(text))
 	for _, r := range receivers() {
 		if r.re.MatchString(t) {
 			return r, true
@@ -251,7 +251,7 @@ func RecognizeReceiver(text string) (Receiver, bool) {
 // provider's own wording counts only when the bounce names that provider
 // (n).
 func recognize(text string, n named) (Receiver, bool) {
-	t := strings.ToLower(text)
+	t := strings.ToLower(bounded(text))
 	for _, r := range receivers() {
 		if r.re.MatchString(t) && (r.at == nil || n.receiver[r.Name]) {
 			return r, true

@@ -157,6 +157,7 @@ func textRecipients(text string, ignore []string) []Recipient {
 // command refused is read from its own lines, and from w's when it is
 // the only recipient.
 func textRecipient(addr, ctx string, w *wide, only bool) Recipient {
+	ctx = bounded(ctx)
 	r := Recipient{Address: addr, Diagnostic: ctx}
 	reply := serverReply(ctx)
 	r.Code, r.Enhanced = codes(reply + "\n" + ctx)
@@ -238,9 +239,12 @@ func bareAddress(line string, loc []int) string {
 	return strings.ToLower(a)
 }
 
-// wideLimit bounds the words of a bounce that are read for every one of
-// its recipients, so that reading a bounce of many recipients costs its
-// length, not its length times theirs.
+// wideLimit bounds each text the rules and the receivers' wording are
+// matched against (a reply, a recipient's lines, the words a bounce says
+// of all its recipients): an SMTP reply line is at most 512 bytes (RFC
+// 5321 §4.5.3.1.5), a bounce's explanation a few KB, and what follows is
+// the returned message. Reading a bounce then costs its length, however
+// many recipients it lists and however long its lines.
 const wideLimit = 8 << 10
 
 // bounded is s cut, at a line's end, to at most wideLimit bytes.

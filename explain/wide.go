@@ -34,8 +34,8 @@ func (n named) or(m named) named {
 }
 
 // wide is what a bounce says of all its recipients (a DSN's notification,
-// the words before a text bounce's list of recipients, at most wideLimit
-// of them, or all of a bounce about one recipient), and what those words
+// the words before a text bounce's list of recipients, or all of a bounce
+// about one recipient; at most wideLimit of them), and what those words
 // give: each recipient is read with its own words and these, and reading
 // these again for each one would cost the bounce's length per recipient.
 type wide struct {
@@ -53,6 +53,7 @@ type wide struct {
 }
 
 func readWide(text string) *wide {
+	text = bounded(text)
 	w := &wide{text: text, named: namedIn(text)}
 	if text == "" {
 		return w
