@@ -71,10 +71,26 @@ func dsnRecipients(text, human string) []Recipient {
 			verdicts[key] = v
 		}
 		r.Code, r.Enhanced, r.Permanent, r.Reason, r.Command = v.code, v.enhanced, v.permanent, v.reason, v.command
+		if c, ok := powerMTACategories[strings.ToLower(strings.TrimSpace(f["x-powermta-bouncecategory"]))]; ok {
+			// PowerMTA's own reading of the failure, checked again as
+			// Sisimai checks a verdict of one of its "retry" reasons.
+			r.Reason = c
+			if sisimaiRetried[c] {
+				r.Reason = sisimaiRecheck(c, r.Enhanced, folded(bounded(diag)))
+			}
+		}
 		out = append(out, r)
 	}
 	return out
 }
+
+// powerMTACategories are PowerMTA's bounce categories, which its DSNs
+// carry in X-PowerMTA-BounceCategory, by the reasons Sisimai
+// lhost/powermta.rb gives them ("inactive-mailbox" is a suspended one).
+var powerMTACategories = map[string]string{"bad-domain": "hostunknown", "bad-mailbox": "userunknown",
+	"inactive-mailbox": "suspend", "message-expired": "expired", "no-answer-from-host": "networkerror",
+	"policy-related": "policyviolation", "quota-issues": "mailboxfull", "routing-errors": "systemerror",
+	"spam-related": "spamdetected"}
 
 // verdictKey is what a DSN recipient's classification depends on.
 type verdictKey struct {

@@ -66,6 +66,7 @@ var sisimaiOrder = struct {
 		"failure-notice":        {"Qmail"},
 		"mail-delivery":         {"Exim", "DragonFly", "MailRu", "GMX", "EinsUndEins", "Zoho", "MessageLabs", "MXLogic"},
 		"mail-failure":          {"Exim"},
+		"mail-could":            {"InterScanMSS"},
 		"mail-system":           {"EZweb"},
 		"message-delivery":      {"MailFoundry"},
 		"message-frozen":        {"Exim"},
@@ -76,7 +77,7 @@ var sisimaiOrder = struct {
 		"undeliverable-message": {"Notes"},
 		"warning":               {"Exim"},
 	},
-	rest: []string{"MailRu", "Exim", "Aol", "Exchange2003", "KDDI", // OrderE0
+	rest: []string{"MailRu", "Exim", "Aol", "Exchange2003", "InterScanMSS", "KDDI", // OrderE0
 		"GSuite", "Outlook", "GMX", "MessagingServer", "EinsUndEins", "Domino", "Notes", "Qmail", "Courier", "OpenSMTPD", "Zoho",
 		"MessageLabs", "MXLogic", "MailFoundry", "ReceivingSES", "Amavis", "Gmail", "EZweb", "IMailServer", "Biglobe", "X1"}, // OrderE1
 }
@@ -229,6 +230,9 @@ var engineVerdicts = map[string][]known{
 		{reason: "undefined", source: "Sisimai lhost/imailserver.rb", phrases: []string{"undeliverable to"}},
 		{reason: "expired", source: "Sisimai lhost/imailserver.rb", phrases: []string{"delivery failed "}},
 	},
+	"InterScanMSS": {
+		{reason: "userunknown", source: "Sisimai lhost/interscanmss.rb", phrases: []string{"unable to deliver"}},
+	},
 	"MessagingServer": {
 		{reason: "hostunknown", source: "Sisimai lhost/messagingserver.rb", phrases: []string{"illegal host/domain name found"}},
 	},
@@ -306,6 +310,13 @@ var verdictEngines = []engine{
 	{"Zoho", func(h mail.Header) bool { return h.Get("X-ZohoMail") != "" }},
 	{"IMailServer", func(h mail.Header) bool {
 		return strings.HasPrefix(h.Get("Subject"), "Undeliverable Mail ") || strings.HasPrefix(h.Get("X-Mailer"), "<SMTP32 v")
+	}},
+	{"InterScanMSS", func(h mail.Header) bool {
+		// Trend Micro InterScan Messaging Security Suite: its daemon's
+		// names, or one of its subjects (Sisimai lhost/interscanmss.rb)
+		from, subject := h.Get("From"), decodeHeader(h.Get("Subject"))
+		return strings.HasPrefix(from, `"InterScan MSS"`) || strings.HasPrefix(from, `"InterScan Notification"`) ||
+			slices.Contains([]string{"Mail could not be delivered", "メッセージを配信できません。", "メール配信に失敗しました"}, subject)
 	}},
 	{"MessagingServer", func(h mail.Header) bool {
 		// Oracle (Sun) Communications Messaging Server

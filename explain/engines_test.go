@@ -112,3 +112,18 @@ func TestRetriedVerdictsAreCheckedAgain(t *testing.T) {
 		t.Errorf("EZweb X-SPASIGN: NG: %s", rs[0].Reason)
 	}
 }
+
+// PowerMTA's bounce category and InterScan's own report name their
+// reasons (Sisimai lhost/powermta.rb, interscanmss.rb).
+func TestPowerMTAAndInterScan(t *testing.T) {
+	pmta := "From: postmaster@mta.example.org\r\nSubject: Delivery report\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mta.example.org\r\n\r\nFinal-Recipient: rfc822; a@example.net\r\nAction: failed\r\nStatus: 5.0.0\r\nX-PowerMTA-BounceCategory: quota-issues\r\nDiagnostic-Code: smtp; 552 refused\r\n--b--\r\n"
+	if b, err := ParseBounce([]byte(pmta)); err != nil || b.Recipients[0].Reason != "mailboxfull" {
+		t.Errorf("PowerMTA: %+v %v", b, err)
+	}
+	isms := mail.Header{"From": {`"InterScan MSS" <postmaster@example.jp>`}, "Subject": {"Mail could not be delivered"}}
+	rs := []Recipient{{Diagnostic: "Unable to deliver message to <a@example.jp>", Reason: "onhold"}}
+	engineVerdict(reportingMTA(isms), isms, rs)
+	if rs[0].Reason != "userunknown" {
+		t.Errorf("InterScan: %s (%s)", rs[0].Reason, reportingMTA(isms))
+	}
+}
