@@ -74,10 +74,10 @@ var sisimaiOrder = struct {
 		"returned-mail":         {"Aol", "Biglobe", "X1"},
 		"undeliverable":         {"Aol", "Exchange2003"},
 		"undeliverable-mail":    {"Amavis", "IMailServer"},
-		"undeliverable-message": {"Notes"},
+		"undeliverable-message": {"Notes", "Verizon"},
 		"warning":               {"Exim"},
 	},
-	rest: []string{"MailRu", "Exim", "Aol", "Exchange2003", "InterScanMSS", "KDDI", // OrderE0
+	rest: []string{"MailRu", "Exim", "Aol", "Exchange2003", "InterScanMSS", "KDDI", "Verizon", // OrderE0
 		"GSuite", "Outlook", "GMX", "MessagingServer", "EinsUndEins", "Domino", "Notes", "Qmail", "Courier", "OpenSMTPD", "Zoho",
 		"MessageLabs", "MXLogic", "MailFoundry", "ReceivingSES", "Amavis", "Gmail", "EZweb", "IMailServer", "Biglobe", "X1"}, // OrderE1
 }
@@ -230,6 +230,9 @@ var engineVerdicts = map[string][]known{
 		{reason: "undefined", source: "Sisimai lhost/imailserver.rb", phrases: []string{"undeliverable to"}},
 		{reason: "expired", source: "Sisimai lhost/imailserver.rb", phrases: []string{"delivery failed "}},
 	},
+	"Verizon": {
+		{reason: "userunknown", source: "Sisimai lhost/verizon.rb", phrases: []string{"550 - requested action not taken: no such user here", "no valid recipients for this mm"}},
+	},
 	"InterScanMSS": {
 		{reason: "userunknown", source: "Sisimai lhost/interscanmss.rb", phrases: []string{"unable to deliver"}},
 	},
@@ -310,6 +313,11 @@ var verdictEngines = []engine{
 	{"Zoho", func(h mail.Header) bool { return h.Get("X-ZohoMail") != "" }},
 	{"IMailServer", func(h mail.Header) bool {
 		return strings.HasPrefix(h.Get("Subject"), "Undeliverable Mail ") || strings.HasPrefix(h.Get("X-Mailer"), "<SMTP32 v")
+	}},
+	{"Verizon", func(h mail.Header) bool {
+		// its vtext.com or vzwpix.com gateways (Sisimai lhost/verizon.rb)
+		from := h.Get("From")
+		return received(h, ".vtext.com (") && (from == "post_master@vtext.com" || strings.HasPrefix(from, "sysadmin@") && strings.Contains(from, ".vzwpix.com"))
 	}},
 	{"InterScanMSS", func(h mail.Header) bool {
 		// Trend Micro InterScan Messaging Security Suite: its daemon's
