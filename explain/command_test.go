@@ -61,6 +61,8 @@ func TestRecipientAddresses(t *testing.T) {
 		"x400; /S=a/OU=example/PRMD=NET/ADMD= /C=GB/": "a@example.net",
 		"rfc822;a@sims-ms-daemon":                     "a@example.net",
 		"rfc822; A@mail.example.net":                  "a@mail.example.net",
+		"rfc822;@relay.example.net:a@server":          "a@example.net", // an RFC 5321 source route
+		`rfc822; "a..b"@mail.example.net`:             `"a..b"@mail.example.net`,
 	} {
 		b, err := ParseBounce([]byte(dsn(final)))
 		if err != nil || len(b.Recipients) != 1 || b.Recipients[0].Address != want {

@@ -226,14 +226,16 @@ func afterSemicolon(s string) string {
 var addrPattern = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)
 
 // internetAddress reports a recipient field's address of type rfc822 (RFC
-// 3464 §2.3.2) whose domain is a domain name.
+// 3464 §2.3.2) that is an Internet address and nothing more: not a source
+// route ("@relay:user@host", RFC 5321 §4.1.2) nor a domain without a dot.
 func internetAddress(field string) bool {
 	typ, a, ok := strings.Cut(field, ";")
 	if !ok || !strings.EqualFold(strings.TrimSpace(typ), "rfc822") {
 		return false
 	}
-	_, domain, ok := strings.Cut(cleanAddress(a), "@")
-	return ok && strings.Contains(domain, ".")
+	a = strings.Trim(strings.TrimSpace(a), "<>")
+	at := strings.LastIndexByte(a, '@')
+	return at > 0 && !strings.HasPrefix(a, "@") && strings.Contains(a[at+1:], ".")
 }
 
 func cleanAddress(s string) string {
