@@ -75,3 +75,18 @@ func TestRecipientAddresses(t *testing.T) {
 		t.Errorf("auto-reply: %+v, %v", b, err)
 	}
 }
+
+// The remote MTA a text bounce names, in each MTA's words.
+func TestRemoteHost(t *testing.T) {
+	for text, want := range map[string]string{
+		"<a@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 unknown (in reply to RCPT TO command)":      "mx.example.net",
+		"<a@example.net>: connect to mx.example.net[192.0.2.1]:25: Connection refused":                               "mx.example.net",
+		"  a@example.net\n    host MX.example.net [192.0.2.1]\n    SMTP error from remote mail server after RCPT TO": "mx.example.net",
+		"... while talking to mx.example.net.:\n>>> RCPT To:<a@example.net>":                                         "mx.example.net",
+		"550 5.1.1 User unknown": "",
+	} {
+		if got := remoteHost(text); got != want {
+			t.Errorf("%q: %q, want %q", text, got, want)
+		}
+	}
+}

@@ -187,7 +187,8 @@ func textRecipient(addr, ctx string, w *wide, only bool) Recipient {
 		// and no stated reason).
 		r.Reason = "expired"
 	}
-	r.Reason = receiverReason(r.Reason, r.Code, r.Enhanced, r.Command, reply, ctx, w, r.Address)
+	r.RemoteMTA = remoteHost(ctx)
+	r.Reason = receiverReason(r.Reason, r.Code, r.Enhanced, r.Command, reply, ctx, w, r.Address+" "+r.RemoteMTA)
 	r.Permanent = r.Code >= 500 || strings.HasPrefix(r.Enhanced, "5")
 	return r
 }
@@ -268,4 +269,19 @@ func sentBy(lines []string, i int) bool {
 		}
 	}
 	return false
+}
+
+// remoteHosts are the MTAs' reports of the host that refused: Postfix's
+// "host %s said: %s" and "connect to %s[%s]" (smtp_proto.c,
+// smtp_connect.c; the name is "host[address]"), Exim's "host %s [%s]"
+// (deliver.c) and Sendmail's "... while talking to %s:" (deliver.c).
+var remoteHosts = regexp.MustCompile(`(?i)\bhost ([a-z0-9][a-z0-9.-]*)\[[0-9a-f.:]+\] said:|\bconnect to ([a-z0-9][a-z0-9.-]*)\[[0-9a-f.:]+\]|\bhost ([a-z0-9][a-z0-9.-]*) \[[0-9a-f.:]+\]|while talking to ([a-z0-9][a-z0-9.-]*?)\.?:`)
+
+// remoteHost is the remote MTA a recipient's lines name, lower case; ""
+// when they name none.
+func remoteHost(ctx string) string {
+	if m := remoteHosts.FindStringSubmatch(ctx); m != nil {
+		return strings.ToLower(m[1] + m[2] + m[3] + m[4]) // one of them is set
+	}
+	return ""
 }
