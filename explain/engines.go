@@ -2,6 +2,7 @@ package explain
 
 import (
 	"net/mail"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -72,12 +73,16 @@ var sisimaiOrder = struct {
 		"message-frozen":        {"Exim"},
 		"notice":                {"Courier"},
 		"returned-mail":         {"Aol", "Biglobe", "X1"},
-		"undeliverable":         {"Aol", "Exchange2003"},
+		"undeliverable":         {"Office365", "Exchange2007", "Aol", "Exchange2003"},
+		"onbestelbaar":          {"Office365"},
+		"não-entregue":          {"Office365"},
+		"non-recapitabile":      {"Exchange2007"},
+		"non-remis":             {"Exchange2007"},
 		"undeliverable-mail":    {"Amavis", "IMailServer"},
 		"undeliverable-message": {"Notes", "Verizon"},
 		"warning":               {"Exim"},
 	},
-	rest: []string{"MailRu", "Exim", "Aol", "Exchange2003", "InterScanMSS", "KDDI", "Verizon", // OrderE0
+	rest: []string{"MailRu", "Exim", "Aol", "Office365", "Exchange2007", "Exchange2003", "InterScanMSS", "KDDI", "Verizon", // OrderE0
 		"GSuite", "Outlook", "GMX", "MessagingServer", "EinsUndEins", "Domino", "Notes", "Qmail", "Courier", "OpenSMTPD", "Zoho",
 		"MessageLabs", "MXLogic", "MailFoundry", "ReceivingSES", "Amavis", "Gmail", "EZweb", "IMailServer", "Biglobe", "X1"}, // OrderE1
 }
@@ -230,6 +235,17 @@ var engineVerdicts = map[string][]known{
 		{reason: "undefined", source: "Sisimai lhost/imailserver.rb", phrases: []string{"undeliverable to"}},
 		{reason: "expired", source: "Sisimai lhost/imailserver.rb", phrases: []string{"delivery failed "}},
 	},
+	"Exchange2007": {
+		{reason: "hostunknown", source: "Sisimai lhost/exchange2007.rb", phrases: []string{"smtpsend.dns.nonexistentdomain"}},
+		{reason: "networkerror", source: "Sisimai lhost/exchange2007.rb", phrases: []string{"smtpsend.dns.mxloopback"}},
+		{reason: "systemerror", source: "Sisimai lhost/exchange2007.rb", phrases: []string{"resolver.adr.badprimary", "resolver.adr.invalidinsmtp", "resolver.adr.ambiguous"}},
+		{reason: "userunknown", source: "Sisimai lhost/exchange2007.rb", phrases: []string{"resolver.adr.recipnotfound", "resolver.adr.exrecipnotfound"}},
+		{reason: "toomanyconn", source: "Sisimai lhost/exchange2007.rb", phrases: []string{"resolver.adr.reciplimit"}},
+		{reason: "securityerror", source: "Sisimai lhost/exchange2007.rb", phrases: []string{"resolver.rst.authrequired"}},
+		{reason: "rejected", source: "Sisimai lhost/exchange2007.rb", phrases: []string{"resolver.rst.notauthorized"}},
+		{reason: "mesgtoobig", source: "Sisimai lhost/exchange2007.rb", phrases: []string{"resolver.rst.recipsizelimit"}},
+		{reason: "expired", source: "Sisimai lhost/exchange2007.rb", phrases: []string{"queue.expired"}},
+	},
 	"Verizon": {
 		{reason: "userunknown", source: "Sisimai lhost/verizon.rb", phrases: []string{"550 - requested action not taken: no such user here", "no valid recipients for this mm"}},
 	},
@@ -313,6 +329,39 @@ var verdictEngines = []engine{
 	{"Zoho", func(h mail.Header) bool { return h.Get("X-ZohoMail") != "" }},
 	{"IMailServer", func(h mail.Header) bool {
 		return strings.HasPrefix(h.Get("Subject"), "Undeliverable Mail ") || strings.HasPrefix(h.Get("X-Mailer"), "<SMTP32 v")
+	}},
+	{"Office365", func(h mail.Header) bool {
+		// two of: its subjects, its own headers, a Received line or a
+		// Message-Id from its hosts (Sisimai lhost/office365.rb)
+		marks := 0
+		subject := decodeHeader(h.Get("Subject"))
+		for _, s := range []string{"Undeliverable:", "Onbestelbaar:", "Não_entregue:", "Não entregue:"} {
+			if strings.Contains(subject, s) {
+				marks++
+			}
+		}
+		for _, k := range []string{"X-Ms-Exchange-Message-Is-Ndr", "X-Microsoft-Antispam-Prvs", "X-Exchange-Antispam-Report-Test",
+			"X-Exchange-Antispam-Report-Cfa-Test", "X-Ms-Exchange-Crosstenant-Originalarrivaltime",
+			"X-Ms-Exchange-Crosstenant-Fromentityheader", "X-Ms-Exchange-Transport-Crosstenantheadersstamped"} {
+			if h.Get(k) != "" {
+				marks++
+			}
+		}
+		if slices.ContainsFunc(h["Received"], office365Host.MatchString) {
+			marks++
+		}
+		if office365Host.MatchString(h.Get("Message-Id")) {
+			marks++
+		}
+		return marks >= 2
+	}},
+	{"Exchange2007", func(h mail.Header) bool {
+		// one of its subjects and a Content-Language, and none of
+		// Microsoft 365's own headers (Sisimai lhost/exchange2007.rb)
+		subject, lang := h.Get("Subject"), h.Get("Content-Language")
+		return (strings.HasPrefix(subject, "Undeliverable") || strings.HasPrefix(subject, "Non_remis_") || strings.HasPrefix(subject, "Non recapitabile")) &&
+			(len(lang) == 2 || len(lang) == 5) && h.Get("X-Ms-Exchange-Crosstenant-Originalarrivaltime") == "" &&
+			h.Get("X-Ms-Exchange-Crosstenant-Fromentityheader") == ""
 	}},
 	{"Verizon", func(h mail.Header) bool {
 		// its vtext.com or vzwpix.com gateways (Sisimai lhost/verizon.rb)
@@ -402,8 +451,38 @@ var verdictEngines = []engine{
 	}},
 }
 
+// office365Host is a host of Microsoft 365's (Sisimai lhost/office365.rb).
+var office365Host = regexp.MustCompile(`.+\.(?:outbound\.protection|prod)\.outlook\.com\b`)
+
 func received(h mail.Header, s string) bool {
 	return slices.ContainsFunc(h["Received"], func(r string) bool { return strings.Contains(r, s) })
+}
+
+// statusVerdicts are an MTA's verdicts by the enhanced status code it
+// reports: Microsoft 365's (Sisimai lhost/office365.rb StatusList, from
+// Microsoft's "Email non-delivery reports in Exchange Online").
+var statusVerdicts = map[string][]struct {
+	status *regexp.Regexp
+	reason string
+}{
+	"Office365": {
+		{regexp.MustCompile(`^4\.4\.7$`), "expired"}, {regexp.MustCompile(`^4\.4\.312$`), "networkerror"},
+		{regexp.MustCompile(`^4\.4\.316$`), "expired"}, {regexp.MustCompile(`^4\.7\.26$`), "authfailure"},
+		{regexp.MustCompile(`^4\.7\.[56]\d\d$`), "blocked"}, {regexp.MustCompile(`^4\.7\.8[5-9]\d$`), "blocked"},
+		{regexp.MustCompile(`^5\.0\.350$`), "contenterror"}, {regexp.MustCompile(`^5\.1\.10$`), "userunknown"},
+		{regexp.MustCompile(`^5\.4\.1$`), "norelaying"}, {regexp.MustCompile(`^5\.4\.312$`), "networkerror"},
+		{regexp.MustCompile(`^5\.4\.316$`), "expired"}, {regexp.MustCompile(`^5\.4\.6$`), "networkerror"},
+		{regexp.MustCompile(`^5\.6\.11$`), "contenterror"}, {regexp.MustCompile(`^5\.7\.1$`), "rejected"},
+		{regexp.MustCompile(`^5\.7\.1[23]$`), "rejected"}, {regexp.MustCompile(`^5\.7\.124$`), "rejected"},
+		{regexp.MustCompile(`^5\.7\.13[3-6]$`), "rejected"}, {regexp.MustCompile(`^5\.7\.23$`), "authfailure"},
+		{regexp.MustCompile(`^5\.7\.25$`), "networkerror"}, {regexp.MustCompile(`^5\.7\.50[1-3]$`), "spamdetected"},
+		{regexp.MustCompile(`^5\.7\.50[4-5]$`), "filtered"}, {regexp.MustCompile(`^5\.7\.50[6-7]$`), "blocked"},
+		{regexp.MustCompile(`^5\.7\.508$`), "toomanyconn"}, {regexp.MustCompile(`^5\.7\.509$`), "authfailure"},
+		{regexp.MustCompile(`^5\.7\.510$`), "notaccept"}, {regexp.MustCompile(`^5\.7\.511$`), "rejected"},
+		{regexp.MustCompile(`^5\.7\.512$`), "authfailure"}, {regexp.MustCompile(`^5\.7\.57$`), "securityerror"},
+		{regexp.MustCompile(`^5\.7\.60[6-9]$`), "blocked"}, {regexp.MustCompile(`^5\.7\.6[1-4]\d$`), "blocked"},
+		{regexp.MustCompile(`^5\.7\.7[0-4]\d$`), "toomanyconn"},
+	},
 }
 
 // headerVerdicts are an MTA's verdicts for a whole bounce, read from its
@@ -432,16 +511,27 @@ func engineVerdict(name string, h mail.Header, rs []Recipient) {
 		if r.Reason == "userunknown" && addressStatus(r.Enhanced) {
 			continue // RFC 3463 X.1.x names the bad address itself
 		}
+		if e, ok := ParseEnhanced(r.Enhanced); ok && decisive[subjectDetail(e)] == r.Reason {
+			continue // a status that names its reason whatever the words (classify.go)
+		}
 		t := folded(r.Diagnostic)
+		verdict := ""
 		for _, k := range engineVerdicts[name] {
-			if !k.matches(t) {
-				continue
+			if k.matches(t) {
+				verdict = k.reason
+				break
 			}
-			rs[i].Reason = k.reason
-			if sisimaiRetried[k.reason] {
-				rs[i].Reason = sisimaiRecheck(k.reason, r.Enhanced, t)
+		}
+		for _, v := range statusVerdicts[name] {
+			if verdict == "" && v.status.MatchString(r.Enhanced) {
+				verdict = v.reason
 			}
-			break
+		}
+		if verdict != "" {
+			rs[i].Reason = verdict
+			if sisimaiRetried[verdict] {
+				rs[i].Reason = sisimaiRecheck(verdict, r.Enhanced, t)
+			}
 		}
 	}
 }

@@ -127,3 +127,25 @@ func TestPowerMTAAndInterScan(t *testing.T) {
 		t.Errorf("InterScan: %s (%s)", rs[0].Reason, reportingMTA(isms))
 	}
 }
+
+// Microsoft 365's status table and Exchange 2007's NDR codes name their
+// reasons for the bounces those wrote; a status that names its own reason
+// (RFC 3463 X.2.3) stands (Sisimai lhost/office365.rb, exchange2007.rb).
+func TestMicrosoftVerdicts(t *testing.T) {
+	o365 := mail.Header{"Subject": {"Undeliverable: hello"}, "X-Ms-Exchange-Message-Is-Ndr": {""}, "X-Microsoft-Antispam-Prvs": {"<x@example.prod.outlook.com>"}}
+	rs := []Recipient{{Diagnostic: "Remote Server returned '550 5.7.510 Access denied'", Enhanced: "5.7.510", Reason: "securityerror"}}
+	engineVerdict(reportingMTA(o365), o365, rs)
+	if rs[0].Reason != "notaccept" {
+		t.Errorf("Office365 5.7.510: %s (%s)", rs[0].Reason, reportingMTA(o365))
+	}
+	ex := mail.Header{"Subject": {"Undeliverable: hello"}, "Content-Language": {"en-US"}}
+	rs = []Recipient{
+		{Diagnostic: "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##", Enhanced: "5.1.1", Reason: "onhold"},
+		{Diagnostic: "#550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient ##", Enhanced: "5.2.3", Reason: "exceedlimit"},
+		{Diagnostic: "#550 4.4.7 QUEUE.Expired; message expired ##", Enhanced: "4.4.7", Reason: "onhold"},
+	}
+	engineVerdict(reportingMTA(ex), ex, rs)
+	if rs[0].Reason != "userunknown" || rs[1].Reason != "exceedlimit" || rs[2].Reason != "expired" {
+		t.Errorf("Exchange2007 (%s): %s %s %s", reportingMTA(ex), rs[0].Reason, rs[1].Reason, rs[2].Reason)
+	}
+}
