@@ -117,7 +117,7 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 	}
 	if autoReply(msg.Header, b.Subject) && !fromDaemon(msg.Header) {
 		// The mailbox that answered is the recipient the reply is about:
-		// its From, else its Return-Path (RFC 3834 §3.2.1 has the
+		// its From, else its Return-Path (RFC 3834 has the
 		// responder send from its own address; Sisimai rfc3834.rb reads
 		// the same two fields).
 		b.Kind = "autoreply"
