@@ -14,11 +14,10 @@ type engine struct {
 	marks func(h mail.Header) bool
 }
 
-// plainEngines are the MTAs whose Sisimai modules give no verdict of their
-// own for an unknown user (lib/sisimai/lhost/x1.rb, mailfoundry.rb,
-// mxlogic.rb set no reason), so Sisimai's general rule decides: an
-// "unknown user" said with no RCPT and no X.1.x status is a filter's
-// refusal (lib/sisimai/reason/filtered.rb, reason/userunknown.rb).
+// plainEngines are MTAs whose Sisimai modules give no verdict of their
+// own (lib/sisimai/lhost/x1.rb, mailfoundry.rb, mxlogic.rb set no
+// reason): recognising them keeps a later module's verdicts off their
+// bounces, and Sisimai's general rules decide (refine).
 var plainEngines = []engine{
 	{"X1", func(h mail.Header) bool {
 		return strings.HasPrefix(h.Get("Subject"), "Returned Mail: ") && strings.HasPrefix(h.Get("From"), `"Mail Deliver System" `)
@@ -38,11 +37,7 @@ var plainEngines = []engine{
 // what a local delivery agent quoted in its text says (mda.go), which
 // Sisimai puts in place of the MTA's reading.
 func mtaVerdicts(h mail.Header, text string, rs []Recipient) {
-	switch name := reportingMTA(h); {
-	case name == "":
-	case slices.ContainsFunc(plainEngines, func(e engine) bool { return e.name == name }):
-		filteredByDefault(rs)
-	default:
+	if name := reportingMTA(h); name != "" {
 		engineVerdict(name, h, rs)
 	}
 	if r, _ := mdaVerdict(h, text); r != "" {
@@ -119,16 +114,6 @@ func reportingMTA(h mail.Header) string {
 		}
 	}
 	return ""
-}
-
-// filteredByDefault applies Sisimai's general rule to the recipients of a
-// plainEngine's bounce: userunknown only at RCPT or with an X.1.x status.
-func filteredByDefault(rs []Recipient) {
-	for i, r := range rs {
-		if r.Reason == "userunknown" && r.Command != "RCPT" && !addressStatus(r.Enhanced) {
-			rs[i].Reason = "filtered"
-		}
-	}
 }
 
 // engineVerdicts are the reasons Sisimai's MTA modules give their own

@@ -37,10 +37,15 @@ func TestEngineVerdicts(t *testing.T) {
 	if reportingMTA(x1) != "X1" || reportingMTA(other) != "" {
 		t.Errorf("plain engines: %q %q", reportingMTA(x1), reportingMTA(other))
 	}
-	rs = []Recipient{{Diagnostic: "kijitora@example.jp [User unknown]", Reason: "userunknown"}, {Diagnostic: "550 5.1.1 User unknown", Enhanced: "5.1.1", Reason: "userunknown"}}
-	filteredByDefault(rs)
-	if rs[0].Reason != "filtered" || rs[1].Reason != "userunknown" {
-		t.Errorf("Sisimai's general rule: %s, %s", rs[0].Reason, rs[1].Reason)
+	// Sisimai's general rule (reason/userunknown.rb, filtered.rb): an
+	// unknown user said at no named step or at DATA, with no X.1.x
+	// status, is a filter's refusal.
+	for _, c := range []struct{ enhanced, cmd, want string }{
+		{"", "", "filtered"}, {"5.0.0", "DATA", "filtered"}, {"5.1.1", "", "userunknown"}, {"", "RCPT", "userunknown"},
+	} {
+		if got := refine("userunknown", c.enhanced, c.cmd, c.cmd != "", ""); got != c.want {
+			t.Errorf("user unknown, status %q at %q: %s, want %s", c.enhanced, c.cmd, got, c.want)
+		}
 	}
 }
 

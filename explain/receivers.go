@@ -238,13 +238,11 @@ func providersNamed(s string) string {
 // RecognizeReceiver finds a big receiver's wording in a reply given on
 // its own, without the bounce that would say who sent it.
 func RecognizeReceiver(text string) (Receiver, bool) {
-	t := strings.ToLower(bounded(text))
-	for _, r := range receivers() {
-		if r.re.MatchString(t) {
-			return r, true
-		}
+	anyone := named{receiver: map[string]bool{}}
+	for name := range providerHosts {
+		anyone.receiver[name] = true
 	}
-	return Receiver{}, false
+	return recognize(text, anyone)
 }
 
 // recognize finds a big receiver's wording in text within a bounce: a
