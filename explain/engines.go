@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // An engine is an MTA whose bounces Sisimai reads with a module of its
@@ -104,10 +105,7 @@ func subjectKey(subject string) string {
 // reportingMTA names the MTA that wrote the bounce, the first of
 // Sisimai's order whose marks its headers bear; "" when none does.
 func reportingMTA(h mail.Header) string {
-	marks := map[string]func(mail.Header) bool{}
-	for _, e := range slices.Concat(plainEngines, verdictEngines) {
-		marks[e.name] = e.marks
-	}
+	marks := engineMarks()
 	for _, name := range slices.Concat(sisimaiOrder.subject[subjectKey(h.Get("Subject"))], sisimaiOrder.rest) {
 		if m := marks[name]; m != nil && m(h) {
 			return name
@@ -115,6 +113,15 @@ func reportingMTA(h mail.Header) string {
 	}
 	return ""
 }
+
+// engineMarks are the recognisers by name.
+var engineMarks = sync.OnceValue(func() map[string]func(mail.Header) bool {
+	marks := map[string]func(mail.Header) bool{}
+	for _, e := range slices.Concat(plainEngines, verdictEngines) {
+		marks[e.name] = e.marks
+	}
+	return marks
+})
 
 // engineVerdicts are the reasons Sisimai's MTA modules give their own
 // MTA's messages (lib/sisimai/lhost/<engine>.rb MessagesOf, which quote
@@ -484,7 +491,8 @@ var headerVerdicts = map[string]func(mail.Header) string{
 }
 
 // engineVerdict applies the verdicts of the MTA that wrote the bounce
-// (name) to each recipient whose diagnostic holds one of its phrases.
+// (name) to each recipient whose diagnostic holds one of its phrases or
+// whose status it names, and its verdict for the whole bounce.
 func engineVerdict(name string, h mail.Header, rs []Recipient) {
 	if r := headerVerdicts[name]; r != nil && r(h) != "" {
 		for i := range rs {
