@@ -23,7 +23,7 @@ func dsnRecipients(text, human string) []Recipient {
 	verdicts := map[verdictKey]verdict{}
 	// The notification's words speak of every recipient: each distinct
 	// diagnostic is read with at most wideLimit bytes of them.
-	w := readWide(bounded(human))
+	w := readWide(human)
 	for _, block := range dsnBlocks(text) {
 		f := fields(block)
 		addr := f["final-recipient"]

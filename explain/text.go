@@ -142,7 +142,7 @@ func textRecipients(text string, ignore []string) []Recipient {
 	// them all; what follows is each one's own, or the returned message.
 	before := ""
 	if i := strings.Index(text, list[0].lines); i > 0 {
-		before = bounded(text[:i])
+		before = text[:i]
 	}
 	w := readWide(before)
 	var out []Recipient
