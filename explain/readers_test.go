@@ -83,6 +83,8 @@ func TestRemoteHost(t *testing.T) {
 		"<a@example.net>: connect to mx.example.net[192.0.2.1]:25: Connection refused":                               "mx.example.net",
 		"  a@example.net\n    host MX.example.net [192.0.2.1]\n    SMTP error from remote mail server after RCPT TO": "mx.example.net",
 		"... while talking to mx.example.net.:\n>>> RCPT To:<a@example.net>":                                         "mx.example.net",
+		"Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 553 sorry":                               "192.0.2.1",
+		"192.0.2.2 does not like recipient.\nRemote host said: 550 no mailbox here":                                  "192.0.2.2",
 		"550 5.1.1 User unknown": "",
 	} {
 		if got := remoteHost(text); got != want {

@@ -274,14 +274,18 @@ func sentBy(lines []string, i int) bool {
 // remoteHosts are the MTAs' reports of the host that refused: Postfix's
 // "host %s said: %s" and "connect to %s[%s]" (smtp_proto.c,
 // smtp_connect.c; the name is "host[address]"), Exim's "host %s [%s]"
-// (deliver.c) and Sendmail's "... while talking to %s:" (deliver.c).
-var remoteHosts = regexp.MustCompile(`(?i)\bhost ([a-z0-9][a-z0-9.-]*)\[[0-9a-f.:]+\] said:|\bconnect to ([a-z0-9][a-z0-9.-]*)\[[0-9a-f.:]+\]|\bhost ([a-z0-9][a-z0-9.-]*) \[[0-9a-f.:]+\]|while talking to ([a-z0-9][a-z0-9.-]*?)\.?:`)
+// (deliver.c), Sendmail's "... while talking to %s:" (deliver.c), and
+// qmail-remote's "Connected to %s but ..." and "%s does not like
+// recipient." (qmail-remote.c, which names the address).
+var remoteHosts = regexp.MustCompile(`(?i)\bhost ([a-z0-9][a-z0-9.-]*)\[[0-9a-f.:]+\] said:|\bconnect to ([a-z0-9][a-z0-9.-]*)\[[0-9a-f.:]+\]|` +
+	`\bhost ([a-z0-9][a-z0-9.-]*) \[[0-9a-f.:]+\]|while talking to ([a-z0-9][a-z0-9.-]*?)\.?:|` +
+	`\bconnected to ([0-9a-f.:]+) but |(?m)^\s*([0-9a-f.:]+) (?:does not like recipient|failed after i sent the message|failed on data command)`)
 
 // remoteHost is the remote MTA a recipient's lines name, lower case; ""
 // when they name none.
 func remoteHost(ctx string) string {
 	if m := remoteHosts.FindStringSubmatch(ctx); m != nil {
-		return strings.ToLower(m[1] + m[2] + m[3] + m[4]) // one of them is set
+		return strings.ToLower(strings.Join(m[1:], "")) // one of them is set
 	}
 	return ""
 }
