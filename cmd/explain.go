@@ -89,7 +89,11 @@ type explainText struct{ *explain.Result }
 
 func (e explainText) WriteText(p *report.Printer) {
 	if b := e.Bounce; b != nil {
-		p.Line(0, p.S(report.Bold, fmt.Sprintf("%s bounce", b.Kind))+p.S(report.Dim, fmt.Sprintf("  from %s: %s", b.From, b.Subject)))
+		kind := b.Kind + " bounce"
+		if b.Agent != "" {
+			kind += " (" + b.Agent + ")"
+		}
+		p.Line(0, p.S(report.Bold, kind)+p.S(report.Dim, fmt.Sprintf("  from %s: %s", b.From, b.Subject)))
 		var rows [][]report.Cell
 		for _, r := range b.Recipients {
 			code := strings.TrimSpace(fmt.Sprintf("%s %s", strings.TrimPrefix(fmt.Sprint(r.Code), "0"), r.Enhanced))

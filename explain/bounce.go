@@ -35,9 +35,12 @@ type Bounce struct {
 	// Kind is dsn (RFC 3464), feedback (RFC 5965), autoreply (RFC 3834),
 	// ses (an Amazon SES JSON notification) or text (a non-standard bounce
 	// read from its words).
-	Kind       string      `json:"kind"`
-	Subject    string      `json:"subject,omitempty"`
-	From       string      `json:"from,omitempty"`
+	Kind    string `json:"kind"`
+	Subject string `json:"subject,omitempty"`
+	From    string `json:"from,omitempty"`
+	// Agent names the MTA that wrote the bounce, when its headers say
+	// (engines.go; Sisimai's module names).
+	Agent      string      `json:"agent,omitempty"`
 	Recipients []Recipient `json:"recipients"`
 }
 
@@ -75,7 +78,7 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 	for _, p := range parts {
 		if p.ctype == "message/delivery-status" || p.ctype == "message/global-delivery-status" {
 			if rs := dsnRecipients(p.text, text); len(rs) > 0 {
-				mtaVerdicts(msg.Header, text, rs)
+				b.Agent = mtaVerdicts(msg.Header, text, rs)
 				b.Kind, b.Recipients = "dsn", rs
 				return b, nil
 			}
@@ -133,7 +136,7 @@ func parseBounce(raw string, depth int) (*Bounce, error) {
 	}
 	b.Kind = "text"
 	b.Recipients = textRecipients(text, append(addresses(msg.Header.Get("From")), addresses(msg.Header.Get("To"))...))
-	mtaVerdicts(msg.Header, text, b.Recipients)
+	b.Agent = mtaVerdicts(msg.Header, text, b.Recipients)
 	if len(b.Recipients) == 1 && b.Recipients[0].Address == "" {
 		// The text names no one: the returned message says whom it was for.
 		if to := originalTo(parts); to != "" {

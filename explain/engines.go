@@ -36,16 +36,18 @@ var plainEngines = []engine{
 // mtaVerdicts applies what the MTA that wrote the bounce says of its own
 // messages (one MTA, as Sisimai reads a bounce with one module), then
 // what a local delivery agent quoted in its text says (mda.go), which
-// Sisimai puts in place of the MTA's reading.
-func mtaVerdicts(h mail.Header, text string, rs []Recipient) {
-	if name := reportingMTA(h); name != "" {
-		engineVerdict(name, h, rs)
+// Sisimai puts in place of the MTA's reading; it names that MTA.
+func mtaVerdicts(h mail.Header, text string, rs []Recipient) (agent string) {
+	agent = reportingMTA(h)
+	if agent != "" {
+		engineVerdict(agent, h, rs)
 	}
 	if r, _ := mdaVerdict(h, text); r != "" {
 		for i := range rs {
 			rs[i].Reason = r
 		}
 	}
+	return agent
 }
 
 // sisimaiOrder is the order in which Sisimai tries its MTA modules on a
