@@ -267,6 +267,16 @@ func classify(code int, enhanced string, w *wide, own ...string) (reason string,
 	switch {
 	case code >= 200 && code < 300:
 		return "delivered", false
+	case code%100 > 0 && code%100 < 8 && (code/100 == 4 || code/100 == 5):
+		// RFC 5321 §4.2.1: a second digit 0 is a syntax error (501
+		// arguments, 502 not implemented, 503 bad sequence, 504
+		// parameter; Sisimai reason/syntaxerror.rb reads 401-407 and
+		// 501-507 so).
+		return "syntaxerror", false
+	case code == 525:
+		// RFC 5248 (IANA's registry): 525 5.7.13 User Account Disabled
+		// (Sisimai reason/suspend.rb).
+		return "suspend", false
 	case code == 421 || code == 450 || code == 451:
 		return "systemerror", false
 	case code == 452 || code == 552:

@@ -58,6 +58,7 @@ var basic = map[int]CodeInfo{
 	503: {Meaning: "bad sequence of commands", Action: "the client sent commands out of order (e.g. RCPT before MAIL, or MAIL before authenticating where it is required)", Actor: SendingAdmin, Ref: "RFC 5321 §4.2.3"},
 	504: {Meaning: "a command parameter is not implemented", Action: "retry without the unsupported parameter or mechanism", Actor: SendingAdmin, Ref: "RFC 5321 §4.2.3"},
 	521: {Meaning: "the host does not accept mail", Action: "the domain takes no mail: stop sending to it", Actor: Sender, Ref: "RFC 7504 §3"},
+	525: {Meaning: "the user's account is disabled", Action: "stop sending to it; reach the person another way", Actor: Sender, Ref: "RFC 5248 §2.4"},
 	530: {Meaning: "authentication is required (or STARTTLS must come first)", Action: "authenticate, after STARTTLS, before sending", Actor: Sender, Ref: "RFC 4954 §6, RFC 3207 §4"},
 	534: {Meaning: "the authentication mechanism is too weak", Action: "use a stronger mechanism, or turn on the provider's app-password or modern-auth option", Actor: Sender, Ref: "RFC 4954 §6"},
 	535: {Meaning: "the credentials were rejected", Action: "check the user name and password (many providers need an app password or OAuth2)", Actor: Sender, Ref: "RFC 4954 §6"},
