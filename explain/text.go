@@ -218,8 +218,14 @@ func serverReply(ctx string) string {
 	return ""
 }
 
-// stillTrying marks a delay warning, not a final report.
-var stillTrying = regexp.MustCompile(`(?i)will (keep|continue) trying|warning message only|not yet (been )?delivered|delivery (is )?delayed|do not need to resend`)
+// stillTrying marks a delay warning, not a final report, in the MTAs'
+// words: Sendmail's "Will keep trying until message is %s old" and "THIS
+// IS A WARNING MESSAGE ONLY / YOU DO NOT NEED TO RESEND YOUR MESSAGE",
+// Postfix's "THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR
+// MESSAGE." (bounce_templates.c), Exim's "has not yet been delivered" and
+// "Delivery attempts will continue" (deliver.c), Gmail's "Delivery to the
+// following recipient has been delayed" (Sisimai lhost/gmail.rb).
+var stillTrying = regexp.MustCompile(`(?i)will keep trying|warning message only|do not need to resend|not yet been delivered|delivery attempts will continue|recipient has been delayed`)
 
 var multiline = regexp.MustCompile(`^[45]\d\d-`)
 
