@@ -455,28 +455,33 @@ func received(h mail.Header, s string) bool {
 // statusVerdicts are an MTA's verdicts by the enhanced status code it
 // reports: Microsoft 365's (Sisimai lhost/office365.rb StatusList, from
 // Microsoft's "Email non-delivery reports in Exchange Online").
-var statusVerdicts = map[string][]struct {
+var statusVerdicts = sync.OnceValue(func() map[string][]statusVerdict {
+	return map[string][]statusVerdict{
+		"Office365": {
+			{regexp.MustCompile(`^4\.4\.7$`), "expired"}, {regexp.MustCompile(`^4\.4\.312$`), "networkerror"},
+			{regexp.MustCompile(`^4\.4\.316$`), "expired"}, {regexp.MustCompile(`^4\.7\.26$`), "authfailure"},
+			{regexp.MustCompile(`^4\.7\.[56]\d\d$`), "blocked"}, {regexp.MustCompile(`^4\.7\.8[5-9]\d$`), "blocked"},
+			{regexp.MustCompile(`^5\.0\.350$`), "contenterror"}, {regexp.MustCompile(`^5\.1\.10$`), "userunknown"},
+			{regexp.MustCompile(`^5\.4\.1$`), "norelaying"}, {regexp.MustCompile(`^5\.4\.312$`), "networkerror"},
+			{regexp.MustCompile(`^5\.4\.316$`), "expired"}, {regexp.MustCompile(`^5\.4\.6$`), "networkerror"},
+			{regexp.MustCompile(`^5\.6\.11$`), "contenterror"}, {regexp.MustCompile(`^5\.7\.1$`), "rejected"},
+			{regexp.MustCompile(`^5\.7\.1[23]$`), "rejected"}, {regexp.MustCompile(`^5\.7\.124$`), "rejected"},
+			{regexp.MustCompile(`^5\.7\.13[3-6]$`), "rejected"}, {regexp.MustCompile(`^5\.7\.23$`), "authfailure"},
+			{regexp.MustCompile(`^5\.7\.25$`), "networkerror"}, {regexp.MustCompile(`^5\.7\.50[1-3]$`), "spamdetected"},
+			{regexp.MustCompile(`^5\.7\.50[4-5]$`), "filtered"}, {regexp.MustCompile(`^5\.7\.50[6-7]$`), "blocked"},
+			{regexp.MustCompile(`^5\.7\.508$`), "toomanyconn"}, {regexp.MustCompile(`^5\.7\.509$`), "authfailure"},
+			{regexp.MustCompile(`^5\.7\.510$`), "notaccept"}, {regexp.MustCompile(`^5\.7\.511$`), "rejected"},
+			{regexp.MustCompile(`^5\.7\.512$`), "authfailure"}, {regexp.MustCompile(`^5\.7\.57$`), "securityerror"},
+			{regexp.MustCompile(`^5\.7\.60[6-9]$`), "blocked"}, {regexp.MustCompile(`^5\.7\.6[1-4]\d$`), "blocked"},
+			{regexp.MustCompile(`^5\.7\.7[0-4]\d$`), "toomanyconn"},
+		},
+	}
+})
+
+// statusVerdict is an MTA's reason for the statuses a pattern matches.
+type statusVerdict struct {
 	status *regexp.Regexp
 	reason string
-}{
-	"Office365": {
-		{regexp.MustCompile(`^4\.4\.7$`), "expired"}, {regexp.MustCompile(`^4\.4\.312$`), "networkerror"},
-		{regexp.MustCompile(`^4\.4\.316$`), "expired"}, {regexp.MustCompile(`^4\.7\.26$`), "authfailure"},
-		{regexp.MustCompile(`^4\.7\.[56]\d\d$`), "blocked"}, {regexp.MustCompile(`^4\.7\.8[5-9]\d$`), "blocked"},
-		{regexp.MustCompile(`^5\.0\.350$`), "contenterror"}, {regexp.MustCompile(`^5\.1\.10$`), "userunknown"},
-		{regexp.MustCompile(`^5\.4\.1$`), "norelaying"}, {regexp.MustCompile(`^5\.4\.312$`), "networkerror"},
-		{regexp.MustCompile(`^5\.4\.316$`), "expired"}, {regexp.MustCompile(`^5\.4\.6$`), "networkerror"},
-		{regexp.MustCompile(`^5\.6\.11$`), "contenterror"}, {regexp.MustCompile(`^5\.7\.1$`), "rejected"},
-		{regexp.MustCompile(`^5\.7\.1[23]$`), "rejected"}, {regexp.MustCompile(`^5\.7\.124$`), "rejected"},
-		{regexp.MustCompile(`^5\.7\.13[3-6]$`), "rejected"}, {regexp.MustCompile(`^5\.7\.23$`), "authfailure"},
-		{regexp.MustCompile(`^5\.7\.25$`), "networkerror"}, {regexp.MustCompile(`^5\.7\.50[1-3]$`), "spamdetected"},
-		{regexp.MustCompile(`^5\.7\.50[4-5]$`), "filtered"}, {regexp.MustCompile(`^5\.7\.50[6-7]$`), "blocked"},
-		{regexp.MustCompile(`^5\.7\.508$`), "toomanyconn"}, {regexp.MustCompile(`^5\.7\.509$`), "authfailure"},
-		{regexp.MustCompile(`^5\.7\.510$`), "notaccept"}, {regexp.MustCompile(`^5\.7\.511$`), "rejected"},
-		{regexp.MustCompile(`^5\.7\.512$`), "authfailure"}, {regexp.MustCompile(`^5\.7\.57$`), "securityerror"},
-		{regexp.MustCompile(`^5\.7\.60[6-9]$`), "blocked"}, {regexp.MustCompile(`^5\.7\.6[1-4]\d$`), "blocked"},
-		{regexp.MustCompile(`^5\.7\.7[0-4]\d$`), "toomanyconn"},
-	},
 }
 
 // headerVerdicts are an MTA's verdicts for a whole bounce, read from its
@@ -517,7 +522,7 @@ func engineVerdict(name string, h mail.Header, rs []Recipient) {
 				break
 			}
 		}
-		for _, v := range statusVerdicts[name] {
+		for _, v := range statusVerdicts()[name] {
 			if verdict == "" && v.status.MatchString(r.Enhanced) {
 				verdict = v.reason
 			}
