@@ -64,7 +64,7 @@ func dsnRecipients(text, human string) []Recipient {
 		// classified once.
 		// Who the report is about, for wording that is one provider's own.
 		who := r.Address + " " + r.RemoteMTA
-		key := verdictKey{r.Action, diagType, status, diag, providersNamed(who), r.Diagnostic != ""}
+		key := verdictKey{r.Action, diagType, status, diag, namedIn(who).key(), r.Diagnostic != ""}
 		v, ok := verdicts[key]
 		if !ok {
 			v = dsnVerdict(r.Action, diagType, status, diag, r.Diagnostic, w, who)
@@ -95,7 +95,7 @@ var powerMTACategories = map[string]string{"bad-domain": "hostunknown", "bad-mai
 // verdictKey is what a DSN recipient's classification depends on.
 type verdictKey struct {
 	action, diagType, status, diag string
-	providers                      string // the providers who names
+	providers                      string // the providers who names (named.key)
 	own                            bool   // diag is the recipient's own Diagnostic-Code
 }
 

@@ -154,3 +154,15 @@ func TestMicrosoftVerdicts(t *testing.T) {
 		t.Errorf("Exchange2007 (%s): %s %s %s", reportingMTA(ex), rs[0].Reason, rs[1].Reason, rs[2].Reason)
 	}
 }
+
+// Two recipients with the same diagnostic are read apart when one is at a
+// provider whose own codes apply (the verdict cache keys on every gate).
+func TestSameDiagnosticOtherProvider(t *testing.T) {
+	dsn := "From: MAILER-DAEMON@example.org\r\nSubject: Undelivered Mail\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n" +
+		"Final-Recipient: rfc822; a@example.net\r\nAction: failed\r\nStatus: 5.0.0\r\nDiagnostic-Code: smtp; 554 5.0.0 rejected - see AUP#CXBL\r\n\r\n" +
+		"Final-Recipient: rfc822; b@cox.net\r\nAction: failed\r\nStatus: 5.0.0\r\nDiagnostic-Code: smtp; 554 5.0.0 rejected - see AUP#CXBL\r\n--b--\r\n"
+	b, err := ParseBounce([]byte(dsn))
+	if err != nil || len(b.Recipients) != 2 || b.Recipients[1].Reason != "blocked" || b.Recipients[0].Reason == "blocked" {
+		t.Errorf("%+v %v", b, err)
+	}
+}

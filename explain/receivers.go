@@ -2,7 +2,6 @@ package explain
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -221,18 +220,6 @@ var receivers = sync.OnceValue(func() []Receiver {
 // orange is one group of Orange / La Poste refusal codes.
 func orange(codes, reason, meaning, fix string) Receiver {
 	return receiver("Orange / La Poste", `\b(?:ofr|lpn|lpnaaa|ouk)\d*_(?:`+codes+`)\b`, reason, meaning, fix)
-}
-
-// providersNamed lists the providers whose hosts or domains s names.
-func providersNamed(s string) string {
-	var names []string
-	for name, hosts := range providerHosts {
-		if hosts.MatchString(s) {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return strings.Join(names, ",")
 }
 
 // RecognizeReceiver finds a big receiver's wording in a reply given on

@@ -2,7 +2,10 @@
 
 package explain
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // named are the providers whose hosts or domains a bounce's words name:
 // the gates of their own wording, Sisimai's (rhostGates) and the
@@ -19,6 +22,23 @@ func namedIn(s string) named {
 		n.receiver[name] = re.MatchString(s)
 	}
 	return n
+}
+
+// key lists who n names, one string for each set.
+func (n named) key() string {
+	var names []string
+	for name, ok := range n.rhost {
+		if ok {
+			names = append(names, "rhost:"+name)
+		}
+	}
+	for name, ok := range n.receiver {
+		if ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ",")
 }
 
 // or is who n or m names.
