@@ -501,11 +501,13 @@ var headerVerdicts = map[string]func(mail.Header) string{
 // (name) to each recipient whose diagnostic holds one of its phrases or
 // whose status it names, and its verdict for the whole bounce.
 func engineVerdict(name string, h mail.Header, rs []Recipient) {
-	if r := headerVerdicts[name]; r != nil && r(h) != "" {
-		for i := range rs {
-			rs[i].Reason = r(h)
+	if read := headerVerdicts[name]; read != nil {
+		if r := read(h); r != "" {
+			for i := range rs {
+				rs[i].Reason = r
+			}
+			return
 		}
-		return
 	}
 	for i, r := range rs {
 		if r.Reason == "userunknown" && addressStatus(r.Enhanced) {

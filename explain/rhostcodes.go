@@ -127,13 +127,14 @@ func providerCode(enhanced, cmd, reply string, n named) string {
 	case n.rhost["NTTDOCOMO"]:
 		// Sisimai rhost/nttdocomo.rb: the status first, then the
 		// messages, then the command a 5.0.0 answered.
+		words := first(docomoMessages)
 		switch e, _ := ParseEnhanced(enhanced); {
 		case enhanced == "5.1.1" || enhanced == "5.0.911":
 			return "userunknown"
 		case enhanced == "5.2.0":
 			return "filtered"
-		case first(docomoMessages) != "":
-			return first(docomoMessages)
+		case words != "":
+			return words
 		case e.Class == 5 && e.Subject == 0 && e.Detail == 0 && cmd == "RCPT":
 			return "userunknown"
 		case e.Class == 5 && e.Subject == 0 && e.Detail == 0 && cmd == "DATA":
